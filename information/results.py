@@ -1,0 +1,128 @@
+"""The measurement table, ``information.csv``: its columns, appending rows, reading them back.
+
+One row per (repeat, epoch, layer, estimator, samples) measurement, in bits. Rows are appended
+and flushed as they are computed, so a killed job keeps every finished row; ``sort_table``
+rewrites the file in a canonical order at the end of a job so that the same command gives the
+same file whatever order the workers finished in. Nothing here computes information.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TextIO
+
+COLUMNS = (
+    "repeat",
+    "epoch",
+    "layer",
+    "units",
+    "estimator",
+    "i_xt",
+    "i_yt",
+    "samples",
+    "h_x",
+    "h_y",
+    "epoch_last",
+)
+"""Columns of information.csv. i_xt, i_yt, h_x, h_y are in bits; layer counts from 1 (the last
+layer is the softmax output); epoch_last differs from epoch only for Batching windows."""
+
+_INT_COLUMNS = ("repeat", "epoch", "layer", "units", "epoch_last")
+_FLOAT_COLUMNS = ("i_xt", "i_yt", "h_x", "h_y")
+
+Row = dict[str, object]
+Key = tuple[int, int, int, str, str]
+
+
+def row_key(row: Mapping[str, object]) -> Key:
+    """The identity of a measurement: (repeat, epoch, layer, estimator, samples)."""
+    return (
+        int(row["repeat"]),
+        int(row["epoch"]),
+        int(row["layer"]),
+        str(row["estimator"]),
+        str(row["samples"]),
+    )
+
+
+def _format(value: object) -> str:
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else repr(value)
+    return str(value)
+
+
+def read_rows(path: Path) -> list[Row]:
+    """All rows of an information.csv, typed; an absent file reads as no rows."""
+    if not path.exists():
+        return []
+    with open(path, newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
+        if missing:
+            raise ValueError(f"{path} lacks columns: {', '.join(missing)}")
+        rows = []
+        for raw in reader:
+            if None in raw.values():
+                continue  # a torn last line from a killed job
+            row: Row = {c: raw[c] for c in COLUMNS}
+            for c in _INT_COLUMNS:
+                row[c] = int(raw[c])
+            for c in _FLOAT_COLUMNS:
+                row[c] = float(raw[c])
+            rows.append(row)
+    return rows
+
+
+class TableWriter:
+    """Appends rows to information.csv, writing the header when the file is new.
+
+    A torn last line left by a killed job is dropped when the file is opened.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        rows = read_rows(path)
+        if path.exists():
+            _rewrite(path, rows)
+        self._handle: TextIO = open(path, "a", newline="")
+        self._writer = csv.writer(self._handle)
+        if not rows and self._handle.tell() == 0:
+            self._writer.writerow(COLUMNS)
+            self._handle.flush()
+
+    def write(self, rows: Iterable[Mapping[str, object]]) -> None:
+        """Append rows and flush them to the operating system."""
+        for row in rows:
+            self._writer.writerow([_format(row[c]) for c in COLUMNS])
+        self._handle.flush()
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> TableWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _rewrite(path: Path, rows: list[Row]) -> None:
+    """Atomically replace the file with a header and ``rows``."""
+    tmp = path.with_suffix(".csv.tmp")
+    with open(tmp, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for row in rows:
+            writer.writerow([_format(row[c]) for c in COLUMNS])
+    os.replace(tmp, path)
+
+
+def sort_table(path: Path) -> None:
+    """Rewrite information.csv ordered by repeat, estimator, samples, epoch, layer."""
+    rows = read_rows(path)
+    rows.sort(key=lambda r: (r["repeat"], r["estimator"], r["samples"], r["epoch"], r["layer"]))
+    _rewrite(path, rows)

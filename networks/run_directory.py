@@ -1,0 +1,83 @@
+"""The run directory: where one experiment's files live, and its ``config.json``.
+
+Layout::
+
+    RUN_DIR/config.json          everything needed to reproduce the run
+    RUN_DIR/metrics.csv          loss and accuracy per repeat and epoch (networks.train)
+    RUN_DIR/information.csv      one row per measurement (information.results)
+    RUN_DIR/snapshots/repeat-R/  the weights of every epoch of repeat R (networks.snapshots)
+
+This module creates and checks the directory and reads and writes the configuration; it knows
+nothing of training or measuring.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+CONFIG = "config.json"
+METRICS = "metrics.csv"
+INFORMATION = "information.csv"
+
+
+def snapshot_dir(run_dir: Path, repeat: int) -> Path:
+    """The folder holding repeat ``repeat``'s weight snapshots."""
+    return run_dir / "snapshots" / f"repeat-{repeat}"
+
+
+def default_run_dir(dataset: str, activation: str, hidden: tuple[int, ...]) -> Path:
+    """``runs/<dataset>-<activation>-<shape>-<timestamp>`` under the current directory."""
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(dataset).stem)
+    shape = "x".join(str(w) for w in hidden)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{stem}-{activation}-{shape}-{stamp}"
+
+
+def prepare(run_dir: Path, resume: bool, overwrite: bool) -> None:
+    """Create ``run_dir`` for a new run, or check it holds a run to resume.
+
+    A directory with files in it is never reused silently: without ``resume`` or ``overwrite``
+    that is an error, and ``resume`` needs a config.json to continue from.
+    """
+    if resume and overwrite:
+        raise ValueError("--resume and --overwrite exclude each other")
+    has_files = run_dir.is_dir() and any(run_dir.iterdir())
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ValueError(f"run directory {run_dir} is a file")
+    if resume:
+        if not (run_dir / CONFIG).is_file():
+            raise ValueError(f"cannot resume {run_dir}: it holds no {CONFIG}")
+        return
+    if has_files:
+        if not overwrite:
+            raise ValueError(
+                f"run directory {run_dir} already exists; pass --resume to continue it "
+                "or --overwrite to replace it"
+            )
+        shutil.rmtree(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+
+
+def write_config(run_dir: Path, config: dict) -> None:
+    """Write config.json atomically."""
+    tmp = run_dir / (CONFIG + ".tmp")
+    tmp.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, run_dir / CONFIG)
+
+
+def read_config(run_dir: Path) -> dict:
+    """The run's configuration; a clear error when the directory holds no run."""
+    path = run_dir / CONFIG
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"run directory {run_dir} does not exist")
+    if not path.is_file():
+        raise FileNotFoundError(f"{run_dir} is not a run directory: it holds no {CONFIG}")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not valid JSON: {error}") from None

@@ -1,0 +1,84 @@
+"""information.csv: appended rows survive, torn lines are dropped, sorting is canonical."""
+
+import math
+
+import pytest
+
+from information.results import COLUMNS, TableWriter, read_rows, row_key, sort_table
+
+
+def _row(epoch: int, layer: int, i_xt: float = 1.5) -> dict:
+    return {"repeat": 0, "epoch": epoch, "layer": layer, "units": 3, "estimator": "binning:bins=30",
+            "i_xt": i_xt, "i_yt": 0.25, "samples": "all", "h_x": 12.0, "h_y": 1.0,
+            "epoch_last": epoch}
+
+
+def test_header_starts_with_the_documented_columns(tmp_path):
+    path = tmp_path / "information.csv"
+    with TableWriter(path):
+        pass
+    assert path.read_text().splitlines()[0].split(",")[:7] == [
+        "repeat", "epoch", "layer", "units", "estimator", "i_xt", "i_yt"]
+
+
+def test_rows_round_trip_with_full_float_precision(tmp_path):
+    path = tmp_path / "information.csv"
+    with TableWriter(path) as writer:
+        writer.write([_row(1, 1, i_xt=1 / 3)])
+    (row,) = read_rows(path)
+    assert row["i_xt"] == 1 / 3 and row["epoch"] == 1 and row["estimator"] == "binning:bins=30"
+
+
+def test_estimator_names_with_commas_are_quoted(tmp_path):
+    path = tmp_path / "information.csv"
+    row = dict(_row(0, 1), estimator="binning:bins=30,low=-1.0,high=1.0")
+    with TableWriter(path) as writer:
+        writer.write([row])
+    assert read_rows(path)[0]["estimator"] == "binning:bins=30,low=-1.0,high=1.0"
+
+
+def test_reopening_appends_instead_of_truncating(tmp_path):
+    path = tmp_path / "information.csv"
+    with TableWriter(path) as writer:
+        writer.write([_row(0, 1)])
+    with TableWriter(path) as writer:
+        writer.write([_row(1, 1)])
+    assert [r["epoch"] for r in read_rows(path)] == [0, 1]
+
+
+def test_a_torn_last_line_is_dropped_on_reopen(tmp_path):
+    path = tmp_path / "information.csv"
+    with TableWriter(path) as writer:
+        writer.write([_row(0, 1)])
+    with open(path, "a") as handle:
+        handle.write("0,1,2,3")  # a job killed mid-line
+    with TableWriter(path) as writer:
+        writer.write([_row(1, 1)])
+    assert [r["epoch"] for r in read_rows(path)] == [0, 1]
+
+
+def test_nan_is_written_and_read_back(tmp_path):
+    path = tmp_path / "information.csv"
+    with TableWriter(path) as writer:
+        writer.write([_row(0, 1, i_xt=math.nan)])
+    assert math.isnan(read_rows(path)[0]["i_xt"])
+
+
+def test_sorting_orders_by_repeat_estimator_samples_epoch_layer(tmp_path):
+    path = tmp_path / "information.csv"
+    with TableWriter(path) as writer:
+        writer.write([_row(2, 1), _row(0, 2), _row(0, 1), _row(1, 1)])
+    sort_table(path)
+    assert [(r["epoch"], r["layer"]) for r in read_rows(path)] == [(0, 1), (0, 2), (1, 1), (2, 1)]
+
+
+def test_missing_columns_are_named(tmp_path):
+    path = tmp_path / "information.csv"
+    path.write_text("repeat,epoch\n0,1\n")
+    with pytest.raises(ValueError, match="lacks columns: layer"):
+        read_rows(path)
+
+
+def test_row_key_identifies_a_measurement():
+    assert row_key(_row(4, 2)) == (0, 4, 2, "binning:bins=30", "all")
+    assert len(COLUMNS) == len(set(COLUMNS))
