@@ -1,0 +1,20 @@
+"""Mutual information between a layer's activations T and the inputs X and labels Y, in bits.
+
+The estimators (`BinningEstimator`, `KDEEstimator`, `BatchingEstimator`) share one call,
+``estimator.mutual_information(T, X, y) -> (I(X;T), I(Y;T))``, and are named by spec strings
+(`estimator_from_spec`). Measuring a whole run (runner, schedules, results table) lives in the
+other modules of this package and is not imported here.
+"""
+
+from information.batching import BatchingEstimator
+from information.binning import BinningEstimator
+from information.estimators import Estimator, estimator_from_spec
+from information.kde import KDEEstimator
+
+__all__ = [
+    "BatchingEstimator",
+    "BinningEstimator",
+    "Estimator",
+    "KDEEstimator",
+    "estimator_from_spec",
+]

@@ -1,0 +1,127 @@
+"""Plug-in entropy of discrete samples, in bits, over exact integer keys.
+
+Lives here: the entropy of a sample of keys and its conditional and mutual-information forms;
+the exact reduction of integer code rows (N, d) and of inputs X to 1-D int64 keys; and
+`check_samples`, the check of the (activations, inputs, labels) arguments every estimator takes,
+which hands back the inputs as such keys. Not here: how activations become codes
+(`information.binning`) or the continuous estimators (`information.kde`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_INT64_MAX = int(np.iinfo(np.int64).max)
+
+
+def dense_ids(keys: np.ndarray) -> tuple[np.ndarray, int]:
+    """Relabel 1-D keys (N,) as 0..K-1 in sorted key order: (ids (N,) int64, K distinct keys)."""
+    uniques, ids = np.unique(keys, return_inverse=True)
+    return ids.astype(np.int64, copy=False).reshape(-1), len(uniques)
+
+
+def row_keys(codes: np.ndarray) -> np.ndarray:
+    """One exact int64 key per row of an integer matrix (N, d): equal rows <=> equal keys.
+
+    Columns are combined in mixed radix, key = key * width_j + (code_j - min_j), with width_j the
+    range of column j; whenever the next column would overflow int64 the keys are re-densified
+    to 0..K-1 (K <= N) first. No hashing, no truncation, at any d. A 1-D array is taken as keys
+    already and returned as int64.
+    """
+    codes = np.asarray(codes)
+    if codes.dtype.kind not in "biu":
+        raise ValueError(f"codes must be integers, got dtype {codes.dtype}")
+    if codes.dtype.kind == "u" and codes.size and int(codes.max()) > _INT64_MAX:
+        raise ValueError("codes must fit in int64")
+    codes = codes.astype(np.int64, copy=False)
+    if codes.ndim == 1:
+        return codes
+    if codes.ndim != 2:
+        raise ValueError(f"codes must be a 1-D or 2-D array, got shape {codes.shape}")
+    keys = np.zeros(len(codes), dtype=np.int64)
+    if len(codes) == 0:
+        return keys
+    span = 1
+    for column, low, high in zip(codes.T, codes.min(axis=0), codes.max(axis=0), strict=True):
+        width = int(high) - int(low) + 1
+        if width == 1:
+            continue
+        if span * width > _INT64_MAX:
+            keys, span = dense_ids(keys)
+        if span * width > _INT64_MAX:
+            column, width = dense_ids(column)
+        else:
+            column = column - low
+        keys = keys * width + column
+        span *= width
+    return keys
+
+
+def entropy(codes: np.ndarray) -> float:
+    """H = -sum_k p_k log2 p_k in bits, p_k the frequency of key k among the N samples.
+
+    codes: (N,) integer keys, or (N, d) integer rows (each row one symbol, see `row_keys`).
+    """
+    keys = row_keys(codes)
+    if len(keys) == 0:
+        raise ValueError("entropy of an empty sample is undefined")
+    p = np.unique(keys, return_counts=True)[1] / len(keys)
+    return float(-(p * np.log2(p)).sum()) + 0.0  # + 0.0: a single key gives 0.0, not -0.0
+
+
+def joint_keys(codes: np.ndarray, given: np.ndarray) -> np.ndarray:
+    """One exact key (N,) per pair (row of codes, row of given); shapes as in `entropy`."""
+    return row_keys(np.column_stack([row_keys(codes), row_keys(given)]))
+
+
+def conditional_entropy(codes: np.ndarray, given: np.ndarray) -> float:
+    """H(A|B) = H(A,B) - H(B) in bits; codes and given hold paired samples (N,) or (N, d)."""
+    return entropy(joint_keys(codes, given)) - entropy(given)
+
+
+def mutual_information_discrete(codes: np.ndarray, given: np.ndarray) -> float:
+    """I(A;B) = H(A) - H(A|B) in bits over paired samples (N,) or (N, d)."""
+    return entropy(codes) - conditional_entropy(codes, given)
+
+
+def input_ids(X: np.ndarray) -> np.ndarray:
+    """Dense ids (N,) int64 for the inputs X (N, ...): equal inputs <=> equal ids.
+
+    A 1-D integer X is taken as ids already (equal ids = same input).
+    """
+    X = np.asarray(X)
+    if X.ndim == 1 and X.dtype.kind in "biu":
+        return dense_ids(X)[0]
+    rows = X.reshape(len(X), -1)
+    if rows.dtype.kind in "biu":
+        return dense_ids(row_keys(rows))[0]
+    return np.unique(rows, axis=0, return_inverse=True)[1].astype(np.int64).reshape(-1)
+
+
+def check_samples(
+    T: np.ndarray, X: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Check an estimator's arguments; return (T (N, d), input ids (N,) 0..K-1, labels (N,)).
+
+    T: (N, d) finite activations; X: (N, ...) inputs or (N,) integer input ids; y: (N,) integer
+    labels. Raises ValueError naming the argument that is wrong.
+    """
+    T, X, y = np.asarray(T), np.asarray(X), np.asarray(y)
+    if T.ndim != 2:
+        raise ValueError(f"activations must be a 2-D array (samples, units), got shape {T.shape}")
+    if X.ndim == 0:
+        raise ValueError("inputs must be an array with one row per sample, got a scalar")
+    if y.ndim != 1:
+        raise ValueError(f"labels must be a 1-D array (samples,), got shape {y.shape}")
+    if not len(T) == len(X) == len(y):
+        raise ValueError(
+            "activations, inputs and labels differ in length: "
+            f"T has {len(T)} rows, X {len(X)}, y {len(y)}"
+        )
+    if len(T) == 0:
+        raise ValueError("no samples: activations, inputs and labels are empty")
+    if y.dtype.kind not in "biu":
+        raise ValueError(f"labels must be integers, got dtype {y.dtype}")
+    if not np.isfinite(T).all():
+        raise ValueError("activations contain NaN or inf")
+    return T, input_ids(X), y

@@ -1,0 +1,184 @@
+"""The KDE estimator (Saxe et al. 2018): Kolchinsky & Tracey's pairwise-distance entropy bounds.
+
+Lives here: `KDEEstimator` and the two quantities it is made of, `pairwise_kernel_sums` (the
+kernel row sums, in row blocks) and `kernel_mutual_information` (the bound on I(G;T) from them).
+Not here: input checking and discrete entropy (`information.entropy`), spec strings
+(`information.estimators`).
+
+T is taken as an equal-weight mixture of Gaussians N(t_i, s^2 I), s^2 = noise_variance. With
+D_ij = ||t_i - t_j||^2 and, for a set of rows R,
+
+    S(R) = -(1/|R|) sum_{i in R} ln[(1/|R|) sum_{j in R} exp(-D_ij / (2 w))],
+
+w = s^2 gives the upper (KL) bound and w = 4 s^2 the lower (Bhattacharyya) bound, and
+
+    I(X;T) = S(all) - sum_x p_x S(rows of input x),
+    I(Y;T) = S(all) - sum_c p_c S(rows of class c),
+
+divided by ln 2 for bits. This is Saxe's H_bound(T) - H(T|X) with H(T|X) = d/2 (ln 2 pi s^2 + 1):
+the Gaussian constants cancel. When every input is distinct S(rows of input x) = 0 exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import numpy as np
+
+from information.entropy import check_samples, dense_ids, entropy, row_keys
+
+BOUNDS = ("upper", "lower")
+DTYPES = ("float64", "float32")
+_BLOCK_ELEMENTS = 2**20
+"""Kernel entries held at once when block_rows is not given: 8 MiB of float64 per block."""
+
+
+def pairwise_kernel_sums(
+    T: np.ndarray,
+    groupings: list[np.ndarray],
+    width: float,
+    *,
+    dtype: type | str = np.float64,
+    block_rows: int | None = None,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Row sums of the Gaussian kernel K_ij = exp(-||t_i - t_j||^2 / (2 width)), in one pass.
+
+    T: (N, d); groupings: (N,) dense group ids 0..G-1 each. Returns total (N,) = sum_j K_ij
+    and, per grouping g, own (N,) = sum_{j: g_j = g_i} K_ij, float64. Each block of K rows is
+    summed over runs of consecutive rows alike in every grouping, and the runs over groups;
+    rows in any order give the same sums, rows sorted by their tuple of group ids the fewest
+    runs (fastest). K is computed ``block_rows`` rows at a time (memory O(block_rows * N));
+    ``dtype`` is the precision of the kernel arithmetic.
+    """
+    n = len(T)
+    fine = row_keys(np.column_stack(groupings)) if groupings else np.zeros(n, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, fine[1:] != fine[:-1]])
+    reducers = [_reducer(grouping[starts]) for grouping in groupings]
+    left, right = _exponent_factors(T, width, dtype)
+    total = np.empty(n)
+    owns = [np.empty(n) for _ in groupings]
+    rows = block_rows or max(1, _BLOCK_ELEMENTS // n)
+    kernel = np.empty((min(rows, n), n), dtype=dtype)
+    for first in range(0, n, rows):
+        block = slice(first, min(first + rows, n))
+        k = kernel[: block.stop - first]
+        np.matmul(left[block], right, out=k)
+        np.exp(k, out=k)
+        by_run = k if len(starts) == n else np.add.reduceat(k, starts, axis=1)
+        total[block] = by_run.sum(axis=1)
+        here = np.arange(block.stop - first)
+        for grouping, own, (order, group_starts) in zip(groupings, owns, reducers, strict=True):
+            runs = by_run if order is None else by_run[:, order]
+            own[block] = np.add.reduceat(runs, group_starts, axis=1)[here, grouping[block]]
+    return total, owns
+
+
+def kernel_mutual_information(
+    total: np.ndarray, own: np.ndarray | None, groups: np.ndarray
+) -> float:
+    """I(G;T) = S(all) - sum_g p_g S(rows of g) in bits, from the kernel sums of every row.
+
+    Equals H(G) - mean_i ln(total_i / own_i) / ln 2; total, own: (N,) as returned by
+    `pairwise_kernel_sums`; own None means every row is its own group's only member (own = 1).
+    groups: (N,) group ids.
+    """
+    log_ratio = np.log(total) if own is None else np.log(total) - np.log(own)
+    return entropy(groups) - float(log_ratio.mean()) / math.log(2)
+
+
+@dataclass(frozen=True, eq=False)
+class KDEEstimator:
+    """I(X;T), I(Y;T) in bits: Kolchinsky-Tracey bounds for T plus Gaussian noise of variance s^2.
+
+    noise_variance: s^2 > 0; bound: "upper" (KL) or "lower" (Bhattacharyya); dtype: float64 or
+    float32 kernel arithmetic; block_rows: kernel rows held at once (None: about 2^20 / N, so
+    memory stays O(N)). block_rows changes speed and memory, not the estimate beyond rounding,
+    so it is not part of the name or of equality.
+    """
+
+    noise_variance: float = 0.1
+    bound: str = "upper"
+    dtype: type | str = np.float64
+    block_rows: int | None = None
+
+    @property
+    def name(self) -> str:
+        """Canonical spec, e.g. ``kde-upper:noise_variance=0.1`` (``,dtype=float32`` if so)."""
+        precision = "" if self._dtype_name() == "float64" else f",dtype={self._dtype_name()}"
+        return f"kde-{self.bound}:noise_variance={float(self.noise_variance)!r}{precision}"
+
+    def validate(self) -> None:
+        """Raise ValueError naming the first invalid hyper-parameter."""
+        variance = self.noise_variance
+        if not (isinstance(variance, Real) and 0 < variance < np.inf):
+            raise ValueError(f"noise_variance must be a number > 0, got {variance!r}")
+        if self.bound not in BOUNDS:
+            raise ValueError(f"bound must be one of {', '.join(BOUNDS)}; got {self.bound!r}")
+        if self._dtype_name() not in DTYPES:
+            raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {self.dtype!r}")
+        rows = self.block_rows
+        if rows is not None and not (isinstance(rows, Integral) and rows >= 1):
+            raise ValueError(f"block_rows must be an integer >= 1, got {rows!r}")
+
+    def mutual_information(
+        self, T: np.ndarray, X: np.ndarray, y: np.ndarray
+    ) -> tuple[float, float]:
+        """(I(X;T), I(Y;T)) in bits; T: (N, d), X: (N, ...) or (N,) input ids, y: (N,) labels.
+
+        Every input distinct: I(X;T) = S(all). Repeated inputs (e.g. pooled epochs): the
+        within-input term is computed over each input's rows in the same kernel pass.
+        """
+        self.validate()
+        T, x_ids, y = check_samples(T, X, y)
+        y_ids = dense_ids(y)[0]
+        width = self.noise_variance * (1.0 if self.bound == "upper" else 4.0)
+        options = {"width": width, "dtype": self._dtype_name(), "block_rows": self.block_rows}
+        if x_ids.max() + 1 == len(x_ids):
+            order = np.argsort(y_ids, kind="stable")
+            total, (own_y,) = pairwise_kernel_sums(T[order], [y_ids[order]], **options)
+            return (
+                kernel_mutual_information(total, None, x_ids),
+                kernel_mutual_information(total, own_y, y_ids[order]),
+            )
+        order = np.lexsort((x_ids, y_ids))
+        x_ids, y_ids = x_ids[order], y_ids[order]
+        total, (own_y, own_x) = pairwise_kernel_sums(T[order], [y_ids, x_ids], **options)
+        return (
+            kernel_mutual_information(total, own_x, x_ids),
+            kernel_mutual_information(total, own_y, y_ids),
+        )
+
+    def _dtype_name(self) -> str:
+        try:
+            return np.dtype(self.dtype).name
+        except TypeError:
+            return repr(self.dtype)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.name == other.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+
+def _exponent_factors(T: np.ndarray, width: float, dtype: type | str) -> tuple[np.ndarray, ...]:
+    """(L (N, d+2), R (d+2, N)) with (L @ R)_ij = -||t_i - t_j||^2 / (2 width).
+
+    With z = (t - mean t) / sqrt(width): z_i.z_j - |z_i|^2/2 - |z_j|^2/2, one matrix product.
+    """
+    z = (T - T.mean(axis=0)) / np.sqrt(width)
+    half_sq = 0.5 * np.einsum("ij,ij->i", z, z)[:, None]
+    ones = np.ones_like(half_sq)
+    left = np.hstack([z, -half_sq, ones]).astype(dtype)
+    right = np.ascontiguousarray(np.hstack([z, ones, -half_sq]).T, dtype=dtype)
+    return left, right
+
+
+def _reducer(run_groups: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """How to sum runs of rows into groups: (column order or None if already sorted, starts)."""
+    order = np.argsort(run_groups, kind="stable")
+    ordered = run_groups[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return (None if (order == np.arange(len(order))).all() else order), starts

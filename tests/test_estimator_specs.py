@@ -1,0 +1,139 @@
+"""Estimator spec strings: parsing, canonical names, round trips, and the errors users see."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from information import BatchingEstimator, BinningEstimator, KDEEstimator, estimator_from_spec
+from information.estimators import is_expensive
+
+SPECS = [
+    "binning",
+    "binning:bins=30",
+    "binning:bin_size=0.5",
+    "binning:bins=100,range=layer",
+    "binning:bins=100,range=global",
+    "binning:low=0,high=1,bins=7",
+    "kde-upper",
+    "kde-lower:noise_variance=0.05",
+    "kde-upper:noise_variance=0.1,dtype=float32",
+    "batching:window=10,binning:bins=30,low=-1.0,high=1.0",
+    "batching:window=3,kde-lower",
+    "batching:binning:bin_size=0.07",
+]
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("binning", BinningEstimator(bins=30, low=-1.0, high=1.0)),
+        ("binning:bins=30", BinningEstimator()),
+        ("binning:bin_size=0.5", BinningEstimator(bin_size=0.5)),
+        ("binning:bins=100,range=layer", BinningEstimator(bins=100, range="layer")),
+        (" binning : bins = 4 , low = 0 , high = 2 ", BinningEstimator(bins=4, low=0.0, high=2.0)),
+        ("kde-upper", KDEEstimator(noise_variance=0.1, bound="upper")),
+        ("kde-lower:noise_variance=0.05", KDEEstimator(noise_variance=0.05, bound="lower")),
+        ("batching:window=5,kde-upper", BatchingEstimator(KDEEstimator(), window=5)),
+    ],
+)
+def test_short_forms_parse_to_the_estimator_they_name(spec, expected):
+    assert estimator_from_spec(spec) == expected
+
+
+@pytest.mark.parametrize(
+    ("estimator", "name"),
+    [
+        (BinningEstimator(), "binning:bins=30,low=-1.0,high=1.0"),
+        (BinningEstimator(bin_size=0.07), "binning:bin_size=0.07"),
+        (BinningEstimator(bins=100, range="layer"), "binning:bins=100,range=layer"),
+        (BinningEstimator(bins=100, range="global"), "binning:bins=100,range=global"),
+        (KDEEstimator(), "kde-upper:noise_variance=0.1"),
+        (
+            KDEEstimator(bound="lower", dtype=np.float32),
+            "kde-lower:noise_variance=0.1,dtype=float32",
+        ),
+        (
+            BatchingEstimator(BinningEstimator(), window=10),
+            "batching:window=10,binning:bins=30,low=-1.0,high=1.0",
+        ),
+    ],
+)
+def test_names_are_canonical_specs_with_every_parameter(estimator, name):
+    assert estimator.name == name
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_every_name_parses_back_to_an_equal_estimator(spec):
+    estimator = estimator_from_spec(spec)
+    again = estimator_from_spec(estimator.name)
+    assert again == estimator and hash(again) == hash(estimator) and again.name == estimator.name
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_estimators_survive_pickling(spec):
+    estimator = estimator_from_spec(spec)
+    assert pickle.loads(pickle.dumps(estimator)) == estimator
+
+
+def test_block_rows_is_not_part_of_the_name_or_equality():
+    assert KDEEstimator(block_rows=16) == KDEEstimator()
+    assert KDEEstimator(block_rows=16).name == KDEEstimator().name
+
+
+def test_a_supplied_global_range_keeps_the_name_but_not_equality():
+    unresolved = BinningEstimator(bins=100, range="global")
+    supplied = unresolved.with_range(-2.0, 3.0)
+    assert supplied.name == unresolved.name and supplied != unresolved
+
+
+def test_constructors_only_store_parameters():
+    estimator = BinningEstimator(bins=0)
+    assert estimator.bins == 0
+    with pytest.raises(ValueError, match="bins"):
+        estimator.mutual_information(np.zeros((2, 1)), np.arange(2), [0, 1])
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("kde", "unknown estimator 'kde'.*allowed: binning, kde-upper, kde-lower, batching"),
+        ("", "unknown estimator ''"),
+        ("binning:size=3", "unknown parameter 'size' for binning; allowed: bins, low, high"),
+        ("kde-upper:bins=3", "unknown parameter 'bins' for kde-upper; allowed: noise_variance"),
+        ("binning:bins", "'bins' of binning is not of the form key=value"),
+        ("binning:bins=3,bins=4", "'bins' given twice"),
+        ("binning:bins=0", "bins must be an integer >= 1"),
+        ("binning:bins=2.5", "bins must be an integer"),
+        ("binning:bin_size=0", "bin_size must be a number > 0"),
+        ("binning:bin_size=-1", "bin_size must be a number > 0"),
+        ("binning:bin_size=0.1,bins=30", "bin_size cannot be combined with bins"),
+        ("binning:bin_size=0.1,range=layer", "bin_size cannot be combined with range"),
+        ("binning:low=1,high=1", "low must be < high"),
+        ("binning:low=abc", "low must be a number"),
+        ("binning:high=nan", "high must be a finite number"),
+        ("binning:range=batch", "range must be one of fixed, layer, global"),
+        ("binning:range=layer,low=0", "low and high can be given only with range=fixed"),
+        ("binning:range=global,low=0,high=1", "low and high can be given only with range=fixed"),
+        ("kde-upper:noise_variance=0", "noise_variance must be a number > 0"),
+        ("kde-lower:noise_variance=-0.1", "noise_variance must be a number > 0"),
+        ("kde-upper:dtype=float16", "dtype must be one of float64, float32"),
+        ("batching:window=0,binning", "window must be an integer >= 1"),
+        ("batching:window=10", "batching needs the estimator it wraps"),
+        ("batching:window=2,bins=3", "unknown parameter 'bins' for batching; allowed: window"),
+        ("batching:window=2,batching:window=2,binning", "cannot wrap another batching"),
+        ("batching:window=2,binning:bins=0", "bins must be an integer >= 1"),
+    ],
+)
+def test_invalid_specs_raise_value_errors_naming_the_problem(spec, message):
+    with pytest.raises(ValueError, match=message):
+        estimator_from_spec(spec)
+
+
+@pytest.mark.parametrize(
+    ("spec", "expensive"),
+    [("binning", False), ("kde-lower", True), ("batching:window=2,kde-upper", True),
+     ("batching:window=2,binning", False)],
+)
+def test_kde_is_expensive_binning_is_not(spec, expensive):
+    assert is_expensive(estimator_from_spec(spec)) is expensive

@@ -1,0 +1,129 @@
+"""The KDE estimator: limits, bounds, block independence, and a textbook evaluation."""
+
+import numpy as np
+import pytest
+
+from information.kde import KDEEstimator, pairwise_kernel_sums
+
+
+def h_bits(labels: np.ndarray) -> float:
+    p = np.unique(labels, return_counts=True)[1] / len(labels)
+    return float(-(p * np.log2(p)).sum())
+
+
+def textbook(T, X, y, noise_variance, bound):
+    """I(X;T), I(Y;T) in bits from the full N x N kernel matrix, group by group."""
+    width = 2 * noise_variance * (1 if bound == "upper" else 4)
+
+    def s(rows):
+        distances = ((rows[:, None, :] - rows[None, :, :]) ** 2).sum(axis=2)
+        return -np.mean(np.log(np.mean(np.exp(-distances / width), axis=1)))
+
+    def conditional(groups):
+        return sum(np.mean(groups == g) * s(T[groups == g]) for g in np.unique(groups))
+
+    return ((s(T) - conditional(X)) / np.log(2), (s(T) - conditional(y)) / np.log(2))
+
+
+def test_kernel_sums_match_the_full_matrix_for_rows_in_any_order():
+    rng = np.random.default_rng(9)
+    T, a, b = rng.normal(size=(80, 2)), rng.integers(0, 5, 80), rng.integers(0, 3, 80)
+    kernel = np.exp(-((T[:, None, :] - T[None, :, :]) ** 2).sum(axis=2) / (2 * 0.3))
+    total, (own_a, own_b) = pairwise_kernel_sums(T, [a, b], 0.3, block_rows=9)
+    assert total == pytest.approx(kernel.sum(axis=1), rel=1e-12)
+    assert own_a == pytest.approx((kernel * (a[:, None] == a[None, :])).sum(axis=1), rel=1e-12)
+    assert own_b == pytest.approx((kernel * (b[:, None] == b[None, :])).sum(axis=1), rel=1e-12)
+
+
+def test_identical_points_give_zero_and_zero():
+    T, y = np.full((64, 3), 0.7), np.arange(64) % 4
+    i_xt, i_yt = KDEEstimator().mutual_information(T, np.arange(64), y)
+    assert abs(i_xt) < 1e-12 and abs(i_yt) < 1e-12
+
+
+def test_points_far_apart_give_log2_n_and_h_y():
+    T = 100.0 * np.random.default_rng(0).permutation(50)[:, None]
+    y = np.random.default_rng(1).integers(0, 3, 50)
+    i_xt, i_yt = KDEEstimator(noise_variance=0.1).mutual_information(T, np.arange(50), y)
+    assert i_xt == pytest.approx(np.log2(50), abs=1e-12)
+    assert i_yt == pytest.approx(h_bits(y), abs=1e-12)
+
+
+def test_classes_far_apart_give_h_y_but_less_than_log2_n():
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 3, 90)
+    T = 100.0 * y[:, None] + 0.01 * rng.normal(size=(90, 2))
+    i_xt, i_yt = KDEEstimator(noise_variance=0.1).mutual_information(T, np.arange(90), y)
+    assert i_yt == pytest.approx(h_bits(y), abs=1e-12)
+    assert i_xt < np.log2(90) - 1
+
+
+@pytest.mark.parametrize("repeated_inputs", [False, True])
+def test_lower_bound_is_below_upper_bound(repeated_inputs):
+    rng = np.random.default_rng(3)
+    T, y = rng.normal(size=(200, 4)), rng.integers(0, 3, 200)
+    X = rng.integers(0, 60, 200) if repeated_inputs else np.arange(200)
+    upper = KDEEstimator(bound="upper").mutual_information(T, X, y)
+    lower = KDEEstimator(bound="lower").mutual_information(T, X, y)
+    assert lower[0] <= upper[0] and lower[1] <= upper[1]
+
+
+@pytest.mark.parametrize("repeated_inputs", [False, True])
+def test_small_blocks_give_the_result_of_one_block(repeated_inputs):
+    rng = np.random.default_rng(4)
+    T, y = rng.normal(size=(300, 3)), rng.integers(0, 4, 300)
+    X = rng.integers(0, 100, 300) if repeated_inputs else np.arange(300)
+    blocks = KDEEstimator(block_rows=7).mutual_information(T, X, y)
+    one = KDEEstimator(block_rows=300).mutual_information(T, X, y)
+    assert blocks == pytest.approx(one, abs=1e-12)
+
+
+def test_row_order_does_not_change_the_result():
+    rng = np.random.default_rng(5)
+    T, X, y = rng.normal(size=(250, 3)), rng.integers(0, 80, 250), rng.integers(0, 3, 250)
+    order = rng.permutation(250)
+    estimator = KDEEstimator(noise_variance=0.5)
+    assert estimator.mutual_information(T[order], X[order], y[order]) == pytest.approx(
+        estimator.mutual_information(T, X, y), abs=1e-12
+    )
+
+
+@pytest.mark.parametrize("bound", ["upper", "lower"])
+@pytest.mark.parametrize("repeated_inputs", [False, True])
+def test_agrees_with_the_textbook_evaluation(bound, repeated_inputs):
+    rng = np.random.default_rng(6)
+    T, y = rng.normal(size=(120, 3)), rng.integers(0, 3, 120)
+    X = rng.integers(0, 40, 120) if repeated_inputs else np.arange(120)
+    estimate = KDEEstimator(noise_variance=0.2, bound=bound).mutual_information(T, X, y)
+    assert estimate == pytest.approx(textbook(T, X, y, 0.2, bound), abs=1e-10)
+
+
+def test_inputs_with_more_than_one_label_are_measured_exactly():
+    rng = np.random.default_rng(7)
+    T, X, y = rng.normal(size=(90, 2)), rng.integers(0, 20, 90), rng.integers(0, 2, 90)
+    assert len({(x, label) for x, label in zip(X, y, strict=True)}) > 20  # labels split inputs
+    estimate = KDEEstimator().mutual_information(T, X, y)
+    assert estimate == pytest.approx(textbook(T, X, y, 0.1, "upper"), abs=1e-10)
+
+
+def test_float32_kernel_agrees_with_float64():
+    rng = np.random.default_rng(8)
+    T, y = np.tanh(rng.normal(size=(400, 5))), rng.integers(0, 2, 400)
+    single = KDEEstimator(dtype=np.float32).mutual_information(T, np.arange(400), y)
+    double = KDEEstimator().mutual_information(T, np.arange(400), y)
+    assert single == pytest.approx(double, abs=1e-3)
+
+
+def test_non_finite_activations_are_rejected():
+    with pytest.raises(ValueError, match="activations contain NaN or inf"):
+        KDEEstimator().mutual_information(np.array([[0.0], [np.inf]]), np.arange(2), [0, 1])
+
+
+@pytest.mark.parametrize(
+    ("parameters", "named"),
+    [({"noise_variance": 0.0}, "noise_variance"), ({"bound": "middle"}, "bound"),
+     ({"dtype": np.int32}, "dtype"), ({"block_rows": 0}, "block_rows")],
+)
+def test_invalid_hyper_parameters_are_named(parameters, named):
+    with pytest.raises(ValueError, match=named):
+        KDEEstimator(**parameters).mutual_information(np.zeros((2, 1)), np.arange(2), [0, 1])
