@@ -1,0 +1,67 @@
+"""Animate a run's information plane: one frame per measured epoch, as a GIF or an MP4.
+
+    python main_movie.py RUN_DIR                                  # RUN_DIR/information_plane.gif
+    python main_movie.py RUN_DIR -o plane.mp4 --duration 20 --fps 25
+    python main_movie.py RUN_DIR --estimator kde-upper --every 10
+
+A thin click command: it parses and checks flags, then calls ``plotting.movie`` for the frames
+and ``plotting.video`` to write them (GIF through Pillow; MP4 through ffmpeg).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from tqdm.auto import tqdm
+
+from information.cli import main_entry
+from plotting.movie import frame_indices, render_frames
+from plotting.options import plane_options
+from plotting.panels import caption, find_run, information_panels
+from plotting.plane import plane_points
+from plotting.style import output_format
+from plotting.video import MOVIE_FORMATS, EncodingError, write_movie
+
+DEFAULT_OUTPUT = "information_plane.gif"
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("path", type=click.Path(path_type=Path), metavar="RUN_DIR|INFORMATION_CSV")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="The movie, .gif or .mp4, written exactly there "
+                   f"[default: {DEFAULT_OUTPUT} in the run directory].")
+@plane_options(multiple=False)
+@click.option("--every", type=click.IntRange(min=1), default=None, metavar="K",
+              help="A frame every K-th measured epoch [default: every measured epoch].")
+@click.option("--duration", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="SECONDS", help="Aim at a movie this long at --fps, choosing evenly "
+                                      "spaced epochs.")
+@click.option("--fps", type=click.FloatRange(min=0, min_open=True), default=10.0,
+              show_default=True, help="Frames per second.")
+def main(path: Path, output: Path | None, estimator: str | None, samples: str | None,
+         epoch_scale: str, xlim: tuple[float, float] | None, ylim: tuple[float, float] | None,
+         every: int | None, duration: float | None, fps: float) -> None:
+    """Animate the information plane of a run (mean over repeats), one frame per epoch."""
+    if every is not None and duration is not None:
+        raise click.UsageError("give --every or --duration, not both")
+    run = find_run(path)
+    output = output or run.directory / DEFAULT_OUTPUT
+    output_format(output, MOVIE_FORMATS)
+    panel = information_panels([run], [estimator] if estimator else (),
+                               [samples] if samples else ())[0]
+    epochs = plane_points(panel.measurements)[0]
+    frames = None if duration is None else max(1, round(duration * fps))
+    indices = frame_indices(len(epochs), every, frames)
+    rendered = render_frames(panel.measurements, indices, caption([panel.settings]),
+                             epoch_scale, xlim, ylim)
+    progress = tqdm(rendered, total=len(indices), desc="rendering", unit="frame", disable=None)
+    try:
+        written = write_movie(progress, output, fps)
+    except EncodingError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"wrote {written} ({len(indices)} frames, {len(indices) / fps:.1f} s)")
+
+
+if __name__ == "__main__":
+    main_entry(main)

@@ -1,0 +1,90 @@
+"""Information against epoch: each layer's I(X;T) (top row) and I(Y;T) (bottom row), in bits.
+
+One column per panel (run, estimator), the rows sharing their y axis; a dashed line marks H(X)
+and H(Y) of the measured samples, the most a layer can hold. ``draw_series`` (a mean over
+repeats with the repeats faint behind it) also draws the training metrics in metrics.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from plotting.panels import Panel, caption, titles
+from plotting.plane import MARGIN
+from plotting.style import (
+    epoch_norm,
+    layer_colors,
+    layer_label,
+    new_figure,
+    panel_axes,
+    set_caption,
+    set_epoch_axis,
+)
+from plotting.tables import mean_over_repeats
+
+QUANTITIES = (("i_xt", "h_x", "$I(X;T)$ (bits)", "$H(X)$"),
+              ("i_yt", "h_y", "$I(Y;T)$ (bits)", "$H(Y)$"))
+"""Per row: the Measurements field, its upper bound's field, the axis label, the bound's name."""
+
+
+def draw_series(
+    ax: Axes,
+    epochs: np.ndarray,
+    values: np.ndarray,
+    show_repeats: bool,
+    **style: object,
+) -> None:
+    """Draw the mean over repeats of ``values`` (repeats, epochs) against ``epochs`` (epochs,).
+
+    Epochs no repeat measured finitely are left out; with ``show_repeats`` each repeat is drawn
+    faintly behind the mean. ``style`` goes to ``Axes.plot`` (colour, label, line style).
+    """
+    mean = mean_over_repeats(values)
+    kept = np.isfinite(mean)
+    if not kept.any():
+        return
+    if show_repeats:
+        faint = {k: v for k, v in style.items() if k != "label"}
+        for repeat in values:
+            finite = np.isfinite(repeat)
+            ax.plot(epochs[finite], repeat[finite], **faint | {"linewidth": 0.6, "alpha": 0.25})
+    ax.plot(epochs[kept], mean[kept], **{"linewidth": 1.3} | style)
+
+
+def curves_figure(
+    panels: Sequence[Panel], epoch_scale: str = "log", show_repeats: bool = False
+) -> Figure:
+    """I(X;T) and I(Y;T) of every layer against epoch, one column per panel."""
+    if not panels:
+        raise ValueError("panels: nothing to plot")
+    measured = [p.measurements for p in panels]
+    norm = epoch_norm(np.concatenate([m.epochs for m in measured]), epoch_scale)
+    figure = new_figure(len(panels), rows=2)
+    axes = panel_axes(figure, len(panels), rows=2)
+    for column, (values, label) in enumerate(zip(measured, titles([p.settings for p in panels]),
+                                                 strict=True)):
+        colors = layer_colors(len(values.layers))
+        for row, (field, bound_field, axis_label, bound_name) in enumerate(QUANTITIES):
+            ax = axes[row, column]
+            series = getattr(values, field)
+            for i, layer in enumerate(values.layers):
+                draw_series(ax, values.epochs, series[:, :, i], show_repeats, color=colors[i],
+                            label=layer_label(int(layer), int(values.units[i])))
+            bound = getattr(values, bound_field)
+            if np.isfinite(bound):
+                ax.axhline(bound, color="0.5", linestyle="--", linewidth=0.8, label=bound_name)
+            ax.set_ylabel(axis_label)
+            set_epoch_axis(ax, norm)
+            ax.label_outer()
+        axes[0, column].set_title(label, fontsize="small")
+        axes[1, column].legend(loc="best", fontsize="x-small", framealpha=0.9)
+    for row, (_, bound_field, _, _) in enumerate(QUANTITIES):
+        bounds = [getattr(m, bound_field) for m in measured]
+        if all(np.isfinite(bounds)):
+            axes[row, 0].set_ylim(0.0, MARGIN * max(bounds))
+    set_caption(figure, caption([p.settings for p in panels]))
+    return figure

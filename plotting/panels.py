@@ -1,0 +1,154 @@
+"""What a figure compares: the runs it is given, their panels, and the panels' titles.
+
+A panel shows one run's measurements by one estimator on one choice of samples (for training
+metrics: one run). Panels are titled by the settings in which they differ, read from each run's
+config.json and the estimator's canonical name; the settings they share make the figure's
+caption. Nothing here draws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from networks.run_directory import CONFIG, INFORMATION, read_config
+from plotting.tables import Measurements, read_information
+
+UNRECORDED = ("command", "versions", "measurements")
+"""config.json keys that differ between any two runs without describing them."""
+
+SEPARATOR = " · "
+"""Between the parts of a title or caption."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run directory, the information.csv to read from it, and its config (empty if none)."""
+
+    directory: Path
+    information: Path
+    config: dict
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One run's measurements by one estimator on one choice of samples."""
+
+    run: Run
+    measurements: Measurements
+    settings: dict[str, str]
+
+
+def find_run(path: Path) -> Run:
+    """The run at ``path``: a run directory, or an information.csv inside one."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist")
+    if path.is_dir():
+        if not any(path.iterdir()):
+            raise ValueError(f"{path} is empty: it holds no run")
+        directory, information = path, path / INFORMATION
+    else:
+        directory, information = path.parent, path
+    config = read_config(directory) if (directory / CONFIG).is_file() else {}
+    return Run(directory=directory, information=information, config=config)
+
+
+def _format(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return "-".join(_format(v) for v in value)
+    if value is None or isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def run_settings(config: dict, prefix: str = "") -> dict[str, str]:
+    """The run's configuration flattened to dotted keys ("training.activation": "tanh")."""
+    settings: dict[str, str] = {}
+    for key, value in config.items():
+        if not prefix and key in UNRECORDED:
+            continue
+        if isinstance(value, dict):
+            settings.update(run_settings(value, f"{prefix}{key}."))
+        else:
+            settings[f"{prefix}{key}"] = _format(value)
+    return settings
+
+
+def matches(spec: str, estimator: str) -> bool:
+    """Whether the estimator filter ``spec`` selects ``estimator`` (a canonical name).
+
+    A filter selects a name equal to it or beginning with it followed by ":" or ",":
+    ``binning`` selects every Binning estimator, ``binning:bins=30`` those with 30 bins.
+    """
+    return estimator == spec or estimator.startswith((spec + ":", spec + ","))
+
+
+def select(
+    measured: Sequence[Measurements], estimators: Sequence[str] = (), samples: Sequence[str] = ()
+) -> list[Measurements]:
+    """The measurements passing the filters, in the filters' order (none given: all of them)."""
+    names = sorted({m.estimator for m in measured})
+    for spec in estimators:
+        if not any(matches(spec, name) for name in names):
+            raise ValueError(f"estimator {spec!r} matches none of the measured estimators: "
+                             f"{', '.join(names)}")
+    measured_samples = sorted({m.samples for m in measured})
+    for choice in samples:
+        if choice not in measured_samples:
+            raise ValueError(f"samples {choice!r} were not measured; the run has "
+                             f"{', '.join(measured_samples)}")
+    chosen = [m for m in measured if not samples or m.samples in samples]
+    if not estimators:
+        return chosen
+    return [m for spec in estimators for m in chosen if matches(spec, m.estimator)]
+
+
+def information_panels(
+    runs: Sequence[Run], estimators: Sequence[str] = (), samples: Sequence[str] = ()
+) -> list[Panel]:
+    """One panel per run and measured (estimator, samples) pair passing the filters."""
+    panels = []
+    for run in runs:
+        measured = read_information(run.information)
+        try:
+            chosen = select(measured, estimators, samples)
+        except ValueError as error:
+            raise ValueError(f"{run.directory}: {error}") from None
+        for m in chosen:
+            settings = run_settings(run.config) | {
+                "repeats": str(len(m.repeats)), "samples": m.samples, "estimator": m.estimator}
+            panels.append(Panel(run=run, measurements=m, settings=settings))
+    return panels
+
+
+def _shown(key: str, value: str, short: str) -> str:
+    return value if key == "estimator" else f"{short}={value}"
+
+
+def titles(settings: Sequence[dict[str, str]]) -> list[str]:
+    """Each panel's title: the settings whose values differ between the panels.
+
+    A setting is named by its last dotted part (``activation=relu``) unless two differing
+    settings share it; an estimator is named by its canonical name alone.
+    """
+    keys = sorted({k for s in settings for k in s}, key=lambda k: (k == "estimator", k))
+    differing = [k for k in keys if len({s.get(k, "none") for s in settings}) > 1]
+    last = [k.rsplit(".", 1)[-1] for k in differing]
+    short = {k: (n if last.count(n) == 1 else k) for k, n in zip(differing, last, strict=True)}
+    return [SEPARATOR.join(_shown(k, s.get(k, "none"), short[k]) for k in differing)
+            for s in settings]
+
+
+def caption(settings: Sequence[dict[str, str]]) -> list[str]:
+    """What all panels share, in words: dataset, network, estimator, samples, repeats."""
+    common = {k: v for k, v in settings[0].items() if all(s.get(k) == v for s in settings)}
+    network = " ".join(common[k] for k in ("training.activation", "training.hidden")
+                       if k in common)
+    parts = [common.get("dataset.name", ""), network, common.get("estimator", "")]
+    if common.get("samples", "all") != "all":
+        parts.append(f"{common['samples']} samples")
+    repeats = common.get("repeats", "1")
+    if repeats.isdigit() and int(repeats) > 1:
+        parts.append(f"mean of {repeats} repeats")
+    return [part for part in parts if part]

@@ -1,0 +1,145 @@
+"""The information plane: each layer's I(X;T) against its I(Y;T), in bits, coloured by epoch.
+
+As in Shwartz-Ziv & Tishby 2017 (Fig. 3) and Saxe et al. 2018 (Fig. 1): every measured epoch
+is a thin path through its layers' points (each the mean over repeats), coloured by the epoch;
+each layer has its own marker. Several panels (runs, estimators) share axes and one colour bar.
+``plot_run`` is what a training run calls when it is done. The animated plane is in movie.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from plotting.panels import Panel, caption, find_run, information_panels, titles
+from plotting.style import (
+    EPOCH_COLORMAP,
+    FIGURE_FORMATS,
+    epoch_colorbar,
+    epoch_norm,
+    label_outer,
+    layer_label,
+    layer_marker,
+    new_figure,
+    output_format,
+    panel_axes,
+    save_figure,
+    set_caption,
+)
+from plotting.tables import Measurements, mean_over_repeats
+
+Limits = tuple[float, float]
+MARGIN = 1.03
+"""Default axes end this factor beyond H(X) and H(Y)."""
+
+
+def plane_points(values: Measurements) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The mean path of every epoch measured finitely by some repeat.
+
+    Returns epochs (E,), I(X;T) and I(Y;T) in bits, each (E, layers).
+    """
+    i_xt, i_yt = mean_over_repeats(values.i_xt), mean_over_repeats(values.i_yt)
+    kept = (np.isfinite(i_xt) & np.isfinite(i_yt)).any(axis=1)
+    return values.epochs[kept], i_xt[kept], i_yt[kept]
+
+
+def draw_paths(
+    ax: Axes,
+    epochs: np.ndarray,
+    i_xt: np.ndarray,
+    i_yt: np.ndarray,
+    norm: Normalize,
+    faint: bool = False,
+) -> None:
+    """Draw each epoch's path through the layers, (E,) epochs and (E, layers) values in bits."""
+    colors = EPOCH_COLORMAP(norm(epochs))
+    alpha = 0.18 if faint else 1.0
+    paths = LineCollection(np.stack([i_xt, i_yt], axis=-1), colors=colors,
+                           linewidths=0.4 if faint else 0.6, alpha=0.5 * alpha,
+                           zorder=1 if faint else 2)
+    ax.add_collection(paths, autolim=False)
+    for layer in range(i_xt.shape[1]):
+        ax.scatter(i_xt[:, layer], i_yt[:, layer], c=colors, marker=layer_marker(layer),
+                   s=6 if faint else 16, alpha=alpha, linewidths=0, zorder=1 if faint else 3)
+
+
+def set_plane_axes(ax: Axes, xlim: Limits | None, ylim: Limits | None) -> None:
+    """Axis labels, and limits where known (otherwise matplotlib's from 0)."""
+    ax.set_xlabel("$I(X;T)$ (bits)")
+    ax.set_ylabel("$I(Y;T)$ (bits)")
+    if xlim is not None:
+        ax.set_xlim(*xlim)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+
+
+def default_limits(measured: Sequence[Measurements]) -> tuple[Limits | None, Limits | None]:
+    """(0, H(X)) and (0, H(Y)) with a small margin, from the largest entropies measured."""
+    def limit(values: list[float]) -> Limits | None:
+        finite = [v for v in values if np.isfinite(v) and v > 0]
+        return (0.0, MARGIN * max(finite)) if finite else None
+
+    return limit([m.h_x for m in measured]), limit([m.h_y for m in measured])
+
+
+def layer_legend(ax: Axes, values: Measurements, loc: str = "best") -> None:
+    """A legend naming each layer's marker: "layer 1 (10 units)", where it hides least data."""
+    handles = [Line2D([], [], marker=layer_marker(i), linestyle="", color="0.25", markersize=5,
+                      label=layer_label(int(layer), int(units)))
+               for i, (layer, units) in enumerate(zip(values.layers, values.units, strict=True))]
+    ax.legend(handles=handles, loc=loc, fontsize="x-small", framealpha=0.9,
+              handletextpad=0.2, borderaxespad=0.3)
+
+
+def plane_figure(
+    panels: Sequence[Panel],
+    epoch_scale: str = "log",
+    xlim: Limits | None = None,
+    ylim: Limits | None = None,
+    show_repeats: bool = False,
+) -> Figure:
+    """The information plane of each panel, side by side, sharing axes and the epoch colours.
+
+    Limits default to (0, H(X)) and (0, H(Y)) of the measured samples; ``show_repeats`` draws
+    every repeat's paths faintly behind their mean.
+    """
+    if not panels:
+        raise ValueError("panels: nothing to plot")
+    measured = [p.measurements for p in panels]
+    points = [plane_points(m) for m in measured]
+    if not any(len(epochs) for epochs, _, _ in points):
+        raise ValueError("every measurement is nan: nothing to plot")
+    norm = epoch_norm(np.concatenate([epochs for epochs, _, _ in points]), epoch_scale)
+    default_x, default_y = default_limits(measured)
+    figure = new_figure(len(panels))
+    axes = panel_axes(figure, len(panels))[0]
+    labels = titles([p.settings for p in panels])
+    for ax, values, (epochs, i_xt, i_yt), label in zip(axes, measured, points, labels,
+                                                       strict=True):
+        if show_repeats:
+            for r in range(len(values.repeats)):
+                draw_paths(ax, values.epochs, values.i_xt[r], values.i_yt[r], norm, faint=True)
+        draw_paths(ax, epochs, i_xt, i_yt, norm)
+        set_plane_axes(ax, xlim or default_x, ylim or default_y)
+        layer_legend(ax, values)
+        ax.set_title(label, fontsize="small")
+    label_outer(axes)
+    epoch_colorbar(figure, list(axes), norm)
+    set_caption(figure, caption([p.settings for p in panels]))
+    return figure
+
+
+def plot_run(run_dir: Path, output: Path) -> Path:
+    """Draw the information plane of every estimator measured in ``run_dir`` into ``output``.
+
+    The format follows the suffix of ``output`` (png, svg, pdf); returns ``output``.
+    """
+    output_format(output, FIGURE_FORMATS)
+    return save_figure(plane_figure(information_panels([find_run(run_dir)])), output)

@@ -1,0 +1,184 @@
+"""The look every figure shares: the epoch scale and colours, layer markers, sizes, and saving.
+
+Epochs are coloured (information plane) or placed (epoch axes) on a ``log`` or ``linear``
+scale. The log scale spaces log10(epoch + 1) evenly, so that epoch 0, the initial network, has
+a place on it; its ticks are real epoch numbers. Figures are plain ``matplotlib.figure.Figure``
+objects, never pyplot's, so no display is needed and the process's backend is left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.axes import Axes
+from matplotlib.axis import Axis
+from matplotlib.cm import ScalarMappable
+from matplotlib.colorbar import Colorbar
+from matplotlib.colors import Colormap, FuncNorm, Normalize
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, MaxNLocator, NullLocator, StrMethodFormatter
+
+from plotting.panels import SEPARATOR
+
+EPOCH_SCALES = ("log", "linear")
+EPOCH_COLORMAP: Colormap = colormaps["gnuplot"]
+"""Dark purple (first epoch) through red to yellow (last), as in Shwartz-Ziv & Tishby's Fig. 3."""
+LAYER_COLORMAP: Colormap = colormaps["viridis"]
+LAYER_MARKERS = ("o", "s", "^", "D", "v", "p", "h", "<", ">", "*")
+FIGURE_FORMATS = ("png", "svg", "pdf")
+PANEL_SIZE = (4.4, 3.7)
+"""Width and height of one panel in inches."""
+DPI = 150
+MAX_COLUMNS = 3
+CAPTION_CHARACTERS_PER_INCH = 11
+"""About how many characters of a medium-size caption fit in an inch."""
+
+
+def _log_epoch(epoch: np.ndarray) -> np.ndarray:
+    return np.log10(np.maximum(np.asarray(epoch, dtype=float), 0.0) + 1.0)
+
+
+def _exp_epoch(value: np.ndarray) -> np.ndarray:
+    return 10.0 ** np.asarray(value, dtype=float) - 1.0
+
+
+def epoch_norm(epochs: np.ndarray, scale: str) -> Normalize:
+    """The map from the measured epochs' range [first, last] to [0, 1] on ``scale``."""
+    if scale not in EPOCH_SCALES:
+        raise ValueError(f"epoch scale must be one of {', '.join(EPOCH_SCALES)}, got {scale!r}")
+    low, high = int(np.min(epochs)), int(np.max(epochs))
+    high = max(high, low + 1)
+    if scale == "linear":
+        return Normalize(vmin=low, vmax=high)
+    return FuncNorm((_log_epoch, _exp_epoch), vmin=low, vmax=high)
+
+
+def log_epoch_ticks(low: int, high: int) -> list[int]:
+    """Ticks for epochs in [low, high] on the log scale: 0, 1, 2, 5, 10, 20, 50, ... (only
+    powers of ten if that makes many), and the ends ``low`` and ``high`` unless a tick is close.
+    """
+    top = int(np.log10(max(high, 1))) + 1
+    steps = [m * 10**k for k in range(top) for m in (1, 2, 5)]
+    ticks = [t for t in [0, *steps] if low <= t <= high]
+    if len(ticks) > 7:
+        ticks = [t for t in ticks if t == 0 or str(t).rstrip("0") == "1"]
+    for end in (low, high):
+        if not ticks or np.min(np.abs(_log_epoch(ticks) - _log_epoch(end))) > 0.25:
+            ticks.append(end)
+    return sorted(ticks)
+
+
+def set_epoch_locator(axis: Axis, norm: Normalize) -> None:
+    """Ticks at real epoch numbers on an axis showing epochs through ``norm``."""
+    if isinstance(norm, FuncNorm):
+        axis.set_major_locator(FixedLocator(log_epoch_ticks(int(norm.vmin), int(norm.vmax))))
+        axis.set_minor_locator(NullLocator())
+    else:
+        axis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    axis.set_major_formatter(StrMethodFormatter("{x:.0f}"))
+
+
+def epoch_colorbar(figure: Figure, axes: Sequence[Axes] | Axes, norm: Normalize) -> Colorbar:
+    """A colour bar labelled with real epoch numbers beside ``axes``."""
+    bar = figure.colorbar(ScalarMappable(norm=norm, cmap=EPOCH_COLORMAP), ax=axes, pad=0.02,
+                          aspect=30)
+    set_epoch_locator(bar.ax.yaxis, norm)
+    bar.set_label("epoch")
+    return bar
+
+
+def set_epoch_axis(ax: Axes, norm: Normalize) -> None:
+    """Make the x axis of ``ax`` an epoch axis on the scale and range of ``norm``."""
+    if isinstance(norm, FuncNorm):
+        ax.set_xscale("function", functions=(_log_epoch, _exp_epoch))
+    ax.set_xlim(norm.vmin, norm.vmax)
+    set_epoch_locator(ax.xaxis, norm)
+    ax.set_xlabel("epoch")
+
+
+def layer_marker(index: int) -> str:
+    """The marker of the ``index``-th layer (0 = first)."""
+    return LAYER_MARKERS[index % len(LAYER_MARKERS)]
+
+
+def layer_colors(count: int) -> np.ndarray:
+    """``count`` RGBA colours, shape (count, 4), from the first layer (dark) to the last."""
+    return LAYER_COLORMAP(np.linspace(0.0, 0.85, count))
+
+
+def layer_label(layer: int, units: int) -> str:
+    """"layer 2 (7 units)"."""
+    return f"layer {layer} ({units} unit{'s' if units != 1 else ''})"
+
+
+def columns(count: int) -> int:
+    """Columns of a grid of ``count`` one-row panels: a square for four, else up to three."""
+    return 2 if count == 4 else min(count, MAX_COLUMNS)
+
+
+def panel_axes(figure: Figure, count: int, rows: int = 1) -> np.ndarray:
+    """Axes for ``count`` panels of ``rows`` rows each; shape (rows, count).
+
+    One-row panels (information planes) fill a grid of ``columns(count)`` columns and all share
+    both axes; panels of several rows (curves, metrics) stand side by side, rows sharing their
+    y axis.
+    """
+    if rows > 1:
+        return figure.subplots(rows, count, sharex=True, sharey="row", squeeze=False)
+    wide = columns(count)
+    axes = figure.subplots(-(-count // wide), wide, sharex=True, sharey=True,
+                           squeeze=False).ravel()
+    for ax in axes[count:]:
+        ax.set_visible(False)
+    return axes[np.newaxis, :count]
+
+
+def label_outer(axes: Sequence[Axes]) -> None:
+    """Keep x labels only on the lowest panel of each column, y labels on the first column."""
+    wide = columns(len(axes))
+    for i, ax in enumerate(axes):
+        lowest, first = i + wide >= len(axes), i % wide == 0
+        ax.tick_params(labelbottom=lowest, labelleft=first)
+        if not lowest:
+            ax.set_xlabel("")
+        if not first:
+            ax.set_ylabel("")
+
+
+def new_figure(count: int, rows: int = 1) -> Figure:
+    """An empty figure sized for ``count`` panels laid out by ``panel_axes``."""
+    wide = count if rows > 1 else columns(count)
+    height = PANEL_SIZE[1] * (0.65 * rows if rows > 1 else -(-count // wide))
+    return Figure(figsize=(PANEL_SIZE[0] * wide + 0.9, height + 0.4), layout="constrained")
+
+
+def set_caption(figure: Figure, parts: Sequence[str]) -> None:
+    """Title ``figure`` with ``parts`` joined by SEPARATOR, in lines that fit its width."""
+    width = int(figure.get_figwidth() * CAPTION_CHARACTERS_PER_INCH)
+    lines: list[str] = []
+    for part in parts:
+        if lines and len(lines[-1]) + len(SEPARATOR) + len(part) <= width:
+            lines[-1] += SEPARATOR + part
+        else:
+            lines.append(part)
+    figure.suptitle("\n".join(lines), fontsize="medium")
+
+
+def output_format(path: Path, formats: Sequence[str]) -> str:
+    """The format, one of ``formats``, that the suffix of the output ``path`` names."""
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in formats:
+        suffixes = ", ".join("." + f for f in formats)
+        raise ValueError(f"output {path} must end in {suffixes} (the suffix picks the format)")
+    return fmt
+
+
+def save_figure(figure: Figure, path: Path) -> Path:
+    """Write ``figure`` to ``path`` in the format its suffix names; returns ``path``."""
+    fmt = output_format(path, FIGURE_FORMATS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, format=fmt, dpi=DPI)
+    return path

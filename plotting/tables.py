@@ -1,0 +1,125 @@
+"""A run's tables as numpy arrays: information.csv grouped by estimator and samples, metrics.csv.
+
+``read_information`` turns the rows of information.csv (parsed by ``information.results``) into
+one ``Measurements`` per (estimator, samples) pair, holding (repeat, epoch, layer) arrays;
+``read_metrics`` does the same for the loss and accuracy in metrics.csv. ``mean_over_repeats``
+is the average the figures draw. Nothing here draws.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from information.results import read_rows
+from networks.snapshots import METRICS_COLUMNS
+
+
+@dataclass(frozen=True)
+class Measurements:
+    """One estimator's measurements on one choice of samples, in bits.
+
+    ``i_xt`` and ``i_yt`` have shape (repeats, epochs, layers) and hold nan where a repeat has
+    no finite measurement of that epoch and layer. ``epoch`` is the first epoch of a Batching
+    window. ``h_x`` and ``h_y`` are H(X) and H(Y) of the measured samples (nan if unknown).
+    """
+
+    estimator: str
+    samples: str
+    repeats: np.ndarray
+    epochs: np.ndarray
+    layers: np.ndarray
+    units: np.ndarray
+    i_xt: np.ndarray
+    i_yt: np.ndarray
+    h_x: float
+    h_y: float
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Loss (nats) and accuracy of every repeat: ``values[name]`` has shape (repeats, epochs),
+    for each name in metrics.csv after repeat and epoch (train_loss, ..., test_accuracy)."""
+
+    repeats: np.ndarray
+    epochs: np.ndarray
+    values: dict[str, np.ndarray]
+
+
+def mean_over_repeats(values: np.ndarray) -> np.ndarray:
+    """Mean over axis 0 (repeats) of the finite entries: shape (R, ...) -> (...).
+
+    Entries no repeat measured finitely are nan; nothing is warned about.
+    """
+    finite = np.isfinite(values)
+    count = finite.sum(axis=0)
+    total = np.where(finite, values, 0.0).sum(axis=0)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _table(index: list[np.ndarray], value: np.ndarray, axes: list[np.ndarray]) -> np.ndarray:
+    """Scatter ``value`` into an array indexed by the positions of ``index`` in ``axes``."""
+    table = np.full(tuple(len(a) for a in axes), np.nan)
+    table[tuple(np.searchsorted(a, i) for a, i in zip(axes, index, strict=True))] = value
+    return table
+
+
+def read_information(path: Path) -> list[Measurements]:
+    """The measurements in an information.csv, one per (estimator, samples), sorted by both."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path.parent} holds no {path.name}: measure the run first")
+    rows = read_rows(path)
+    if not rows:
+        raise ValueError(f"information.csv in {path.parent} holds no measurements")
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for row in rows:
+        groups.setdefault((str(row["estimator"]), str(row["samples"])), []).append(row)
+    return [_measurements(key, groups[key]) for key in sorted(groups)]
+
+
+def _measurements(key: tuple[str, str], rows: list[dict]) -> Measurements:
+    def column(name: str, dtype: type) -> np.ndarray:
+        return np.array([row[name] for row in rows], dtype=dtype)
+
+    repeat, epoch, layer = column("repeat", int), column("epoch", int), column("layer", int)
+    axes = [np.unique(repeat), np.unique(epoch), np.unique(layer)]
+    units = np.zeros(len(axes[2]), dtype=int)
+    units[np.searchsorted(axes[2], layer)] = column("units", int)
+    h_x, h_y = column("h_x", float), column("h_y", float)
+    return Measurements(
+        estimator=key[0],
+        samples=key[1],
+        repeats=axes[0],
+        epochs=axes[1],
+        layers=axes[2],
+        units=units,
+        i_xt=_table([repeat, epoch, layer], column("i_xt", float), axes),
+        i_yt=_table([repeat, epoch, layer], column("i_yt", float), axes),
+        h_x=float(np.nanmax(h_x)) if np.isfinite(h_x).any() else float("nan"),
+        h_y=float(np.nanmax(h_y)) if np.isfinite(h_y).any() else float("nan"),
+    )
+
+
+def read_metrics(path: Path) -> Metrics:
+    """Loss and accuracy from a metrics.csv; empty cells read as nan."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path.parent} holds no {path.name}: the run was not trained")
+    with open(path, newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in METRICS_COLUMNS if c not in (reader.fieldnames or ())]
+        if missing:
+            raise ValueError(f"{path.name} in {path.parent} lacks columns: {', '.join(missing)}")
+        rows = [row for row in reader if None not in row.values()]
+    if not rows:
+        raise ValueError(f"{path.name} in {path.parent} holds no epochs")
+    repeat = np.array([int(row["repeat"]) for row in rows])
+    epoch = np.array([int(row["epoch"]) for row in rows])
+    axes = [np.unique(repeat), np.unique(epoch)]
+    values = {
+        name: _table([repeat, epoch], np.array([float(row[name] or "nan") for row in rows]), axes)
+        for name in METRICS_COLUMNS[2:]
+    }
+    return Metrics(repeats=axes[0], epochs=axes[1], values=values)

@@ -1,0 +1,85 @@
+"""main_movie.py: GIF and MP4 movies of a run's plane, frame choice, one-line errors.
+
+Commands run through ``information.cli.run_cli``, exactly as ``python main_movie.py`` does.
+"""
+
+import pytest
+from PIL import Image
+
+from information.cli import run_cli
+from main_movie import main
+from plotting.synthetic import write_synthetic_run
+from tests.test_main_plot import assert_one_line_error
+
+EPOCHS = 20
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    """Two repeats, epochs 0..20, three layers, two estimators."""
+    return write_synthetic_run(tmp_path_factory.mktemp("run"), repeats=2, epochs=EPOCHS,
+                               units=(4, 3, 2))
+
+
+def movie(capsys, *args):
+    """Run main_movie.py with ``args``: (exit status, standard output, standard error)."""
+    status = run_cli(main, [str(a) for a in args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def gif_frames(path):
+    with Image.open(path) as gif:
+        return gif.n_frames
+
+
+def test_a_gif_has_a_frame_per_measured_epoch(capsys, run_dir, tmp_path):
+    status, out, err = movie(capsys, run_dir, "-o", tmp_path / "plane.gif")
+    assert status == 0, err
+    assert gif_frames(tmp_path / "plane.gif") == EPOCHS + 1
+    assert "21 frames" in out
+
+
+def test_every_kth_epoch_with_the_last(capsys, run_dir, tmp_path):
+    assert movie(capsys, run_dir, "--every", 6, "-o", tmp_path / "m.gif")[0] == 0
+    assert gif_frames(tmp_path / "m.gif") == 5  # epochs 0, 6, 12, 18, 20
+
+
+def test_a_duration_at_a_frame_rate_sets_the_frame_count(capsys, run_dir, tmp_path):
+    args = ["--duration", 1.5, "--fps", 4, "--estimator", "kde-upper", "-o", tmp_path / "m.gif"]
+    assert movie(capsys, run_dir, *args)[0] == 0
+    assert gif_frames(tmp_path / "m.gif") == 6
+
+
+def test_the_gif_goes_to_the_run_directory_by_default(capsys, tmp_path):
+    run = write_synthetic_run(tmp_path / "run", epochs=2, units=(3, 2))
+    assert movie(capsys, run)[0] == 0
+    assert gif_frames(run / "information_plane.gif") == 3
+
+
+def test_an_mp4_is_written_exactly_where_asked(capsys, run_dir, tmp_path):
+    status, _, err = movie(capsys, run_dir, "--every", 10, "--output", tmp_path / "x.mp4")
+    assert status == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.mp4"]
+    data = (tmp_path / "x.mp4").read_bytes()
+    assert len(data) > 1000 and data[4:8] == b"ftyp"
+
+
+def test_an_unknown_movie_format_is_an_error(capsys, run_dir, tmp_path):
+    status, _, err = movie(capsys, run_dir, "-o", tmp_path / "m.avi")
+    assert_one_line_error(status, err, ".gif, .mp4")
+
+
+def test_every_and_duration_together_are_an_error(capsys, run_dir):
+    status, _, err = movie(capsys, run_dir, "--every", 2, "--duration", 3)
+    assert_one_line_error(status, err, "--every or --duration")
+
+
+def test_an_empty_directory_is_an_error(capsys, tmp_path):
+    status, _, err = movie(capsys, tmp_path)
+    assert_one_line_error(status, err, "is empty")
+
+
+def test_an_unmeasured_estimator_is_an_error(capsys, run_dir, tmp_path):
+    status, _, err = movie(capsys, run_dir, "--estimator", "kde-lower", "-o", tmp_path / "m.gif")
+    assert_one_line_error(status, err, "'kde-lower' matches none")

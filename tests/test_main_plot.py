@@ -1,0 +1,117 @@
+"""main_plot.py: each kind of figure from run directories, and one-line errors with status 2.
+
+Commands run through ``information.cli.run_cli``, exactly as ``python main_plot.py`` does.
+"""
+
+import pytest
+
+from information.cli import run_cli
+from main_plot import main
+from plotting.synthetic import write_synthetic_run
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    """Two repeats, epochs 0..20, three layers, two estimators."""
+    return write_synthetic_run(tmp_path_factory.mktemp("run"), repeats=2, epochs=20,
+                               units=(4, 3, 2))
+
+
+def plot(capsys, *args):
+    """Run main_plot.py with ``args``: (exit status, standard output, standard error)."""
+    status = run_cli(main, [str(a) for a in args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def assert_one_line_error(status, err, words):
+    """Exit status 2 and one line on standard error, "error: ..." holding ``words``."""
+    assert status == 2
+    assert len(err.splitlines()) == 1 and err.startswith("error: ")
+    assert words in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("kind", ["plane", "curves", "metrics"])
+def test_each_kind_is_drawn_to_the_named_file(capsys, run_dir, tmp_path, kind):
+    status, out, _ = plot(capsys, run_dir, "--kind", kind, "-o", tmp_path / f"{kind}.png")
+    assert status == 0 and out.strip() == f"wrote {tmp_path / f'{kind}.png'}"
+    assert (tmp_path / f"{kind}.png").read_bytes()[:8] == PNG
+
+
+def test_the_plane_goes_to_the_run_directory_by_default(capsys, tmp_path):
+    run = write_synthetic_run(tmp_path / "run", epochs=3)
+    assert plot(capsys, run)[0] == 0
+    assert (run / "information_plane.png").read_bytes()[:8] == PNG
+
+
+def test_an_information_csv_path_names_its_run(capsys, run_dir, tmp_path):
+    status, _, _ = plot(capsys, run_dir / "information.csv", "-o", tmp_path / "p.png")
+    assert status == 0 and (tmp_path / "p.png").exists()
+
+
+@pytest.mark.parametrize(("suffix", "start"), [(".pdf", b"%PDF"), (".svg", b"<?xml")])
+def test_the_suffix_picks_the_format(capsys, run_dir, tmp_path, suffix, start):
+    assert plot(capsys, run_dir, "-o", tmp_path / f"plane{suffix}")[0] == 0
+    assert (tmp_path / f"plane{suffix}").read_bytes().startswith(start)
+
+
+def test_two_runs_and_filters_with_repeats_shown(capsys, run_dir, tmp_path):
+    other = write_synthetic_run(tmp_path / "relu", epochs=5, units=(4, 3, 2), activation="relu")
+    status, _, err = plot(capsys, run_dir, other, "--estimator", "kde-upper", "--samples", "all",
+                          "--show-repeats", "--color-scale", "linear", "--xlim", "0,13",
+                          "-o", tmp_path / "both.png")
+    assert status == 0, err
+
+
+def test_a_missing_directory_is_an_error(capsys, tmp_path):
+    status, _, err = plot(capsys, tmp_path / "nowhere")
+    assert_one_line_error(status, err, "does not exist")
+
+
+def test_an_empty_directory_is_an_error(capsys, tmp_path):
+    status, _, err = plot(capsys, tmp_path)
+    assert_one_line_error(status, err, "is empty")
+
+
+def test_a_directory_without_information_csv_is_an_error(capsys, tmp_path):
+    (tmp_path / "config.json").write_text("{}")
+    status, _, err = plot(capsys, tmp_path)
+    assert_one_line_error(status, err, "holds no information.csv")
+
+
+def test_wrong_columns_are_an_error(capsys, tmp_path):
+    (tmp_path / "information.csv").write_text("repeat,epoch,i_xt\n0,0,1.0\n")
+    status, _, err = plot(capsys, tmp_path)
+    assert_one_line_error(status, err, "lacks columns: layer, units")
+
+
+def test_a_header_only_csv_is_an_error(capsys, tmp_path):
+    run = write_synthetic_run(tmp_path / "run", epochs=2)
+    header = (run / "information.csv").read_text().splitlines()[0]
+    (run / "information.csv").write_text(header + "\n")
+    status, _, err = plot(capsys, run)
+    assert_one_line_error(status, err, "holds no measurements")
+
+
+def test_an_unknown_format_is_an_error(capsys, run_dir, tmp_path):
+    status, _, err = plot(capsys, run_dir, "-o", tmp_path / "plane.jpg")
+    assert_one_line_error(status, err, ".png, .svg, .pdf")
+    assert not (tmp_path / "plane.jpg").exists()
+
+
+@pytest.mark.parametrize("value", ["5", "a,b", "3,1", "1,2,3"])
+def test_a_malformed_xlim_is_an_error(capsys, run_dir, value):
+    status, _, err = plot(capsys, run_dir, "--xlim", value)
+    assert_one_line_error(status, err, "--xlim")
+
+
+def test_limits_with_curves_are_refused_not_ignored(capsys, run_dir):
+    status, _, err = plot(capsys, run_dir, "--kind", "curves", "--ylim", "0,1")
+    assert_one_line_error(status, err, "--kind plane only")
+
+
+def test_an_unmeasured_estimator_is_an_error(capsys, run_dir):
+    status, _, err = plot(capsys, run_dir, "--estimator", "kde-lower")
+    assert_one_line_error(status, err, "'kde-lower' matches none")

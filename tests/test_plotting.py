@@ -1,0 +1,345 @@
+"""The plotting package: reading tables, averaging repeats, panels and titles, figures, movies."""
+
+import csv
+import math
+import random
+import sys
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from plotting import video
+from plotting.curves import curves_figure
+from plotting.metrics import metrics_figure
+from plotting.movie import frame_indices, render_frames
+from plotting.panels import (
+    caption,
+    find_run,
+    information_panels,
+    matches,
+    run_settings,
+    select,
+    titles,
+)
+from plotting.plane import plane_figure, plane_points, plot_run
+from plotting.style import epoch_norm, log_epoch_ticks, save_figure
+from plotting.synthetic import (
+    ESTIMATORS,
+    H_X,
+    H_Y,
+    synthetic_information,
+    write_example_plane,
+    write_synthetic_run,
+)
+from plotting.tables import mean_over_repeats, read_information, read_metrics
+
+EPOCHS = 20
+UNITS = (4, 3, 2)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    """Two repeats, epochs 0..20, three layers, two estimators."""
+    return write_synthetic_run(tmp_path_factory.mktemp("run"), repeats=2, epochs=EPOCHS,
+                               units=UNITS)
+
+
+def _colorbar(figure):
+    (bar,) = [ax for ax in figure.axes if ax.get_label() == "<colorbar>"]
+    return bar
+
+
+def _rewrite_information(path, edit):
+    """Rewrite information.csv with ``edit`` applied to its list of data rows."""
+    with open(path, newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    with open(path, "w", newline="") as handle:
+        csv.writer(handle).writerows([header, *edit(rows)])
+
+
+def _white_pixels(frame):
+    return (frame == 255).all(axis=-1).sum()
+
+
+# tables
+
+
+def test_mean_over_repeats_averages_the_finite_values_of_each_entry():
+    values = np.array([[1.0, np.nan, 2.0], [3.0, 5.0, 4.0]])
+    assert mean_over_repeats(values).tolist() == [2.0, 5.0, 3.0]
+
+
+def test_mean_over_repeats_is_nan_where_no_repeat_is_finite():
+    values = np.array([[np.nan, 1.0], [np.inf, 1.0]])
+    mean = mean_over_repeats(values)
+    assert math.isnan(mean[0]) and mean[1] == 1.0
+
+
+def test_information_is_grouped_by_estimator_then_indexed_by_repeat_epoch_layer(run_dir):
+    measured = read_information(run_dir / "information.csv")
+    assert [(m.estimator, m.samples) for m in measured] == [(e, "all") for e in ESTIMATORS]
+    kde = measured[1]
+    assert kde.i_xt.shape == (2, EPOCHS + 1, len(UNITS))
+    assert kde.epochs.tolist() == list(range(EPOCHS + 1))
+    assert kde.units.tolist() == list(UNITS)
+    i_xt, i_yt = synthetic_information(repeat=1, epoch=7, depth=0.5, last_epoch=EPOCHS,
+                                       estimator=1)
+    assert kde.i_xt[1, 7, 1] == i_xt and kde.i_yt[1, 7, 1] == i_yt
+    assert (kde.h_x, kde.h_y) == (H_X, H_Y)
+
+
+def test_row_order_does_not_change_what_is_read(tmp_path):
+    run = write_synthetic_run(tmp_path / "run", repeats=2, epochs=4, units=UNITS)
+    before = read_information(run / "information.csv")
+    _rewrite_information(run / "information.csv",
+                         lambda rows: random.Random(0).sample(rows, len(rows)))
+    after = read_information(run / "information.csv")
+    for b, a in zip(before, after, strict=True):
+        assert np.array_equal(b.i_xt, a.i_xt) and np.array_equal(b.i_yt, a.i_yt)
+
+
+def test_wrong_columns_are_named_in_the_error(tmp_path):
+    (tmp_path / "information.csv").write_text("repeat,epoch,layer\n0,0,1\n")
+    with pytest.raises(ValueError, match="lacks columns: units, estimator"):
+        read_information(tmp_path / "information.csv")
+
+
+def test_a_header_without_rows_is_an_error(tmp_path):
+    run = write_synthetic_run(tmp_path / "run", epochs=2)
+    _rewrite_information(run / "information.csv", lambda rows: [])
+    with pytest.raises(ValueError, match="holds no measurements"):
+        read_information(run / "information.csv")
+
+
+def test_empty_test_metrics_read_as_nan(tmp_path):
+    (tmp_path / "metrics.csv").write_text(
+        "repeat,epoch,train_loss,train_accuracy,test_loss,test_accuracy\n0,0,0.7,0.5,,\n")
+    metrics = read_metrics(tmp_path / "metrics.csv")
+    assert metrics.values["train_loss"].tolist() == [[0.7]]
+    assert math.isnan(metrics.values["test_accuracy"][0, 0])
+
+
+# the plane's points
+
+
+def test_an_epoch_no_repeat_measured_finitely_is_left_out_of_the_plane(tmp_path):
+    run = write_synthetic_run(tmp_path / "run", repeats=2, epochs=4, units=UNITS)
+    _rewrite_information(run / "information.csv", lambda rows: [
+        r[:5] + ["nan", "nan"] + r[7:] if r[1] == "3" else r for r in rows])
+    epochs, i_xt, _ = plane_points(read_information(run / "information.csv")[0])
+    assert epochs.tolist() == [0, 1, 2, 4] and i_xt.shape == (4, len(UNITS))
+
+
+def test_plane_points_are_the_mean_over_repeats(run_dir):
+    measured = read_information(run_dir / "information.csv")[0]
+    _, i_xt, i_yt = plane_points(measured)
+    expected = [synthetic_information(r, 5, 1.0, EPOCHS, 0) for r in (0, 1)]
+    assert i_xt[5, 2] == pytest.approx((expected[0][0] + expected[1][0]) / 2)
+    assert i_yt[5, 2] == pytest.approx((expected[0][1] + expected[1][1]) / 2)
+
+
+# colour scale
+
+
+def test_colour_bar_spans_the_measured_epochs(run_dir):
+    figure = plane_figure(information_panels([find_run(run_dir)]))
+    assert _colorbar(figure).get_ylim() == (0, EPOCHS)
+
+
+def test_colour_bar_spans_the_measured_epochs_on_a_linear_scale(run_dir):
+    figure = plane_figure(information_panels([find_run(run_dir)]), epoch_scale="linear")
+    assert _colorbar(figure).get_ylim() == (0, EPOCHS)
+
+
+def test_log_scale_spaces_epoch_plus_one_logarithmically():
+    norm = epoch_norm(np.array([0, 99]), "log")
+    assert norm(0) == 0 and norm(99) == 1 and norm(9) == pytest.approx(0.5)
+
+
+def test_unknown_epoch_scale_is_named():
+    with pytest.raises(ValueError, match="epoch scale .* 'cubic'"):
+        epoch_norm(np.array([0, 1]), "cubic")
+
+
+def test_log_ticks_are_real_epochs_from_zero_to_the_last():
+    assert log_epoch_ticks(0, 20) == [0, 1, 2, 5, 10, 20]
+    assert log_epoch_ticks(0, 2000) == [0, 1, 10, 100, 1000, 2000]
+
+
+# panels and titles
+
+
+def test_titles_name_the_setting_that_differs():
+    settings = [{"training.activation": a, "dataset.name": "tishby"} for a in ("tanh", "relu")]
+    assert titles(settings) == ["activation=tanh", "activation=relu"]
+
+
+def test_titles_name_an_estimator_by_its_canonical_name_alone():
+    settings = [{"estimator": e, "samples": "all"} for e in ESTIMATORS]
+    assert titles(settings) == list(ESTIMATORS)
+
+
+def test_titles_spell_out_settings_whose_last_names_clash():
+    settings = [{"a.seed": "1", "b.seed": "2"}, {"a.seed": "3", "b.seed": "4"}]
+    assert titles(settings) == ["a.seed=1 · b.seed=2", "a.seed=3 · b.seed=4"]
+
+
+def test_caption_names_what_all_panels_share():
+    settings = [{"dataset.name": "tishby", "training.activation": "tanh", "repeats": "50",
+                 "samples": "all", "estimator": e} for e in ESTIMATORS]
+    assert caption(settings) == ["tishby", "tanh", "mean of 50 repeats"]
+
+
+def test_run_settings_flatten_the_config_and_skip_the_command():
+    config = {"training": {"hidden": [10, 7], "activation": "relu"}, "command": "x"}
+    assert run_settings(config) == {"training.hidden": "10-7", "training.activation": "relu"}
+
+
+def test_plane_panels_of_two_runs_are_titled_by_their_activation(tmp_path):
+    runs = [find_run(write_synthetic_run(tmp_path / a, epochs=3, units=UNITS, activation=a))
+            for a in ("tanh", "relu")]
+    figure = plane_figure(information_panels(runs, estimators=["kde-upper"]))
+    shown = [ax.get_title() for ax in figure.axes if ax.get_label() != "<colorbar>"]
+    assert shown == ["activation=tanh", "activation=relu"]
+
+
+def test_an_estimator_filter_selects_whole_parameters_only():
+    assert matches("binning", ESTIMATORS[0]) and matches("binning:bins=30", ESTIMATORS[0])
+    assert not matches("binning:bins=3", ESTIMATORS[0])
+    assert not matches("binning", "batching:window=10,binning:bins=30,low=-1.0,high=1.0")
+
+
+def test_panels_follow_the_order_of_the_estimator_filters(run_dir):
+    measured = read_information(run_dir / "information.csv")
+    chosen = select(measured, estimators=["kde-upper", "binning"])
+    assert [m.estimator for m in chosen] == [ESTIMATORS[1], ESTIMATORS[0]]
+
+
+def test_an_estimator_filter_matching_nothing_lists_the_measured_ones(run_dir):
+    with pytest.raises(ValueError, match="'kde-lower' matches none .*kde-upper"):
+        select(read_information(run_dir / "information.csv"), estimators=["kde-lower"])
+
+
+def test_unmeasured_samples_are_an_error(run_dir):
+    with pytest.raises(ValueError, match="samples 'test' were not measured"):
+        select(read_information(run_dir / "information.csv"), samples=["test"])
+
+
+# figures
+
+
+def test_plane_axes_run_from_zero_to_the_entropies(run_dir):
+    figure = plane_figure(information_panels([find_run(run_dir)]))
+    ax = figure.axes[0]
+    assert ax.get_xlim() == pytest.approx((0, 1.03 * H_X))
+    assert ax.get_ylim() == pytest.approx((0, 1.03 * H_Y))
+
+
+def test_plane_limits_can_be_overridden(run_dir):
+    figure = plane_figure(information_panels([find_run(run_dir)]), xlim=(2, 10), ylim=(0, 2))
+    assert figure.axes[0].get_xlim() == (2, 10) and figure.axes[0].get_ylim() == (0, 2)
+
+
+def test_plane_legend_names_each_layer_with_its_units(run_dir):
+    figure = plane_figure(information_panels([find_run(run_dir)]))
+    legend = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert legend == ["layer 1 (4 units)", "layer 2 (3 units)", "layer 3 (2 units)"]
+
+
+def test_show_repeats_draws_each_repeat_behind_the_mean(run_dir):
+    panels = information_panels([find_run(run_dir)], estimators=["binning"])
+    plain = plane_figure(panels).axes[0]
+    with_repeats = plane_figure(panels, show_repeats=True).axes[0]
+    per_path = 1 + len(UNITS)  # the lines and one scatter per layer
+    assert len(with_repeats.collections) == len(plain.collections) + 2 * per_path
+
+
+def test_curves_draw_each_layer_in_both_rows(run_dir):
+    figure = curves_figure(information_panels([find_run(run_dir)], estimators=["binning"]))
+    top, bottom = figure.axes
+    assert [len(ax.get_lines()) for ax in (top, bottom)] == [len(UNITS) + 1] * 2  # + H line
+    assert top.get_ylim() == pytest.approx((0, 1.03 * H_X))
+
+
+def test_metrics_draw_train_and_test_loss_and_accuracy(run_dir):
+    figure = metrics_figure([find_run(run_dir)])
+    loss, accuracy = figure.axes
+    assert [line.get_label() for line in loss.get_lines()] == ["train", "test"]
+    first_train_loss = loss.get_lines()[0].get_ydata()[0]
+    assert first_train_loss == pytest.approx(0.05 + 0.64)
+
+
+def test_plot_run_writes_the_plane_where_asked(run_dir, tmp_path):
+    output = plot_run(run_dir, tmp_path / "plane.png")
+    assert output == tmp_path / "plane.png"
+    assert output.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_readme_example_is_a_png_under_200_kb(tmp_path):
+    data = write_example_plane(tmp_path / "example.png").read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) < 200_000
+
+
+def test_an_unknown_figure_format_is_refused(run_dir, tmp_path):
+    with pytest.raises(ValueError, match=r"must end in \.png, \.svg, \.pdf"):
+        save_figure(plane_figure(information_panels([find_run(run_dir)])), tmp_path / "x.jpg")
+
+
+# movies
+
+
+def test_every_kth_epoch_gets_a_frame_and_the_last_one_too():
+    assert frame_indices(21, every=5).tolist() == [0, 5, 10, 15, 20]
+    assert frame_indices(21, every=6).tolist() == [0, 6, 12, 18, 20]
+
+
+def test_a_frame_count_spreads_frames_evenly():
+    assert frame_indices(21, frames=3).tolist() == [0, 10, 20]
+    assert frame_indices(3, frames=10).tolist() == [0, 1, 2]
+
+
+def test_frames_are_rgb_images_of_one_size(run_dir):
+    measured = read_information(run_dir / "information.csv")[0]
+    frames = list(render_frames(measured, frame_indices(EPOCHS + 1, every=10)))
+    assert len(frames) == 3
+    assert {f.shape for f in frames} == {(540, 720, 3)} and frames[0].dtype == np.uint8
+
+
+def test_a_frame_shows_the_trail_of_earlier_epochs(run_dir):
+    measured = read_information(run_dir / "information.csv")[0]
+    (with_trail,) = render_frames(measured, np.array([EPOCHS]))
+    off_the_axes = measured.i_xt.copy()
+    off_the_axes[:, :EPOCHS] = 1e6
+    (without_trail,) = render_frames(replace(measured, i_xt=off_the_axes), np.array([EPOCHS]))
+    assert _white_pixels(with_trail) < _white_pixels(without_trail)
+
+
+def test_gif_holds_every_frame(tmp_path):
+    stripes = np.repeat(np.array([0, 80, 160, 240], dtype=np.uint8), 3)[None, :, None]
+    frames = [np.broadcast_to(np.roll(stripes, 3 * i, axis=1), (8, 12, 3)) for i in range(4)]
+    video.write_movie(iter(frames), tmp_path / "m.gif", fps=5)
+    with Image.open(tmp_path / "m.gif") as gif:
+        assert gif.n_frames == 4 and gif.size == (12, 8)
+        assert gif.info["duration"] == 200
+
+
+def test_mp4_is_written_exactly_where_asked_and_starts_with_an_ftyp_box(tmp_path):
+    frames = [np.full((16, 16, 3), 60 * i, dtype=np.uint8) for i in range(3)]
+    video.write_movie(iter(frames), tmp_path / "m.mp4", fps=5)
+    assert [p.name for p in tmp_path.iterdir()] == ["m.mp4"]
+    assert (tmp_path / "m.mp4").read_bytes()[4:8] == b"ftyp"
+
+
+def test_mp4_without_ffmpeg_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setattr(video.shutil, "which", lambda name: None)
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)
+    with pytest.raises(FileNotFoundError, match="needs ffmpeg.*imageio-ffmpeg"):
+        video.write_movie(iter([]), tmp_path / "m.mp4", fps=5)
+    assert not list(tmp_path.iterdir())
+
+
+def test_an_unknown_movie_format_is_refused(tmp_path):
+    with pytest.raises(ValueError, match=r"must end in \.gif, \.mp4"):
+        video.write_movie(iter([]), tmp_path / "m.avi", fps=5)
