@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from information.entropy import entropy
+from information.entropy import entropy, input_ids
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,7 @@ class Samples:
             raise ValueError(f"samples={self.name!r} selects no samples (is the test set empty?)")
         if len(self.X) != len(self.y):
             raise ValueError(f"X has {len(self.X)} rows but y has {len(self.y)} labels")
-        rows = np.ascontiguousarray(self.X.reshape(len(self.X), -1))
-        ids = np.unique(rows, axis=0, return_inverse=True)[1].reshape(-1)
+        ids = input_ids(self.X)
         object.__setattr__(self, "ids", ids)
         object.__setattr__(self, "h_x", entropy(ids))
         object.__setattr__(self, "h_y", entropy(self.y))

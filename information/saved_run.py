@@ -1,0 +1,37 @@
+"""A saved run as the measuring side sees it: its samples and snapshot folders, from config.json.
+
+The dataset is regenerated (or re-read) from its recorded name and path and split again with
+the recorded seed, so a run directory never stores a copy of the data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from information.samples import Samples
+from networks import run_directory
+from networks.datasets import load_dataset, sample_indices, split_indices
+
+
+def measured_samples(config: dict, which: str) -> Samples:
+    """The ``which`` ("all", "train" or "test") samples of the run described by ``config``."""
+    data = config["dataset"]
+    dataset = load_dataset(data["name"], data["data_path"])
+    if len(dataset.y) != data["n_samples"]:
+        raise ValueError(
+            f"dataset {data['name']} now has {len(dataset.y)} samples but the run was trained "
+            f"on {data['n_samples']}; the data file changed"
+        )
+    split = split_indices(len(dataset.y), data["train_fraction"], config["training"]["seed"],
+                          shuffle=data["shuffle"])
+    index = sample_indices(split, which)
+    return Samples(dataset.X[index], dataset.y[index], which)
+
+
+def snapshot_dirs(run_dir: Path, config: dict) -> dict[int, Path]:
+    """Repeat number -> that repeat's snapshot folder, for every repeat that has one."""
+    dirs = {r: run_directory.snapshot_dir(run_dir, r) for r in range(config["repeats"])}
+    missing = [str(d) for d in dirs.values() if not d.is_dir()]
+    if missing:
+        raise FileNotFoundError(f"{run_dir} lacks snapshots: {', '.join(missing)}")
+    return dirs

@@ -1,0 +1,99 @@
+"""Measure a saved run with the Batching estimator: b consecutive epochs as one random network.
+
+    python main_as_if_random.py RUN_DIR --window 10 --step 10
+    python main_as_if_random.py RUN_DIR --ranges 1-5,5-10 --estimator kde-upper
+    python main_as_if_random.py RUN_DIR --train --epochs 500 --window 20   # train first
+
+The parameters of the epochs in a window are treated as draws of one random network (thesis
+section 0.2.6): their activations are pooled and measured with the underlying estimator, so
+H(T|X) is computed rather than zero. Rows go to the run's information.csv; each row's epoch is
+its window's first epoch and epoch_last its last.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from information.backend import BACKENDS, execution
+from information.cli import main_entry
+from information.estimators import estimator_from_spec
+from information.progress import Progress
+from information.runner import Runner
+from information.saved_run import measured_samples, snapshot_dirs
+from information.windows import check_windows, parse_ranges, sliding_windows
+from networks import run_directory
+from networks.datasets import SAMPLES
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--window", type=int, default=None,
+              help="Epochs per window (b). Windows start at --first, --first+step, ...")
+@click.option("--step", type=int, default=None,
+              help="Epochs between window starts [default: --window].")
+@click.option("--first", type=int, default=0, help="First epoch of the sliding windows.")
+@click.option("--last", type=int, default=None,
+              help="Last epoch the sliding windows may reach [default: the last saved epoch].")
+@click.option("--ranges", default=None, metavar="A-B,C-D,...",
+              help="Explicit windows instead of --window: inclusive epoch ranges; ranges may "
+                   "share epochs (1-5,5-10 both hold epoch 5).")
+@click.option("--estimator", "estimators", multiple=True, default=("binning",), metavar="SPEC",
+              help="Underlying estimator, repeatable (as in main_data.py): binning[:...], "
+                   "kde-upper[:noise_variance=...], kde-lower[...]. Binning uses one grid for "
+                   "the whole window.")
+@click.option("--samples", type=click.Choice(SAMPLES), default="all",
+              help="The samples information is measured on.")
+@click.option("--jobs", type=int, default=-1, help="Parallel processes (-1 = all cores).")
+@click.option("--backend", type=click.Choice(BACKENDS), default="local",
+              help="Where measuring runs: this machine's processes, or a dask.distributed cluster.")
+@click.option("--scheduler-address", default=None, metavar="tcp://HOST:PORT",
+              help="The dask scheduler (with --backend dask).")
+@click.option("--train", "train_flags", default=None, metavar="'FLAGS'",
+              help="Train RUN_DIR first with these main_data.py flags, quoted "
+                   "(e.g. --train '--epochs 500 --activation relu').")
+def main(run_dir: Path, window: int | None, step: int | None, first: int, last: int | None,
+         ranges: str | None, estimators: tuple[str, ...], samples: str, jobs: int,
+         backend: str, scheduler_address: str | None, train_flags: str | None) -> None:
+    """Measure RUN_DIR with the Batching estimator over windows of consecutive epochs."""
+    underlying = [estimator_from_spec(spec) for spec in estimators]
+    if (window is None) == (ranges is None):
+        raise click.UsageError("give either --window B (with optional --step) or --ranges A-B,...")
+    if train_flags is not None:
+        _train(run_dir, train_flags)
+    config = run_directory.read_config(run_dir)
+    last_saved = config["training"]["epochs"]
+    if ranges is not None:
+        windows = parse_ranges(ranges)
+    else:
+        windows = sliding_windows(window, step or window, first,
+                                  last_saved if last is None else last)
+    check_windows(windows, last_saved)
+    config.setdefault("measurements", []).append(
+        {"batching": [f"{a}-{b}" for a, b in windows], "estimators": [e.name for e in underlying],
+         "samples": samples})
+    run_directory.write_config(run_dir, config)
+    measured = measured_samples(config, samples)
+    with execution(backend, scheduler_address), Progress("batching", "layer-window") as progress:
+        runner = Runner(snapshot_dirs(run_dir, config), underlying, None, measured, jobs,
+                        progress.advance)
+        report = runner.run_windows(run_dir / run_directory.INFORMATION, windows)
+    table = run_dir / run_directory.INFORMATION
+    click.echo(f"{report.rows_written} measurements written to {table}")
+
+
+def _train(run_dir: Path, train_flags: str) -> None:
+    import shlex
+
+    from information.cli import run_cli
+    from main_data import main as train_and_measure
+
+    status = run_cli(train_and_measure,
+                     [*shlex.split(train_flags), "--out", str(run_dir), "--no-measure"])
+    if status:
+        raise SystemExit(status)
+
+
+if __name__ == "__main__":
+    main_entry(main)

@@ -1,0 +1,221 @@
+"""Train a network, snapshot every epoch, and measure I(X;T) and I(Y;T) of every layer.
+
+    python main_data.py                       # the default experiment (Tishby's set, tanh)
+    python main_data.py --from-run RUN_DIR --estimator kde-upper --schedule log:100
+
+A thin click command: it parses and validates flags, then calls ``networks.train`` and
+``information.runner``; results go to a run directory (see README, "Run directory").
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+from pathlib import Path
+
+import click
+import numpy as np
+
+from information.backend import BACKENDS, execution
+from information.cli import main_entry
+from information.estimators import estimator_from_spec
+from information.progress import Progress
+from information.runner import Runner
+from information.saved_run import measured_samples, snapshot_dirs
+from information.schedule import schedule_from_spec
+from networks import run_directory
+from networks.datasets import DATASET_NAMES, SAMPLES, load_dataset, split_indices
+from networks.model import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, parse_shape
+
+TRAINING_FLAGS = (
+    "dataset", "data_path", "train_fraction", "keep_order", "shape", "activation",
+    "optimizer", "learning_rate", "batch_size", "init", "seed", "repeats",
+)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+@click.option("--dataset", default="tishby", metavar="NAME|FILE.npz",
+              help=f"Dataset: one of {', '.join(DATASET_NAMES)}, or a .npz file with arrays X "
+                   "and y.")
+@click.option("--data-path", type=click.Path(path_type=Path), default=None,
+              help="For mnist: Keras's mnist.npz or a folder with the four IDX files "
+                   "(nothing is ever downloaded).")
+@click.option("--train-fraction", type=float, default=0.8,
+              help="Fraction of the samples used for training; the rest is the test set.")
+@click.option("--keep-order", is_flag=True,
+              help="Split in file order (the first samples train) instead of shuffling with "
+                   "the seed, as the original IDNNs code did.")
+@click.option("--shape", default="10,7,5,4,3", help="Hidden layer widths, comma-separated.")
+@click.option("--activation", type=click.Choice(ACTIVATIONS), default="tanh",
+              help="Activation of the hidden layers (the output layer is softmax).")
+@click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam")
+@click.option("--learning-rate", type=float, default=4e-4)
+@click.option("--batch-size", type=int, default=256, help="Minibatch size; 0 = full batch.")
+@click.option("--epochs", type=int, default=2000, help="Training epochs (epoch 0 is the initial "
+              "network, so a run has epochs+1 snapshots).")
+@click.option("--init", type=click.Choice(INITIALIZERS), default=INITIALIZERS[0],
+              help="Weight initialisation (biases start at zero).")
+@click.option("--seed", type=int, default=0,
+              help="Seed of the split, the initial weights and the shuffling; repeat r uses "
+                   "seed+r.")
+@click.option("--repeats", type=int, default=1,
+              help="Independent networks trained with seeds seed, seed+1, ...")
+@click.option("--estimator", "estimators", multiple=True, default=("binning",),
+              metavar="SPEC",
+              help="Estimator, repeatable: binning[:bins=30,low=-1,high=1 | :bin_size=0.07 | "
+                   ":bins=100,range=layer|global], kde-upper[:noise_variance=0.1], kde-lower[...].")
+@click.option("--schedule", default="every:1", metavar="SPEC",
+              help="Which epochs to measure: every:N, log:N, delta-exact:DELTA, "
+                   "delta-approx:DELTA.")
+@click.option("--samples", type=click.Choice(SAMPLES), default="all",
+              help="The samples information is measured on.")
+@click.option("--jobs", type=int, default=-1,
+              help="Parallel measuring processes (-1 = all cores, or all dask workers).")
+@click.option("--backend", type=click.Choice(BACKENDS), default="local",
+              help="Where measuring runs: this machine's processes, or a dask.distributed cluster.")
+@click.option("--scheduler-address", default=None, metavar="tcp://HOST:PORT",
+              help="The dask scheduler to send measuring tasks to (with --backend dask).")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="The run directory [default: runs/<dataset>-<activation>-<shape>-<time>].")
+@click.option("--resume", is_flag=True,
+              help="Continue the run in --out: finish training, then measure what is missing.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing run directory.")
+@click.option("--from-run", type=click.Path(path_type=Path), default=None,
+              help="Measure this existing run directory instead of training (appends to its "
+                   "information.csv, skipping measurements already there).")
+@click.option("--plot/--no-plot", default=True,
+              help="Draw the information plane of the run when done.")
+@click.option("--measure/--no-measure", default=True,
+              help="Measure after training (--no-measure only trains and saves snapshots).")
+@click.pass_context
+def main(ctx: click.Context, **flags: object) -> None:
+    """Train a network, save every epoch, and measure each layer's I(X;T) and I(Y;T) in bits."""
+    estimators = [estimator_from_spec(spec) for spec in flags["estimators"]]
+    schedule = schedule_from_spec(flags["schedule"])
+    if flags["jobs"] == 0 or flags["jobs"] < -1:
+        raise click.BadParameter("must be a positive count or -1 for all cores",
+                                 param_hint="--jobs")
+    with execution(flags["backend"], flags["scheduler_address"]):
+        if flags["from_run"] is not None:
+            _refuse_training_flags(ctx)
+            run_dir = flags["from_run"]
+            config = run_directory.read_config(run_dir)
+        else:
+            run_dir, config = _train(ctx, flags)
+        if not flags["measure"]:
+            return
+        config.setdefault("measurements", []).append({
+            "estimators": [e.name for e in estimators],
+            "schedule": schedule.name,
+            "samples": flags["samples"],
+        })
+        run_directory.write_config(run_dir, config)
+        samples = measured_samples(config, flags["samples"])
+        with Progress("measuring", unit="layer-epoch") as progress:
+            runner = Runner(snapshot_dirs(run_dir, config), estimators, schedule, samples,
+                            flags["jobs"], progress.advance)
+            report = runner.run(run_dir / run_directory.INFORMATION)
+    table = run_dir / run_directory.INFORMATION
+    click.echo(f"{report.rows_written} measurements written to {table}")
+    if flags["plot"]:
+        from plotting.plane import plot_run
+
+        click.echo(f"information plane: {plot_run(run_dir, run_dir / 'information_plane.png')}")
+    if report.non_finite:
+        raise ValueError(_diverged_message(report.non_finite))
+
+
+def _refuse_training_flags(ctx: click.Context) -> None:
+    """--from-run measures a saved run: flags that would change its training are errors."""
+    given = [f"--{name.replace('_', '-')}" for name in (*TRAINING_FLAGS, "epochs", "out",
+                                                        "resume", "overwrite")
+             if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE]
+    if given:
+        raise click.UsageError(f"--from-run measures a saved run; {', '.join(given)} cannot "
+                               "change it")
+
+
+def _train(ctx: click.Context, flags: dict) -> tuple[Path, dict]:
+    """Create or resume the run directory, train every repeat; return it and its config."""
+    hidden = parse_shape(flags["shape"])
+    dataset = load_dataset(flags["dataset"], flags["data_path"])
+    for name in ("epochs", "repeats"):
+        if flags[name] < 1:
+            raise click.BadParameter(f"must be at least 1, got {flags[name]}",
+                                     param_hint=f"--{name}")
+    run_dir = flags["out"] or run_directory.default_run_dir(
+        flags["dataset"], flags["activation"], hidden)
+    run_directory.prepare(run_dir, flags["resume"], flags["overwrite"])
+    from networks.train import TrainingConfig, train_repeat
+
+    training = TrainingConfig(
+        hidden=hidden, activation=flags["activation"], optimizer=flags["optimizer"],
+        learning_rate=flags["learning_rate"], batch_size=flags["batch_size"],
+        epochs=flags["epochs"], init=flags["init"], seed=flags["seed"],
+    )
+    config = {
+        "dataset": {
+            "name": flags["dataset"],
+            "data_path": str(flags["data_path"]) if flags["data_path"] else None,
+            "train_fraction": flags["train_fraction"],
+            "shuffle": not flags["keep_order"],
+            "n_samples": int(len(dataset.y)),
+            "n_features": int(dataset.X.shape[1]),
+            "n_classes": int(dataset.n_classes),
+        },
+        "training": training.to_dict(),
+        "repeats": flags["repeats"],
+        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "versions": _versions(),
+    }
+    if flags["resume"]:
+        config = _resumable(ctx, run_directory.read_config(run_dir), config)
+    run_directory.write_config(run_dir, config)
+    train_idx, test_idx = split_indices(len(dataset.y), flags["train_fraction"], flags["seed"],
+                                        shuffle=not flags["keep_order"])
+    for repeat in range(flags["repeats"]):
+        train_repeat(
+            dataset.X[train_idx], dataset.y[train_idx], dataset.X[test_idx], dataset.y[test_idx],
+            training, run_dir, repeat, resume=flags["resume"],
+        )
+    return run_dir, config
+
+
+def _resumable(ctx: click.Context, stored: dict, new: dict) -> dict:
+    """The stored config, with --epochs and --repeats taken from the command line.
+
+    Any other training flag given on the command line must agree with the stored run.
+    """
+    conflicts = []
+    for section in ("dataset", "training"):
+        for key, value in new[section].items():
+            flag = {"hidden": "shape", "shuffle": "keep_order"}.get(key, key)
+            from_line = (flag in TRAINING_FLAGS and ctx.get_parameter_source(flag)
+                         == click.core.ParameterSource.COMMANDLINE)
+            if from_line and stored[section].get(key) != value:
+                conflicts.append(f"{key}={value!r} (the run has {stored[section].get(key)!r})")
+    if conflicts:
+        raise ValueError("cannot resume with different settings: " + "; ".join(conflicts))
+    stored["training"]["epochs"] = max(new["training"]["epochs"], stored["training"]["epochs"])
+    stored["repeats"] = max(new["repeats"], stored["repeats"])
+    return stored
+
+
+def _diverged_message(non_finite: set[tuple[int, int]]) -> str:
+    by_repeat: dict[int, list[int]] = {}
+    for repeat, epoch in sorted(non_finite):
+        by_repeat.setdefault(repeat, []).append(epoch)
+    parts = [f"repeat {r}: {len(e)} epochs from epoch {e[0]}" for r, e in by_repeat.items()]
+    return ("training diverged: activations are NaN or inf in " + "; ".join(parts)
+            + " (recorded as nan in information.csv, not measured)")
+
+
+def _versions() -> dict:
+    import tensorflow as tf
+
+    return {"python": platform.python_version(), "numpy": np.__version__,
+            "tensorflow": tf.__version__}
+
+
+if __name__ == "__main__":
+    main_entry(main)

@@ -1,0 +1,102 @@
+"""main_data.py end to end: train, snapshot, measure, plot; resume; clear errors with status 2."""
+
+import json
+
+import numpy as np
+import pytest
+
+from information.cli import run_cli
+from information.results import read_rows
+from main_data import main
+
+SMALL = ["--shape", "4,3", "--epochs", "4", "--jobs", "1", "--no-plot"]
+
+
+def _run(args, capsys):
+    status = run_cli(main, [str(a) for a in args])
+    return status, capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("runs") / "small"
+    assert run_cli(main, [*SMALL, "--out", str(run_dir), "--plot"]) == 0
+    return run_dir
+
+
+def test_a_run_leaves_config_metrics_information_and_a_plane(small_run):
+    assert (small_run / "information_plane.png").stat().st_size > 0
+    config = json.loads((small_run / "config.json").read_text())
+    assert config["training"]["epochs"] == 4 and config["dataset"]["name"] == "tishby"
+    assert len((small_run / "metrics.csv").read_text().splitlines()) == 1 + 5
+
+
+def test_every_layer_of_every_epoch_is_measured_in_bits(small_run):
+    rows = read_rows(small_run / "information.csv")
+    measured = {(r["epoch"], r["layer"]) for r in rows}
+    assert measured == {(e, la) for e in range(5) for la in (1, 2, 3)}
+    assert all(0 <= r["i_xt"] <= 12 + 1e-9 and 0 <= r["i_yt"] <= r["h_y"] + 1e-9 for r in rows)
+
+
+def test_from_run_adds_another_estimator_without_training(small_run, capsys):
+    before = (small_run / "metrics.csv").read_text()
+    status, _ = _run(["--from-run", small_run, "--estimator", "kde-lower", "--schedule", "log:3",
+                      "--jobs", "1", "--no-plot"], capsys)
+    assert status == 0 and (small_run / "metrics.csv").read_text() == before
+    kde = [r for r in read_rows(small_run / "information.csv") if r["estimator"].startswith("kde")]
+    assert {r["epoch"] for r in kde} == {0, 1, 4}
+
+
+def test_from_run_refuses_flags_that_would_change_training(small_run, capsys):
+    status, err = _run(["--from-run", small_run, "--epochs", "9"], capsys)
+    assert status == 2 and "--epochs cannot change it" in err
+
+
+def test_resume_continues_to_the_same_weights_as_an_uninterrupted_run(tmp_path, capsys):
+    assert _run([*SMALL, "--epochs", "2", "--out", tmp_path / "a"], capsys)[0] == 0
+    assert _run([*SMALL, "--epochs", "4", "--out", tmp_path / "a", "--resume"], capsys)[0] == 0
+    assert _run([*SMALL, "--out", tmp_path / "b"], capsys)[0] == 0
+    weights = "snapshots/repeat-0/weights.bin"
+    assert (tmp_path / "a" / weights).read_bytes() == (tmp_path / "b" / weights).read_bytes()
+    table = "information.csv"
+    assert (tmp_path / "a" / table).read_text() == (tmp_path / "b" / table).read_text()
+
+
+def test_diverged_training_is_reported_with_status_2(tmp_path, capsys):
+    status, err = _run([*SMALL, "--activation", "linear", "--optimizer", "sgd",
+                        "--learning-rate", "1e30", "--out", tmp_path / "d"], capsys)
+    assert status == 2 and "training diverged" in err
+    rows = read_rows(tmp_path / "d" / "information.csv")
+    assert any(np.isnan(r["i_xt"]) for r in rows)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--dataset", "cifar"], "unknown dataset 'cifar'"),
+    (["--activation", "swish"], "'swish' is not one of"),
+    (["--optimizer", "rmsprop"], "'rmsprop' is not one of"),
+    (["--shape", "10,,x"], "--shape"),
+    (["--epochs", "0"], "--epochs"),
+    (["--estimator", "binning:bins=0"], "bins"),
+    (["--estimator", "kde-upper:noise_variance=-1"], "noise_variance"),
+    (["--estimator", "histogram"], "histogram"),
+    (["--schedule", "every:0"], "every:0"),
+    (["--dataset", "missing.npz"], "missing.npz"),
+    (["--dataset", "mnist"], "--data-path"),
+])
+def test_bad_input_gives_one_line_and_status_2(tmp_path, capsys, args, message):
+    status, err = _run([*SMALL, "--out", tmp_path / "bad", *args], capsys)
+    assert status == 2
+    assert err.count("\n") == 1 and err.startswith("error: ") and message in err
+
+
+def test_labels_that_do_not_match_the_inputs_are_named(tmp_path, capsys):
+    np.savez(tmp_path / "bad.npz", X=np.zeros((10, 3)), y=np.zeros(9))
+    status, err = _run([*SMALL, "--dataset", tmp_path / "bad.npz", "--out", tmp_path / "r"], capsys)
+    assert status == 2 and "10" in err and "9" in err
+
+
+def test_an_existing_run_is_not_touched_without_resume(small_run, capsys):
+    before = (small_run / "information.csv").read_text()
+    status, err = _run([*SMALL, "--out", small_run], capsys)
+    assert status == 2 and "--resume" in err
+    assert (small_run / "information.csv").read_text() == before

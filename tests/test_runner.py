@@ -1,0 +1,162 @@
+"""The parallel runner: every scheduled layer-epoch measured once, resumable, backend-independent.
+
+Snapshots are written directly (random weights, no TensorFlow) so these tests stay fast.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from information import BinningEstimator, KDEEstimator
+from information.results import read_rows
+from information.runner import Runner
+from information.samples import Samples
+from information.schedule import schedule_from_spec
+from networks.forward import layer_activations
+from networks.snapshots import Layout, SnapshotReader, SnapshotWriter
+
+SIZES = (6, 5, 3, 2)
+EPOCHS = 7  # saved epochs 0..6
+
+
+def _patterns(bits: int) -> np.ndarray:
+    return ((np.arange(2**bits)[:, None] >> np.arange(bits - 1, -1, -1)) & 1).astype(np.float32)
+
+
+def _write_run(directory: Path, epochs: int = EPOCHS, seed: int = 0,
+               diverge_from: int | None = None) -> Path:
+    layout = Layout(SIZES, "tanh")
+    rng = np.random.default_rng(seed)
+    row = rng.normal(size=layout.row_length)
+    with SnapshotWriter(directory, layout, keep_epochs=0) as writer:
+        for epoch in range(epochs):
+            row = row + rng.normal(scale=0.3, size=row.shape)
+            writer.append(np.full_like(row, np.nan) if diverge_from is not None
+                          and epoch >= diverge_from else row)
+    return directory
+
+
+@pytest.fixture
+def samples() -> Samples:
+    X = _patterns(6)
+    return Samples(X, (X.sum(1) > 3).astype(np.int64), "all")
+
+
+def _runner(tmp_path, samples, estimators, schedule="every:1", jobs=1, repeats=1, **kw):
+    dirs = {r: _write_run(tmp_path / f"repeat-{r}", seed=r, **kw) for r in range(repeats)}
+    return Runner(dirs, estimators, schedule_from_spec(schedule), samples, jobs)
+
+
+def test_every_layer_of_every_scheduled_epoch_is_measured_once(tmp_path, samples):
+    runner = _runner(tmp_path, samples, [BinningEstimator(), KDEEstimator()], "every:2")
+    runner.run(tmp_path / "information.csv")
+    rows = read_rows(tmp_path / "information.csv")
+    keys = [(r["epoch"], r["layer"], r["estimator"]) for r in rows]
+    assert len(keys) == len(set(keys)) == 4 * 3 * 2  # epochs 0, 2, 4, 6 x 3 layers x 2 estimators
+
+
+def test_rows_hold_the_estimate_of_that_layer_and_epoch(tmp_path, samples):
+    runner = _runner(tmp_path, samples, [BinningEstimator(bins=8)])
+    runner.run(tmp_path / "information.csv")
+    row = next(r for r in read_rows(tmp_path / "information.csv")
+               if r["epoch"] == 3 and r["layer"] == 2)
+    reader = SnapshotReader(tmp_path / "repeat-0")
+    T = layer_activations(reader.params(3), samples.X, "tanh")[1]
+    assert (row["i_xt"], row["i_yt"]) == BinningEstimator(bins=8).mutual_information(
+        T, samples.X, samples.y)
+    assert row["units"] == 3 and row["h_x"] == 6.0 and row["epoch_last"] == 3
+
+
+def test_a_second_run_measures_nothing_again(tmp_path, samples):
+    runner = _runner(tmp_path, samples, [BinningEstimator()])
+    runner.run(tmp_path / "information.csv")
+    assert runner.run(tmp_path / "information.csv").rows_written == 0
+
+
+def test_a_killed_job_resumes_to_the_same_table(tmp_path, samples):
+    table = tmp_path / "information.csv"
+    runner = _runner(tmp_path, samples, [BinningEstimator(), KDEEstimator()])
+    runner.run(table)
+    complete = table.read_text()
+    lines = complete.splitlines()
+    table.write_text("\n".join(lines[: len(lines) // 2]) + "\n" + lines[len(lines) // 2][:9])
+    written = runner.run(table).rows_written
+    assert table.read_text() == complete
+    assert written == len(lines) - len(lines) // 2
+
+
+def test_two_jobs_write_the_same_table_as_one(tmp_path, samples):
+    estimators = [BinningEstimator(), KDEEstimator(bound="lower")]
+    one = _runner(tmp_path / "a", samples, estimators, jobs=1, repeats=2)
+    two = _runner(tmp_path / "b", samples, estimators, jobs=2, repeats=2)
+    one.run(tmp_path / "one.csv")
+    two.run(tmp_path / "two.csv")
+    assert (tmp_path / "one.csv").read_text() == (tmp_path / "two.csv").read_text()
+
+
+def test_diverged_epochs_are_recorded_as_nan_and_reported(tmp_path, samples):
+    runner = _runner(tmp_path, samples, [BinningEstimator()], diverge_from=5)
+    report = runner.run(tmp_path / "information.csv")
+    assert report.non_finite == {(0, 5), (0, 6)}
+    nan_epochs = {r["epoch"] for r in read_rows(tmp_path / "information.csv")
+                  if np.isnan(r["i_xt"])}
+    assert nan_epochs == {5, 6}
+
+
+def test_global_range_is_the_run_wide_activation_range(tmp_path, samples):
+    estimator = BinningEstimator(bins=20, range="global")
+    runner = _runner(tmp_path, samples, [estimator], "every:3")
+    runner.run(tmp_path / "information.csv")
+    reader = SnapshotReader(tmp_path / "repeat-0")
+    activations = [T for e in range(EPOCHS)
+                   for T in layer_activations(reader.params(e), samples.X, "tanh")]
+    low = min(T.min() for T in activations)
+    high = max(T.max() for T in activations)
+    row = next(r for r in read_rows(tmp_path / "information.csv") if r["epoch"] == 3)
+    T = activations[3 * 3 + row["layer"] - 1]
+    expected = estimator.with_range(low, high).mutual_information(T, samples.X, samples.y)
+    assert (row["i_xt"], row["i_yt"]) == expected
+    assert row["estimator"] == "binning:bins=20,range=global"
+
+
+def test_adaptive_schedules_measure_a_subset_ending_at_the_last_epoch(tmp_path, samples):
+    runner = _runner(tmp_path, samples, [BinningEstimator()], "delta-approx:0.5")
+    runner.run(tmp_path / "information.csv")
+    epochs = {r["epoch"] for r in read_rows(tmp_path / "information.csv")}
+    assert 0 in epochs and EPOCHS - 1 in epochs
+
+
+def test_batching_windows_record_their_first_and_last_epoch(tmp_path, samples):
+    runner = _runner(tmp_path, samples, [BinningEstimator()])
+    runner.run_windows(tmp_path / "information.csv", [(0, 2), (2, 5)])
+    rows = read_rows(tmp_path / "information.csv")
+    assert {(r["epoch"], r["epoch_last"], r["estimator"]) for r in rows} == {
+        (0, 2, "batching:window=3,binning:bins=30,low=-1.0,high=1.0"),
+        (2, 5, "batching:window=4,binning:bins=30,low=-1.0,high=1.0"),
+    }
+    assert len(rows) == 2 * 3
+
+
+def test_measuring_modules_do_not_import_tensorflow():
+    code = ("import sys, information.runner, main_as_if_random; "
+            "sys.exit('tensorflow' in sys.modules)")
+    root = Path(__file__).parents[1]
+    assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0
+
+
+def test_dask_cluster_writes_the_same_table_as_local_processes(tmp_path, samples):
+    distributed = pytest.importorskip("distributed")
+    from information.backend import execution
+
+    estimators = [BinningEstimator(), KDEEstimator()]
+    local = _runner(tmp_path / "a", samples, estimators, jobs=2)
+    local.run(tmp_path / "local.csv")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                                  dashboard_address=None, processes=True) as cluster:
+        with execution("dask", cluster.scheduler_address):
+            remote = _runner(tmp_path / "b", samples, estimators, jobs=-1)
+            remote.run(tmp_path / "dask.csv")
+    assert (tmp_path / "dask.csv").read_text() == (tmp_path / "local.csv").read_text()
