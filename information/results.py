@@ -9,11 +9,13 @@ same file whatever order the workers finished in. Nothing here computes informat
 from __future__ import annotations
 
 import csv
+import io
 import math
-import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TextIO
+
+from networks.run_directory import replace_text
 
 COLUMNS = (
     "repeat",
@@ -59,21 +61,21 @@ def read_rows(path: Path) -> list[Row]:
     """All rows of an information.csv, typed; an absent file reads as no rows."""
     if not path.exists():
         return []
-    with open(path, newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
-        if missing:
-            raise ValueError(f"{path} lacks columns: {', '.join(missing)}")
-        rows = []
-        for raw in reader:
-            if None in raw.values():
-                continue  # a torn last line from a killed job
-            row: Row = {c: raw[c] for c in COLUMNS}
-            for c in _INT_COLUMNS:
-                row[c] = int(raw[c])
-            for c in _FLOAT_COLUMNS:
-                row[c] = float(raw[c])
-            rows.append(row)
+    text = path.read_text()
+    if not text.endswith("\n"):
+        text = text[: text.rfind("\n") + 1]  # a torn last line from a killed job
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
+    if missing:
+        raise ValueError(f"{path} lacks columns: {', '.join(missing)}")
+    rows = []
+    for raw in reader:
+        row: Row = {c: raw[c] for c in COLUMNS}
+        for c in _INT_COLUMNS:
+            row[c] = int(raw[c])
+        for c in _FLOAT_COLUMNS:
+            row[c] = float(raw[c])
+        rows.append(row)
     return rows
 
 
@@ -89,7 +91,7 @@ class TableWriter:
         if path.exists():
             _rewrite(path, rows)
         self._handle: TextIO = open(path, "a", newline="")
-        self._writer = csv.writer(self._handle)
+        self._writer = csv.writer(self._handle, lineterminator="\n")
         if not rows and self._handle.tell() == 0:
             self._writer.writerow(COLUMNS)
             self._handle.flush()
@@ -112,13 +114,11 @@ class TableWriter:
 
 def _rewrite(path: Path, rows: list[Row]) -> None:
     """Atomically replace the file with a header and ``rows``."""
-    tmp = path.with_suffix(".csv.tmp")
-    with open(tmp, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
-        for row in rows:
-            writer.writerow([_format(row[c]) for c in COLUMNS])
-    os.replace(tmp, path)
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows([_format(row[c]) for c in COLUMNS] for row in rows)
+    replace_text(path, text.getvalue())
 
 
 def sort_table(path: Path) -> None:

@@ -63,11 +63,17 @@ def prepare(run_dir: Path, resume: bool, overwrite: bool) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
 
 
+def replace_text(path: Path, text: str) -> None:
+    """Replace ``path``'s content with ``text`` atomically (temporary file + ``os.replace``):
+    a reader, or a job killed half-way, sees the old content or the new, never a mix."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
 def write_config(run_dir: Path, config: dict) -> None:
     """Write config.json atomically."""
-    tmp = run_dir / (CONFIG + ".tmp")
-    tmp.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, run_dir / CONFIG)
+    replace_text(run_dir / CONFIG, json.dumps(config, indent=2, sort_keys=True) + "\n")
 
 
 def read_config(run_dir: Path) -> dict:

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from networks.run_directory import replace_text
+
 LAYOUT = "layout.json"
 WEIGHTS = "weights.bin"
 STATE = "state.npy"
@@ -137,7 +139,7 @@ class SnapshotWriter(_AppendedFile):
         self.layout = layout
         directory.mkdir(parents=True, exist_ok=True)
         if keep_epochs == 0:
-            _replace_text(directory / LAYOUT, json.dumps(
+            replace_text(directory / LAYOUT, json.dumps(
                 {"sizes": list(layout.sizes), "activation": layout.activation}) + "\n")
         elif read_layout(directory) != layout:
             raise ValueError(f"cannot resume: {directory} holds a network of layout "
@@ -176,7 +178,7 @@ class MetricsLog(_AppendedFile):
         kept = [line for line in lines[1:] if not _is_row_of(line, repeat, keep_epochs)]
         new_text = "\n".join([header, *kept]) + "\n"
         if new_text != text:
-            _replace_text(path, new_text)
+            replace_text(path, new_text)
         self._handle = open(path, "a")
 
     def append(self, epoch: int, train_loss: float, train_accuracy: float, test_loss: float,
@@ -209,10 +211,3 @@ def read_state(directory: Path) -> tuple[int, np.ndarray] | None:
         return None
     stored = np.load(path)
     return int(stored[0]), stored[1:]
-
-
-def _replace_text(path: Path, text: str) -> None:
-    """Atomically replace ``path``'s content with ``text``."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)

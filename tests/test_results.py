@@ -82,3 +82,11 @@ def test_missing_columns_are_named(tmp_path):
 def test_row_key_identifies_a_measurement():
     assert row_key(_row(4, 2)) == (0, 4, 2, "binning:bins=30", "all")
     assert len(COLUMNS) == len(set(COLUMNS))
+
+
+def test_a_line_cut_inside_its_last_number_is_dropped(tmp_path):
+    path = tmp_path / "information.csv"
+    with TableWriter(path) as writer:
+        writer.write([_row(0, 1), _row(1, 1, i_xt=1.25)])
+    path.write_text(path.read_text()[:-3])  # "...,1\n" -> the epoch_last value cut short
+    assert [r["epoch"] for r in read_rows(path)] == [0]
