@@ -1,0 +1,87 @@
+"""main_as_if_random.py: Batching windows over a saved run, written to its information.csv."""
+
+import pytest
+
+from information.cli import run_cli
+from information.results import read_rows
+from main_as_if_random import main as batching_main
+from main_data import main as data_main
+
+
+def _run(command, args, capsys):
+    status = run_cli(command, [str(a) for a in args])
+    return status, capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def saved_run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("runs") / "run"
+    args = ["--shape", "4,3", "--epochs", "6", "--jobs", "1", "--no-plot", "--no-measure",
+            "--out", str(run_dir)]
+    assert run_cli(data_main, args) == 0
+    return run_dir
+
+
+def _batching_rows(run_dir):
+    return [r for r in read_rows(run_dir / "information.csv")
+            if r["estimator"].startswith("batching")]
+
+
+def test_sliding_windows_write_one_row_per_layer_and_window(saved_run, capsys):
+    status, _ = _run(batching_main, [saved_run, "--window", "3", "--step", "2", "--jobs", "1"],
+                     capsys)
+    assert status == 0
+    rows = _batching_rows(saved_run)
+    assert {(r["epoch"], r["epoch_last"]) for r in rows} == {(0, 2), (2, 4), (4, 6)}
+    assert len(rows) == 3 * 3
+    assert all(0 <= r["i_xt"] <= r["h_x"] + 1e-9 and r["i_yt"] <= r["h_y"] + 1e-9 for r in rows)
+
+
+def test_explicit_ranges_sharing_an_epoch_both_work(saved_run, capsys):
+    status, _ = _run(batching_main, [saved_run, "--ranges", "1-3,3-5", "--estimator",
+                                     "binning:bins=10", "--jobs", "1"], capsys)
+    assert status == 0
+    windows = {(r["epoch"], r["epoch_last"]) for r in _batching_rows(saved_run)
+               if "bins=10," in r["estimator"]}
+    assert windows == {(1, 3), (3, 5)}
+
+
+def test_a_window_of_one_epoch_equals_the_plain_estimator(saved_run, capsys):
+    assert _run(batching_main, [saved_run, "--window", "1", "--last", "2", "--jobs", "1"],
+                capsys)[0] == 0
+    assert _run(data_main, ["--from-run", saved_run, "--schedule", "every:1", "--jobs", "1",
+                            "--no-plot"], capsys)[0] == 0
+    rows = read_rows(saved_run / "information.csv")
+    plain = {(r["epoch"], r["layer"]): (r["i_xt"], r["i_yt"]) for r in rows
+             if r["estimator"] == "binning:bins=30,low=-1.0,high=1.0"}
+    pooled = {(r["epoch"], r["layer"]): (r["i_xt"], r["i_yt"]) for r in rows
+              if r["estimator"] == "batching:window=1,binning:bins=30,low=-1.0,high=1.0"}
+    assert pooled and all(pooled[k] == plain[k] for k in pooled)
+
+
+def test_train_first_then_measure(tmp_path, capsys):
+    run_dir = tmp_path / "fresh"
+    status, _ = _run(batching_main, [run_dir, "--train", "--shape 3 --epochs 3 --jobs 1",
+                                     "--window", "2", "--jobs", "1"], capsys)
+    assert status == 0
+    assert {(r["epoch"], r["epoch_last"]) for r in _batching_rows(run_dir)} == {(0, 1), (2, 3)}
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--window", "3", "--ranges", "1-2"], "either --window"),
+    ([], "either --window"),
+    (["--ranges", "5-2"], "first <= last"),
+    (["--ranges", "1-x"], "--ranges must be"),
+    (["--ranges", "0-99"], "past the last saved epoch 6"),
+    (["--window", "0"], "window must be at least 1"),
+    (["--window", "20"], "does not fit"),
+    (["--window", "2", "--estimator", "kde-upper:noise_variance=0"], "noise_variance"),
+])
+def test_bad_windows_give_one_line_and_status_2(saved_run, capsys, args, message):
+    status, err = _run(batching_main, [saved_run, *args], capsys)
+    assert status == 2 and err.count("\n") == 1 and message in err
+
+
+def test_a_directory_without_a_run_is_named(tmp_path, capsys):
+    status, err = _run(batching_main, [tmp_path, "--window", "2"], capsys)
+    assert status == 2 and "is not a run directory" in err
