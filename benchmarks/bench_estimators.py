@@ -51,9 +51,14 @@ def textbook_entropy(rows: np.ndarray) -> float:
     return float(-(p * np.log2(p)).sum())
 
 
-def textbook_binning(T: np.ndarray, ids: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Baseline I(X;T), I(Y;T): 30 bins on [-1, 1], every entropy by np.unique(axis=0)."""
-    codes = np.clip(np.floor((T + 1.0) / 2.0 * 30), 0, 29).astype(np.int64)
+def textbook_binning(T: np.ndarray, ids: np.ndarray, y: np.ndarray,
+                     bin_size: float | None = None) -> tuple[float, float]:
+    """Baseline I(X;T), I(Y;T): 30 bins on [-1, 1] (or floor(T / bin_size)), every entropy by
+    np.unique(axis=0)."""
+    if bin_size is None:
+        codes = np.clip(np.floor((T + 1.0) / 2.0 * 30), 0, 29).astype(np.int64)
+    else:
+        codes = np.floor(T / bin_size).astype(np.int64)
     h_t = textbook_entropy(codes)
     h_t_x = textbook_entropy(np.column_stack([codes, ids])) - textbook_entropy(ids[:, None])
     h_t_y = textbook_entropy(np.column_stack([codes, y])) - textbook_entropy(y[:, None])
@@ -79,15 +84,16 @@ def report(what: str, ours: float, base: float, base_name: str, target: str) -> 
     )
 
 
-def bench_binning(rng: np.random.Generator) -> None:
-    T = np.tanh(rng.normal(size=(4096, 10)))
+def bench_binning(rng: np.random.Generator, width: int, bin_size: float | None,
+                  target: str) -> None:
+    T = np.tanh(rng.normal(size=(4096, width)))
     ids, y = np.arange(4096), rng.integers(0, 2, 4096)
-    estimator = BinningEstimator(bins=30, low=-1.0, high=1.0)
-    ours = median_seconds(lambda: estimator.mutual_information(T, ids, y), 200)
-    base = median_seconds(lambda: textbook_binning(T, ids, y), 50)
-    report("binning N=4096 d=10, both terms, ids", ours, base, "np.unique(axis=0)", "<= 2 ms")
+    estimator = BinningEstimator() if bin_size is None else BinningEstimator(bin_size=bin_size)
+    ours = median_seconds(lambda: estimator.mutual_information(T, ids, y), 200 // width + 5)
+    base = median_seconds(lambda: textbook_binning(T, ids, y, bin_size), 50 // width + 3)
+    report(f"binning N=4096 d={width}, both terms, ids", ours, base, "np.unique(axis=0)", target)
     print(f"    values: ours {estimator.mutual_information(T, ids, y)}, "
-          f"textbook {textbook_binning(T, ids, y)}")
+          f"textbook {textbook_binning(T, ids, y, bin_size)}")
 
 
 def bench_kde(rng: np.random.Generator) -> None:
@@ -154,7 +160,8 @@ def bench_batching(rng: np.random.Generator) -> None:
 def main() -> None:
     rng = np.random.default_rng(0)
     with threadpool_limits(limits=1):
-        bench_binning(rng)
+        bench_binning(rng, 10, None, "<= 2 ms")
+        bench_binning(rng, 1024, 0.5, "exact, fast")
         bench_kde(rng)
         bench_batching(rng)
     bench_kde_memory()
