@@ -137,23 +137,43 @@ def _refuse_training_flags(ctx: click.Context) -> None:
 
 def _train(ctx: click.Context, flags: dict) -> tuple[Path, dict]:
     """Create or resume the run directory, train every repeat; return it and its config."""
-    hidden = parse_shape(flags["shape"])
+    config = _config(flags)  # validates every training flag before anything is written
+    run_dir = flags["out"] or run_directory.default_run_dir(
+        flags["dataset"], flags["activation"], tuple(config["training"]["hidden"]))
+    run_directory.prepare(run_dir, flags["resume"], flags["overwrite"])
+    if flags["resume"]:
+        config = _resumable(ctx, run_directory.read_config(run_dir), config)
+    run_directory.write_config(run_dir, config)
+    from networks.train import TrainingConfig, train_repeat
+
+    data = config["dataset"]
+    dataset = load_dataset(data["name"], data["data_path"])
+    training = TrainingConfig.from_dict(config["training"])
+    train, test = split_indices(len(dataset.y), data["train_fraction"], training.seed,
+                                shuffle=data["shuffle"])
+    for repeat in range(config["repeats"]):
+        train_repeat(dataset.X[train], dataset.y[train], dataset.X[test], dataset.y[test],
+                     training, run_dir, repeat, resume=flags["resume"])
+    return run_dir, config
+
+
+def _config(flags: dict) -> dict:
+    """The run's configuration from the command line, every value checked."""
+    from networks.train import TrainingConfig
+
     dataset = load_dataset(flags["dataset"], flags["data_path"])
     for name in ("epochs", "repeats"):
         if flags[name] < 1:
             raise click.BadParameter(f"must be at least 1, got {flags[name]}",
                                      param_hint=f"--{name}")
-    run_dir = flags["out"] or run_directory.default_run_dir(
-        flags["dataset"], flags["activation"], hidden)
-    run_directory.prepare(run_dir, flags["resume"], flags["overwrite"])
-    from networks.train import TrainingConfig, train_repeat
-
     training = TrainingConfig(
-        hidden=hidden, activation=flags["activation"], optimizer=flags["optimizer"],
-        learning_rate=flags["learning_rate"], batch_size=flags["batch_size"],
-        epochs=flags["epochs"], init=flags["init"], seed=flags["seed"],
+        hidden=parse_shape(flags["shape"]), activation=flags["activation"],
+        optimizer=flags["optimizer"], learning_rate=flags["learning_rate"],
+        batch_size=flags["batch_size"], epochs=flags["epochs"], init=flags["init"],
+        seed=flags["seed"],
     )
-    config = {
+    split_indices(len(dataset.y), flags["train_fraction"], flags["seed"])  # checks the fraction
+    return {
         "dataset": {
             "name": flags["dataset"],
             "data_path": str(flags["data_path"]) if flags["data_path"] else None,
@@ -168,36 +188,31 @@ def _train(ctx: click.Context, flags: dict) -> tuple[Path, dict]:
         "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
         "versions": _versions(),
     }
-    if flags["resume"]:
-        config = _resumable(ctx, run_directory.read_config(run_dir), config)
-    run_directory.write_config(run_dir, config)
-    train_idx, test_idx = split_indices(len(dataset.y), flags["train_fraction"], flags["seed"],
-                                        shuffle=not flags["keep_order"])
-    for repeat in range(flags["repeats"]):
-        train_repeat(
-            dataset.X[train_idx], dataset.y[train_idx], dataset.X[test_idx], dataset.y[test_idx],
-            training, run_dir, repeat, resume=flags["resume"],
-        )
-    return run_dir, config
 
 
 def _resumable(ctx: click.Context, stored: dict, new: dict) -> dict:
-    """The stored config, with --epochs and --repeats taken from the command line.
+    """The stored config, extended by --epochs and --repeats when given on the command line.
 
-    Any other training flag given on the command line must agree with the stored run.
+    Any other training flag given on the command line must agree with the stored run; flags
+    left at their defaults take the stored values.
     """
+
+    def given(flag: str) -> bool:
+        return ctx.get_parameter_source(flag) == click.core.ParameterSource.COMMANDLINE
+
     conflicts = []
     for section in ("dataset", "training"):
         for key, value in new[section].items():
             flag = {"hidden": "shape", "shuffle": "keep_order"}.get(key, key)
-            from_line = (flag in TRAINING_FLAGS and ctx.get_parameter_source(flag)
-                         == click.core.ParameterSource.COMMANDLINE)
-            if from_line and stored[section].get(key) != value:
+            if flag in TRAINING_FLAGS and given(flag) and stored[section].get(key) != value:
                 conflicts.append(f"{key}={value!r} (the run has {stored[section].get(key)!r})")
     if conflicts:
         raise ValueError("cannot resume with different settings: " + "; ".join(conflicts))
-    stored["training"]["epochs"] = max(new["training"]["epochs"], stored["training"]["epochs"])
-    stored["repeats"] = max(new["repeats"], stored["repeats"])
+    if given("epochs"):
+        stored["training"]["epochs"] = max(new["training"]["epochs"],
+                                           stored["training"]["epochs"])
+    if given("repeats"):
+        stored["repeats"] = max(new["repeats"], stored["repeats"])
     return stored
 
 

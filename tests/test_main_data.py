@@ -53,13 +53,30 @@ def test_from_run_refuses_flags_that_would_change_training(small_run, capsys):
 
 
 def test_resume_continues_to_the_same_weights_as_an_uninterrupted_run(tmp_path, capsys):
-    assert _run([*SMALL, "--epochs", "2", "--out", tmp_path / "a"], capsys)[0] == 0
+    settings = ["--batch-size", "64", "--learning-rate", "0.01"]
+    assert _run([*SMALL, *settings, "--epochs", "2", "--out", tmp_path / "a"], capsys)[0] == 0
+    # the stored settings apply on resume; only --epochs is given again
     assert _run([*SMALL, "--epochs", "4", "--out", tmp_path / "a", "--resume"], capsys)[0] == 0
-    assert _run([*SMALL, "--out", tmp_path / "b"], capsys)[0] == 0
+    assert _run([*SMALL, *settings, "--out", tmp_path / "b"], capsys)[0] == 0
     weights = "snapshots/repeat-0/weights.bin"
     assert (tmp_path / "a" / weights).read_bytes() == (tmp_path / "b" / weights).read_bytes()
     table = "information.csv"
     assert (tmp_path / "a" / table).read_text() == (tmp_path / "b" / table).read_text()
+
+
+def test_resume_without_epochs_keeps_the_stored_length(tmp_path, capsys):
+    assert _run([*SMALL, "--epochs", "2", "--out", tmp_path / "a"], capsys)[0] == 0
+    args = ["--out", tmp_path / "a", "--resume", "--jobs", "1", "--no-plot"]
+    assert _run(args, capsys)[0] == 0
+    config = json.loads((tmp_path / "a" / "config.json").read_text())
+    assert config["training"]["epochs"] == 2 and config["training"]["hidden"] == [4, 3]
+
+
+def test_resume_with_a_conflicting_setting_is_refused(tmp_path, capsys):
+    assert _run([*SMALL, "--out", tmp_path / "a"], capsys)[0] == 0
+    status, err = _run([*SMALL, "--out", tmp_path / "a", "--resume", "--activation", "relu"],
+                       capsys)
+    assert status == 2 and "cannot resume with different settings: activation" in err
 
 
 def test_diverged_training_is_reported_with_status_2(tmp_path, capsys):

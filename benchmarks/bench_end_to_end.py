@@ -1,0 +1,77 @@
+"""End to end, from one run on this machine: training, measuring, and a whole paper preset.
+
+    python -m benchmarks.bench_end_to_end            # ~5 minutes on a 2-core machine
+    python -m benchmarks.bench_end_to_end --quick    # the preset shortened to 800 epochs
+
+Prints, each beside a plain baseline measured in the same run:
+- training: ms per epoch of the compiled loop (snapshot included) vs a plain Keras
+  ``fit(epochs=1)``-per-epoch loop (from benchmarks.bench_training);
+- measuring: ms per layer-epoch of binning and KDE vs np.unique(axis=0) and
+  cdist + logsumexp (from benchmarks.bench_estimators, one core);
+- the Shwartz-Ziv & Tishby preset, one repeat, through the command line: training plus binning
+  on every epoch, then KDE upper and lower bounds on 300 log-spaced epochs. Target: under
+  5 minutes (the original IDNNs estimator needs ~35 minutes for its 274 binned epochs alone).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from benchmarks.bench_estimators import bench_binning, bench_kde
+from benchmarks.bench_training import plain_keras_ms, tishby_like_data, train_repeat_seconds
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _timed(args: list[str]) -> float:
+    """Seconds of one ``main_data.py`` invocation (it must succeed)."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "main_data.py"), *args], check=True, cwd=ROOT,
+                   stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+@click.command()
+@click.option("--quick", is_flag=True, help="Shorten the preset to 800 epochs.")
+def main(quick: bool) -> None:
+    click.echo(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+               f"Python {platform.python_version()}")
+    data = tishby_like_data()
+    keras_ms = plain_keras_ms(data, 20)
+    one = min(train_repeat_seconds(data, 1) for _ in range(2))
+    ours_ms = (train_repeat_seconds(data, 401) - one) / 400 * 1e3
+    click.echo(f"training, default network:  compiled loop + snapshot {ours_ms:6.1f} ms/epoch   "
+               f"plain Keras fit per epoch {keras_ms:6.1f} ms/epoch   ({keras_ms / ours_ms:.0f}x)")
+
+    rng = np.random.default_rng(0)
+    with threadpool_limits(limits=1):
+        bench_binning(rng, 10, None, "<= 2 ms")
+        bench_kde(rng)
+
+    epochs = ["--epochs", "800"] if quick else []
+    with tempfile.TemporaryDirectory() as tmp:
+        run_dir = str(Path(tmp) / "tishby2017")
+        train_and_bin = _timed(["--preset", "tishby2017", *epochs, "--schedule", "every:1",
+                                "--estimator", "binning", "--no-plot", "--out", run_dir])
+        kde = _timed(["--from-run", run_dir, "--schedule", "log:300", "--estimator",
+                      "kde-upper", "--estimator", "kde-lower", "--no-plot"])
+    total = train_and_bin + kde
+    length = "800 epochs (--quick)" if quick else "8000 epochs"
+    click.echo(f"tishby2017 preset, one repeat, {length}: training + binning on every epoch "
+               f"{train_and_bin:6.1f} s; KDE upper + lower on 300 log-spaced epochs {kde:6.1f} s;"
+               f" total {total / 60:4.1f} min (target < 5 min; the IDNNs estimator: ~35 min "
+               f"for 274 binned epochs)")
+
+
+if __name__ == "__main__":
+    main()
