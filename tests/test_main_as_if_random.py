@@ -85,3 +85,17 @@ def test_bad_windows_give_one_line_and_status_2(saved_run, capsys, args, message
 def test_a_directory_without_a_run_is_named(tmp_path, capsys):
     status, err = _run(batching_main, [tmp_path, "--window", "2"], capsys)
     assert status == 2 and "is not a run directory" in err
+
+
+def test_batching_rows_are_plotted_and_animated_like_any_others(saved_run, tmp_path, capsys):
+    from main_movie import main as movie_main
+    from main_plot import main as plot_main
+
+    assert _run(batching_main, [saved_run, "--window", "2", "--jobs", "1"], capsys)[0] == 0
+    picked = ["--estimator", "batching:window=2"]
+    assert _run(plot_main, [saved_run, *picked, "-o", tmp_path / "plane.png"], capsys)[0] == 0
+    assert _run(movie_main, [saved_run, *picked, "-o", tmp_path / "plane.gif"], capsys)[0] == 0
+    from PIL import Image
+
+    with Image.open(tmp_path / "plane.gif") as gif:
+        assert gif.n_frames == 3  # windows starting at epochs 0, 2, 4
