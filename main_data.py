@@ -2,6 +2,7 @@
 
     python main_data.py                       # the default experiment (Tishby's set, tanh)
     python main_data.py --from-run RUN_DIR --estimator kde-upper --schedule log:100
+    python main_data.py --preset saxe2018-relu --repeats 5   # a paper's settings (docs/presets.md)
 
 A thin click command: it parses and validates flags, then calls ``networks.train`` and
 ``information.runner``; results go to a run directory (see README, "Run directory").
@@ -10,6 +11,7 @@ A thin click command: it parses and validates flags, then calls ``networks.train
 from __future__ import annotations
 
 import platform
+import shlex
 import sys
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from information.schedule import schedule_from_spec
 from networks import run_directory
 from networks.datasets import DATASET_NAMES, SAMPLES, load_dataset, split_indices
 from networks.model import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, parse_shape
+from networks.presets import PRESETS, preset_arguments, with_preset
 
 TRAINING_FLAGS = (
     "dataset", "data_path", "train_fraction", "keep_order", "shape", "activation",
@@ -34,6 +37,15 @@ TRAINING_FLAGS = (
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+@click.option("--preset", type=click.Choice(tuple(PRESETS)), default=None,
+              help="Start from a paper's settings: tishby2017 (Shwartz-Ziv & Tishby 2017), "
+                   "saxe2018-tanh, saxe2018-relu (Saxe et al. 2018 Fig. 1A, 1B), saxe2018-kde "
+                   "(KDE bounds on the test samples), mnist-style (1024-20-20-20, SGD, on "
+                   "digits). A flag given on the command line overrides the preset's value; "
+                   "with --from-run only its measuring flags apply. See docs/presets.md.")
+@click.option("--show-preset", is_flag=True,
+              help="Print the flags the preset sets (after overrides) as a command line, and "
+                   "stop.")
 @click.option("--dataset", default="tishby", metavar="NAME|FILE.npz",
               help=f"Dataset: one of {', '.join(DATASET_NAMES)}, or a .npz file with arrays X "
                    "and y.")
@@ -42,7 +54,7 @@ TRAINING_FLAGS = (
                    "(nothing is ever downloaded).")
 @click.option("--train-fraction", type=float, default=0.8,
               help="Fraction of the samples used for training; the rest is the test set.")
-@click.option("--keep-order", is_flag=True,
+@click.option("--keep-order/--no-keep-order", default=False,
               help="Split in file order (the first samples train) instead of shuffling with "
                    "the seed, as the original IDNNs code did.")
 @click.option("--shape", default="10,7,5,4,3", help="Hidden layer widths, comma-separated.")
@@ -90,6 +102,16 @@ TRAINING_FLAGS = (
 @click.pass_context
 def main(ctx: click.Context, **flags: object) -> None:
     """Train a network, save every epoch, and measure each layer's I(X;T) and I(Y;T) in bits."""
+    flags = with_preset(flags, flags["preset"], [
+        name for name in flags
+        if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE])
+    if flags["show_preset"]:
+        if flags["preset"] is None:
+            raise click.UsageError("--show-preset needs --preset NAME")
+        shown = {p.name: flags[p.name] for p in ctx.command.params
+                 if p.name in PRESETS[flags["preset"]]}
+        click.echo(shlex.join(["main_data.py", *preset_arguments(shown)]))
+        return
     estimators = [estimator_from_spec(spec) for spec in flags["estimators"]]
     schedule = schedule_from_spec(flags["schedule"])
     if flags["jobs"] == 0 or flags["jobs"] < -1:
@@ -108,6 +130,7 @@ def main(ctx: click.Context, **flags: object) -> None:
             "estimators": [e.name for e in estimators],
             "schedule": schedule.name,
             "samples": flags["samples"],
+            "preset": flags["preset"],
         })
         run_directory.write_config(run_dir, config)
         samples = measured_samples(config, flags["samples"])
@@ -185,6 +208,7 @@ def _config(flags: dict) -> dict:
         },
         "training": training.to_dict(),
         "repeats": flags["repeats"],
+        "preset": flags["preset"],
         "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
         "versions": _versions(),
     }

@@ -15,8 +15,9 @@ Grids (each unit is binned alone; a row's bin is the tuple of its units' bins):
   in [-1, 1); a saturated unit there has a bin of its own, here it shares the last interval.
 - ``range="layer"``: as above on [min T, max T] of the call's activations (all units together);
   when they are all equal every row is in one bin.
-- ``range="global"``: as above on the run-wide [min, max] over every layer and measured epoch,
-  which only the runner knows: it supplies them with ``with_range(low, high)``.
+- ``range="global"``: as above on the run-wide [min, max] over every layer and every saved
+  epoch of the repeat (Saxe et al.'s ReLU setting), which only the runner knows: it supplies
+  them with ``with_range(low, high)``.
 - ``bin_size``: the unbounded grid of Saxe et al., index = floor(t / bin_size).
 """
 
