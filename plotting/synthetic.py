@@ -1,20 +1,15 @@
-"""A synthetic run directory with closed-form curves, for the tests and the README's example.
+"""A synthetic run directory with closed-form curves, for the plotting tests and benchmark.
 
 ``write_synthetic_run`` writes config.json, metrics.csv and information.csv shaped like a real
 run of Tishby's network: every layer first gains information about X and Y (fitting), then the
-deeper layers lose information about X (compression). The README's picture comes from
-
-    python -c "from pathlib import Path; from plotting.synthetic import write_example_plane; \\
-    write_example_plane(Path('docs/example_plane.png'))"
-
-Nothing here is measured; the numbers are formulas of (repeat, epoch, layer).
+deeper layers lose information about X (compression). Nothing here is measured; the numbers
+are formulas of (repeat, epoch, layer). The README's pictures come from real runs.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,7 +18,6 @@ import numpy as np
 from information.results import COLUMNS
 from networks.run_directory import CONFIG, INFORMATION, METRICS
 from networks.snapshots import METRICS_COLUMNS
-from plotting.plane import plot_run
 
 H_X = 12.0
 """H(X) in bits of Tishby's 4096 equiprobable inputs."""
@@ -92,10 +86,3 @@ def write_synthetic_run(
                                          "all", H_X, H_Y, epoch])
     return directory
 
-
-def write_example_plane(output: Path) -> Path:
-    """Draw the README's example: the plane of a synthetic tanh run, 5 repeats, 500 epochs."""
-    with tempfile.TemporaryDirectory() as scratch:
-        run = write_synthetic_run(Path(scratch) / "run", repeats=5, epochs=500,
-                                  estimators=ESTIMATORS[:1])
-        return plot_run(run, output)

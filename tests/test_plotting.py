@@ -30,7 +30,6 @@ from plotting.synthetic import (
     H_X,
     H_Y,
     synthetic_information,
-    write_example_plane,
     write_synthetic_run,
 )
 from plotting.tables import mean_over_repeats, read_information, read_metrics
@@ -275,11 +274,6 @@ def test_plot_run_writes_the_plane_where_asked(run_dir, tmp_path):
     output = plot_run(run_dir, tmp_path / "plane.png")
     assert output == tmp_path / "plane.png"
     assert output.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_the_readme_example_is_a_png_under_200_kb(tmp_path):
-    data = write_example_plane(tmp_path / "example.png").read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) < 200_000
 
 
 def test_an_unknown_figure_format_is_refused(run_dir, tmp_path):
