@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from information.backend import BACKENDS, execution
+from information.backend import BACKENDS, check_jobs, execution
 from information.cli import main_entry
 from information.estimators import estimator_from_spec
 from information.progress import Progress
@@ -25,6 +25,7 @@ from information.saved_run import measured_samples, snapshot_dirs
 from information.windows import check_windows, parse_ranges, sliding_windows
 from networks import run_directory
 from networks.datasets import SAMPLES
+from networks.snapshots import SnapshotReader
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -58,12 +59,14 @@ def main(run_dir: Path, window: int | None, step: int | None, first: int, last: 
          backend: str, scheduler_address: str | None, train_flags: str | None) -> None:
     """Measure RUN_DIR with the Batching estimator over windows of consecutive epochs."""
     underlying = [estimator_from_spec(spec) for spec in estimators]
+    check_jobs(jobs)
     if (window is None) == (ranges is None):
         raise click.UsageError("give either --window B (with optional --step) or --ranges A-B,...")
     if train_flags is not None:
         _train(run_dir, train_flags)
     config = run_directory.read_config(run_dir)
-    last_saved = config["training"]["epochs"]
+    snapshots = snapshot_dirs(run_dir, config)
+    last_saved = min(SnapshotReader(d).n_epochs for d in snapshots.values()) - 1
     if ranges is not None:
         windows = parse_ranges(ranges)
     else:
@@ -76,11 +79,12 @@ def main(run_dir: Path, window: int | None, step: int | None, first: int, last: 
     run_directory.write_config(run_dir, config)
     measured = measured_samples(config, samples)
     with execution(backend, scheduler_address), Progress("batching", "layer-window") as progress:
-        runner = Runner(snapshot_dirs(run_dir, config), underlying, None, measured, jobs,
-                        progress.advance)
+        runner = Runner(snapshots, underlying, None, measured, jobs, progress.advance)
         report = runner.run_windows(run_dir / run_directory.INFORMATION, windows)
     table = run_dir / run_directory.INFORMATION
     click.echo(f"{report.rows_written} measurements written to {table}")
+    if report.non_finite:
+        raise ValueError(report.diverged())
 
 
 def _train(run_dir: Path, train_flags: str) -> None:
@@ -92,7 +96,7 @@ def _train(run_dir: Path, train_flags: str) -> None:
     status = run_cli(train_and_measure,
                      [*shlex.split(train_flags), "--out", str(run_dir), "--no-measure"])
     if status:
-        raise SystemExit(status)
+        raise click.exceptions.Exit(status)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from information.backend import BACKENDS, execution
+from information.backend import BACKENDS, check_jobs, execution
 from information.cli import main_entry
 from information.estimators import estimator_from_spec
 from information.progress import Progress
@@ -114,9 +114,7 @@ def main(ctx: click.Context, **flags: object) -> None:
         return
     estimators = [estimator_from_spec(spec) for spec in flags["estimators"]]
     schedule = schedule_from_spec(flags["schedule"])
-    if flags["jobs"] == 0 or flags["jobs"] < -1:
-        raise click.BadParameter("must be a positive count or -1 for all cores",
-                                 param_hint="--jobs")
+    check_jobs(flags["jobs"])
     with execution(flags["backend"], flags["scheduler_address"]):
         if flags["from_run"] is not None:
             _refuse_training_flags(ctx)
@@ -145,7 +143,7 @@ def main(ctx: click.Context, **flags: object) -> None:
 
         click.echo(f"information plane: {plot_run(run_dir, run_dir / 'information_plane.png')}")
     if report.non_finite:
-        raise ValueError(_diverged_message(report.non_finite))
+        raise ValueError(report.diverged())
 
 
 def _refuse_training_flags(ctx: click.Context) -> None:
@@ -238,15 +236,6 @@ def _resumable(ctx: click.Context, stored: dict, new: dict) -> dict:
     if given("repeats"):
         stored["repeats"] = max(new["repeats"], stored["repeats"])
     return stored
-
-
-def _diverged_message(non_finite: set[tuple[int, int]]) -> str:
-    by_repeat: dict[int, list[int]] = {}
-    for repeat, epoch in sorted(non_finite):
-        by_repeat.setdefault(repeat, []).append(epoch)
-    parts = [f"repeat {r}: {len(e)} epochs from epoch {e[0]}" for r, e in by_repeat.items()]
-    return ("training diverged: activations are NaN or inf in " + "; ".join(parts)
-            + " (recorded as nan in information.csv, not measured)")
 
 
 def _versions() -> dict:

@@ -16,6 +16,12 @@ from joblib import parallel_config
 BACKENDS = ("local", "dask")
 
 
+def check_jobs(jobs: int) -> None:
+    """``jobs`` is a count of parallel tasks: at least 1, or -1 for every core (or worker)."""
+    if jobs == 0 or jobs < -1:
+        raise ValueError(f"--jobs must be a positive count or -1 for all cores, got {jobs}")
+
+
 @contextmanager
 def execution(backend: str = "local", scheduler_address: str | None = None) -> Iterator[None]:
     """Run the ``joblib.Parallel`` calls inside this block on ``backend``."""

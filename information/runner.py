@@ -23,16 +23,15 @@ import numpy as np
 from joblib import Parallel, cpu_count, delayed
 from threadpoolctl import threadpool_limits
 
+from information.backend import check_jobs
 from information.batching import BatchingEstimator
 from information.estimators import Estimator, is_expensive
 from information.results import Key, Row, TableWriter, read_rows, row_key, sort_table
 from information.samples import Samples
 from information.schedule import Schedule
+from information.windows import Window
 from networks.forward import layer_activations
 from networks.snapshots import SnapshotReader
-
-Window = tuple[int, int]
-"""An inclusive epoch range (first, last); an ordinary measurement is the window (e, e)."""
 
 MeasuredRow = tuple[int, int, int, int, str, float, float]
 """(first epoch, last epoch, layer, units, estimator name, I(X;T), I(Y;T)); bits."""
@@ -50,7 +49,8 @@ def measure_windows(
 ) -> list[MeasuredRow]:
     """Worker task: measure ``layers`` (from 1; None = all) of each window with ``estimators``.
 
-    Without ``batching`` each window is one epoch and the estimators see its (N, d)
+    A window is an inclusive epoch range (first, last). Without ``batching`` each window is one
+    epoch (e, e) and the estimators see its (N, d)
     activations. With ``batching`` each estimator is wrapped in a BatchingEstimator that pools
     the window's (b, N, d) activations. Windows with non-finite activations (diverged
     training) give NaN rows, not estimates.
@@ -105,6 +105,15 @@ class Report:
     rows_written: int = 0
     non_finite: set[tuple[int, int]] = field(default_factory=set)
 
+    def diverged(self) -> str:
+        """One line naming the repeats and epochs whose activations were not finite."""
+        by_repeat: dict[int, list[int]] = {}
+        for repeat, epoch in sorted(self.non_finite):
+            by_repeat.setdefault(repeat, []).append(epoch)
+        parts = [f"repeat {r}: {len(e)} epochs from epoch {e[0]}" for r, e in by_repeat.items()]
+        return ("training diverged: activations are NaN or inf in " + "; ".join(parts)
+                + " (recorded as nan in information.csv, not measured)")
+
 
 @dataclass
 class Runner:
@@ -155,6 +164,9 @@ class Runner:
                 for task in session.tasks(repeat, windows, session.estimators[repeat], True)
             ])
             return session.report
+
+    def __post_init__(self) -> None:
+        check_jobs(self.jobs)
 
     @property
     def workers(self) -> int:

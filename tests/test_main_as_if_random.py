@@ -76,10 +76,20 @@ def test_train_first_then_measure(tmp_path, capsys):
     (["--window", "0"], "window must be at least 1"),
     (["--window", "20"], "does not fit"),
     (["--window", "2", "--estimator", "kde-upper:noise_variance=0"], "noise_variance"),
+    (["--window", "2", "--jobs", "0"], "--jobs must be a positive count"),
 ])
 def test_bad_windows_give_one_line_and_status_2(saved_run, capsys, args, message):
     status, err = _run(batching_main, [saved_run, *args], capsys)
     assert status == 2 and err.count("\n") == 1 and message in err
+
+
+def test_windows_of_a_diverged_run_are_reported_with_status_2(tmp_path, capsys):
+    run_dir = tmp_path / "diverged"
+    args = ["--shape", "3", "--epochs", "3", "--activation", "linear", "--optimizer", "sgd",
+            "--learning-rate", "1e30", "--no-measure", "--no-plot", "--out", run_dir]
+    assert _run(data_main, args, capsys)[0] == 0
+    status, err = _run(batching_main, [run_dir, "--window", "2", "--jobs", "1"], capsys)
+    assert status == 2 and "training diverged" in err
 
 
 def test_a_directory_without_a_run_is_named(tmp_path, capsys):

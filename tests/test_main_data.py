@@ -99,6 +99,7 @@ def test_diverged_training_is_reported_with_status_2(tmp_path, capsys):
     (["--schedule", "every:0"], "every:0"),
     (["--dataset", "missing.npz"], "missing.npz"),
     (["--dataset", "mnist"], "--data-path"),
+    (["--jobs", "0"], "--jobs must be a positive count"),
 ])
 def test_bad_input_gives_one_line_and_status_2(tmp_path, capsys, args, message):
     status, err = _run([*SMALL, "--out", tmp_path / "bad", *args], capsys)
