@@ -2,7 +2,7 @@
 
     python main_as_if_random.py RUN_DIR --window 10 --step 10
     python main_as_if_random.py RUN_DIR --ranges 1-5,5-10 --estimator kde-upper
-    python main_as_if_random.py RUN_DIR --train --epochs 500 --window 20   # train first
+    python main_as_if_random.py RUN_DIR --train '--epochs 500' --window 20   # train first
 
 The parameters of the epochs in a window are treated as draws of one random network (thesis
 section 0.2.6): their activations are pooled and measured with the underlying estimator, so
@@ -17,11 +17,10 @@ from pathlib import Path
 import click
 
 from information.backend import BACKENDS, check_jobs, execution
+from information.batching import BatchingEstimator
 from information.cli import main_entry
 from information.estimators import estimator_from_spec
-from information.progress import Progress
-from information.runner import Runner
-from information.saved_run import measured_samples, snapshot_dirs
+from information.saved_run import measure_run, snapshot_dirs
 from information.windows import check_windows, parse_ranges, sliding_windows
 from networks import run_directory
 from networks.datasets import SAMPLES
@@ -34,8 +33,9 @@ from networks.snapshots import SnapshotReader
               help="Epochs per window (b). Windows start at --first, --first+step, ...")
 @click.option("--step", type=int, default=None,
               help="Epochs between window starts [default: --window].")
-@click.option("--first", type=int, default=0, help="First epoch of the sliding windows.")
-@click.option("--last", type=int, default=None,
+@click.option("--first", type=click.IntRange(min=0), default=0,
+              help="First epoch of the sliding windows.")
+@click.option("--last", type=click.IntRange(min=0), default=None,
               help="Last epoch the sliding windows may reach [default: the last saved epoch].")
 @click.option("--ranges", default=None, metavar="A-B,C-D,...",
               help="Explicit windows instead of --window: inclusive epoch ranges; ranges may "
@@ -59,28 +59,31 @@ def main(run_dir: Path, window: int | None, step: int | None, first: int, last: 
          backend: str, scheduler_address: str | None, train_flags: str | None) -> None:
     """Measure RUN_DIR with the Batching estimator over windows of consecutive epochs."""
     underlying = [estimator_from_spec(spec) for spec in estimators]
+    if any(isinstance(e, BatchingEstimator) for e in underlying):
+        raise click.UsageError("--estimator names the estimator under Batching (binning, "
+                               "kde-upper, ...); the windows come from --window or --ranges")
     check_jobs(jobs)
     if (window is None) == (ranges is None):
         raise click.UsageError("give either --window B (with optional --step) or --ranges A-B,...")
-    if train_flags is not None:
-        _train(run_dir, train_flags)
-    config = run_directory.read_config(run_dir)
-    snapshots = snapshot_dirs(run_dir, config)
-    last_saved = min(SnapshotReader(d).n_epochs for d in snapshots.values()) - 1
-    if ranges is not None:
-        windows = parse_ranges(ranges)
-    else:
-        windows = sliding_windows(window, step or window, first,
-                                  last_saved if last is None else last)
-    check_windows(windows, last_saved)
-    config.setdefault("measurements", []).append(
-        {"batching": [f"{a}-{b}" for a, b in windows], "estimators": [e.name for e in underlying],
-         "samples": samples})
-    run_directory.write_config(run_dir, config)
-    measured = measured_samples(config, samples)
-    with execution(backend, scheduler_address), Progress("batching", "layer-window") as progress:
-        runner = Runner(snapshots, underlying, None, measured, jobs, progress.advance)
-        report = runner.run_windows(run_dir / run_directory.INFORMATION, windows)
+    if ranges is not None and (step, first, last) != (None, 0, None):
+        raise click.UsageError("--step, --first and --last shape --window's sliding windows; "
+                               "--ranges lists the windows itself")
+    with execution(backend, scheduler_address):
+        if train_flags is not None:
+            _train(run_dir, train_flags)
+        config = run_directory.read_config(run_dir)
+        last_saved = min(SnapshotReader(d).n_epochs
+                         for d in snapshot_dirs(run_dir, config).values()) - 1
+        if ranges is not None:
+            windows = parse_ranges(ranges)
+        else:
+            windows = sliding_windows(window, window if step is None else step, first,
+                                      last_saved if last is None else last)
+        check_windows(windows, last_saved)
+        record = {"batching": [f"{a}-{b}" for a, b in windows],
+                  "estimators": [e.name for e in underlying], "samples": samples}
+        report = measure_run(run_dir, config, underlying, samples, jobs, record,
+                             windows=windows)
     table = run_dir / run_directory.INFORMATION
     click.echo(f"{report.rows_written} measurements written to {table}")
     if report.non_finite:

@@ -19,11 +19,10 @@ import click
 import numpy as np
 
 from information.backend import BACKENDS, check_jobs, execution
+from information.batching import BatchingEstimator
 from information.cli import main_entry
 from information.estimators import estimator_from_spec
-from information.progress import Progress
-from information.runner import Runner
-from information.saved_run import measured_samples, snapshot_dirs
+from information.saved_run import measure_run
 from information.schedule import schedule_from_spec
 from networks import run_directory
 from networks.datasets import DATASET_NAMES, SAMPLES, load_dataset, split_indices
@@ -63,14 +62,15 @@ TRAINING_FLAGS = (
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam")
 @click.option("--learning-rate", type=float, default=4e-4)
 @click.option("--batch-size", type=int, default=256, help="Minibatch size; 0 = full batch.")
-@click.option("--epochs", type=int, default=2000, help="Training epochs (epoch 0 is the initial "
-              "network, so a run has epochs+1 snapshots).")
+@click.option("--epochs", type=click.IntRange(min=1), default=2000,
+              help="Training epochs (epoch 0 is the initial network, so a run has epochs+1 "
+                   "snapshots).")
 @click.option("--init", type=click.Choice(INITIALIZERS), default=INITIALIZERS[0],
               help="Weight initialisation (biases start at zero).")
 @click.option("--seed", type=int, default=0,
               help="Seed of the split, the initial weights and the shuffling; repeat r uses "
                    "seed+r.")
-@click.option("--repeats", type=int, default=1,
+@click.option("--repeats", type=click.IntRange(min=1), default=1,
               help="Independent networks trained with seeds seed, seed+1, ...")
 @click.option("--estimator", "estimators", multiple=True, default=("binning",),
               metavar="SPEC",
@@ -113,29 +113,27 @@ def main(ctx: click.Context, **flags: object) -> None:
         click.echo(shlex.join(["main_data.py", *preset_arguments(shown)]))
         return
     estimators = [estimator_from_spec(spec) for spec in flags["estimators"]]
+    if any(isinstance(e, BatchingEstimator) for e in estimators):
+        raise click.UsageError("Batching pools several epochs: measure it with "
+                               "main_as_if_random.py RUN_DIR --window B")
     schedule = schedule_from_spec(flags["schedule"])
     check_jobs(flags["jobs"])
+    if not flags["measure"]:
+        _refuse_unused(ctx, "--no-measure", ("estimators", "schedule", "samples", "from_run"))
     with execution(flags["backend"], flags["scheduler_address"]):
         if flags["from_run"] is not None:
-            _refuse_training_flags(ctx)
+            _refuse_unused(ctx, "--from-run measures a saved run without training it",
+                           (*TRAINING_FLAGS, "epochs", "out", "resume", "overwrite"))
             run_dir = flags["from_run"]
             config = run_directory.read_config(run_dir)
         else:
             run_dir, config = _train(ctx, flags)
         if not flags["measure"]:
             return
-        config.setdefault("measurements", []).append({
-            "estimators": [e.name for e in estimators],
-            "schedule": schedule.name,
-            "samples": flags["samples"],
-            "preset": flags["preset"],
-        })
-        run_directory.write_config(run_dir, config)
-        samples = measured_samples(config, flags["samples"])
-        with Progress("measuring", unit="layer-epoch") as progress:
-            runner = Runner(snapshot_dirs(run_dir, config), estimators, schedule, samples,
-                            flags["jobs"], progress.advance)
-            report = runner.run(run_dir / run_directory.INFORMATION)
+        record = {"estimators": [e.name for e in estimators], "schedule": schedule.name,
+                  "samples": flags["samples"], "preset": flags["preset"]}
+        report = measure_run(run_dir, config, estimators, flags["samples"], flags["jobs"],
+                             record, schedule=schedule)
     table = run_dir / run_directory.INFORMATION
     click.echo(f"{report.rows_written} measurements written to {table}")
     if flags["plot"]:
@@ -146,14 +144,12 @@ def main(ctx: click.Context, **flags: object) -> None:
         raise ValueError(report.diverged())
 
 
-def _refuse_training_flags(ctx: click.Context) -> None:
-    """--from-run measures a saved run: flags that would change its training are errors."""
-    given = [f"--{name.replace('_', '-')}" for name in (*TRAINING_FLAGS, "epochs", "out",
-                                                        "resume", "overwrite")
-             if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE]
+def _refuse_unused(ctx: click.Context, reason: str, names: tuple[str, ...]) -> None:
+    """Flags among ``names`` given on the command line would be ignored: an error."""
+    given = [param.opts[0] for param in ctx.command.params if param.name in names
+             and ctx.get_parameter_source(param.name) == click.core.ParameterSource.COMMANDLINE]
     if given:
-        raise click.UsageError(f"--from-run measures a saved run; {', '.join(given)} cannot "
-                               "change it")
+        raise click.UsageError(f"{reason}: {', '.join(given)} would be ignored")
 
 
 def _train(ctx: click.Context, flags: dict) -> tuple[Path, dict]:
@@ -183,10 +179,6 @@ def _config(flags: dict) -> dict:
     from networks.train import TrainingConfig
 
     dataset = load_dataset(flags["dataset"], flags["data_path"])
-    for name in ("epochs", "repeats"):
-        if flags[name] < 1:
-            raise click.BadParameter(f"must be at least 1, got {flags[name]}",
-                                     param_hint=f"--{name}")
     training = TrainingConfig(
         hidden=parse_shape(flags["shape"]), activation=flags["activation"],
         optimizer=flags["optimizer"], learning_rate=flags["learning_rate"],

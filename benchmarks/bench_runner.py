@@ -21,22 +21,13 @@ import click
 import numpy as np
 
 from information import BinningEstimator, KDEEstimator
-from information.results import read_rows
+from information.results import layer_curves, read_rows
 from information.runner import Runner
 from information.saved_run import measured_samples, snapshot_dirs
 from information.schedule import epoch_distance, interpolate_curve, schedule_from_spec
 from networks.run_directory import read_config
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _curves(table: Path) -> dict[int, np.ndarray]:
-    """epoch -> (2, L) I(X;T), I(Y;T) in bits from an information.csv of one estimator."""
-    by_epoch: dict[int, dict[int, tuple[float, float]]] = {}
-    for row in read_rows(table):
-        by_epoch.setdefault(row["epoch"], {})[row["layer"]] = (row["i_xt"], row["i_yt"])
-    return {e: np.array([[v[la][i] for la in sorted(v)] for i in (0, 1)])
-            for e, v in by_epoch.items()}
 
 
 def _timed_run(run_dir: Path, config: dict, estimator, schedule: str, jobs: int,
@@ -74,7 +65,8 @@ def main(epochs: int, delta: float) -> None:
         every_t = _timed_run(run_dir, config, binning, "every:1", -1, Path(tmp) / "every.csv")
         delta_t = _timed_run(run_dir, config, binning, f"delta-exact:{delta}", -1,
                              Path(tmp) / "delta.csv")
-        every, adaptive = _curves(Path(tmp) / "every.csv"), _curves(Path(tmp) / "delta.csv")
+        every = layer_curves(read_rows(Path(tmp) / "every.csv"), n_layers)
+        adaptive = layer_curves(read_rows(Path(tmp) / "delta.csv"), n_layers)
         epochs_all = sorted(every)
         truth = np.stack([every[e] for e in epochs_all])
         approx = interpolate_curve(adaptive, epochs_all)

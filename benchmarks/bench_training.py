@@ -35,7 +35,9 @@ BATCH = 256
 
 def tishby_like_data() -> tuple[np.ndarray, ...]:
     """Every 12-bit pattern with a random 0/1 label, split 3277 train / 819 test."""
-    X = ((np.arange(N_PATTERNS)[:, None] >> np.arange(11, -1, -1)) & 1).astype(np.float32)
+    from networks.tishby import all_patterns
+
+    X = all_patterns().astype(np.float32)
     y = np.random.default_rng(0).integers(0, 2, N_PATTERNS)
     order = np.random.default_rng(1).permutation(N_PATTERNS)
     train, test = order[:N_TRAIN], order[N_TRAIN:]

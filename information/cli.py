@@ -27,7 +27,7 @@ def run_cli(command: click.Command, args: Sequence[str] | None = None) -> int:
     except click.ClickException as error:
         click.echo(f"error: {error.format_message()}", err=True)
         return BAD_INPUT
-    except (ValueError, FileNotFoundError, NotADirectoryError, FileExistsError) as error:
+    except (ValueError, OSError) as error:  # bad values, missing or unreadable files
         click.echo(f"error: {error}", err=True)
         return BAD_INPUT
     return 0

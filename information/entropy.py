@@ -79,11 +79,6 @@ def conditional_entropy(codes: np.ndarray, given: np.ndarray) -> float:
     return entropy(joint_keys(codes, given)) - entropy(given)
 
 
-def mutual_information_discrete(codes: np.ndarray, given: np.ndarray) -> float:
-    """I(A;B) = H(A) - H(A|B) in bits over paired samples (N,) or (N, d)."""
-    return entropy(codes) - conditional_entropy(codes, given)
-
-
 def input_ids(X: np.ndarray) -> np.ndarray:
     """Dense ids (N,) int64 for the inputs X (N, ...): equal inputs <=> equal ids.
 

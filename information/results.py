@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TextIO
 
+import numpy as np
+
 from networks.run_directory import replace_text
 
 COLUMNS = (
@@ -119,6 +121,22 @@ def _rewrite(path: Path, rows: list[Row]) -> None:
     writer.writerow(COLUMNS)
     writer.writerows([_format(row[c]) for c in COLUMNS] for row in rows)
     replace_text(path, text.getvalue())
+
+
+def layer_curves(rows: Iterable[Mapping[str, object]], n_layers: int) -> dict[int, np.ndarray]:
+    """epoch -> (2, n_layers) array of I(X;T) (row 0) and I(Y;T) (row 1) per layer, in bits.
+
+    ``rows`` are one repeat's rows of one estimator on one set of samples; epochs that lack a
+    layer are left out.
+    """
+    by_epoch: dict[int, dict[int, tuple[float, float]]] = {}
+    for row in rows:
+        by_epoch.setdefault(int(row["epoch"]), {})[int(row["layer"])] = (row["i_xt"], row["i_yt"])
+    return {
+        epoch: np.array([[values[la][i] for la in sorted(values)] for i in (0, 1)])
+        for epoch, values in by_epoch.items()
+        if len(values) == n_layers
+    }
 
 
 def sort_table(path: Path) -> None:

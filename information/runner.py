@@ -13,22 +13,29 @@ numbers on every backend). Arrays over 1 MB reach loky workers memory-mapped (jo
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from joblib import Parallel, cpu_count, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from threadpoolctl import threadpool_limits
 
 from information.backend import check_jobs
 from information.batching import BatchingEstimator
 from information.estimators import Estimator, is_expensive
-from information.results import Key, Row, TableWriter, read_rows, row_key, sort_table
+from information.results import (
+    Key,
+    Row,
+    TableWriter,
+    layer_curves,
+    read_rows,
+    row_key,
+    sort_table,
+)
 from information.samples import Samples
-from information.schedule import Schedule
+from information.schedule import FixedSchedule, Schedule
 from information.windows import Window
 from networks.forward import layer_activations
 from networks.snapshots import SnapshotReader
@@ -62,17 +69,17 @@ def measure_windows(
         for first, last in windows:
             for epoch in [e for e in cache if e < first]:
                 del cache[epoch]
-            per_epoch = [
-                cache.setdefault(e, layer_activations(reader.params(e), samples.X,
-                                                      reader.activation))
-                for e in range(first, last + 1)
-            ]
+            for epoch in range(first, last + 1):
+                if epoch not in cache:
+                    cache[epoch] = layer_activations(reader.params(epoch), samples.X,
+                                                     reader.activation)
+            per_epoch = [cache[e] for e in range(first, last + 1)]
             for layer in range(1, len(per_epoch[0]) + 1) if layers is None else layers:
                 stack = [activations[layer - 1] for activations in per_epoch]
                 finite = all(np.isfinite(T).all() for T in stack)
                 for estimator in estimators:
                     if batching:
-                        estimator = BatchingEstimator(estimator, window=len(stack))
+                        estimator = pooled(estimator, (first, last))
                     T = np.stack(stack) if batching else stack[0]
                     i_xt, i_yt = (
                         estimator.mutual_information(T, samples.ids, samples.y)
@@ -82,6 +89,11 @@ def measure_windows(
                     out.append((first, last, layer, stack[0].shape[1], estimator.name,
                                 float(i_xt), float(i_yt)))
     return out
+
+
+def pooled(estimator: Estimator, window: Window) -> BatchingEstimator:
+    """``estimator`` under Batching over the epochs of ``window``."""
+    return BatchingEstimator(estimator, window=window[1] - window[0] + 1)
 
 
 def activation_range(
@@ -148,9 +160,9 @@ class Runner:
                         h_y=self.samples.h_y, lookahead=self.workers,
                     )
                     if first_round:  # other estimators may lack epochs the driver measured
-                        epochs = sorted(set(epochs) | set(measured))
+                        epochs = sorted(set(epochs) | self._planned(measured, reader))
                     windows = [(e, e) for e in epochs]
-                    tasks += session.tasks(repeat, windows, session.estimators[repeat], False)
+                    tasks += session.tasks(repeat, windows, batching=False)
                 first_round = False
                 if not tasks:
                     return session.report
@@ -161,7 +173,7 @@ class Runner:
         with self._session(table) as session:
             session.execute([
                 task for repeat in session.readers
-                for task in session.tasks(repeat, windows, session.estimators[repeat], True)
+                for task in session.tasks(repeat, windows, batching=True)
             ])
             return session.report
 
@@ -170,8 +182,14 @@ class Runner:
 
     @property
     def workers(self) -> int:
-        """How many tasks run at once."""
-        return cpu_count() + 1 + self.jobs if self.jobs < 0 else self.jobs
+        """How many tasks run at once on the active joblib backend (local or dask)."""
+        return effective_n_jobs(self.jobs)
+
+    def _planned(self, measured: dict, reader: SnapshotReader) -> set[int]:
+        """The epochs the driver has measured that this schedule wants measured."""
+        if isinstance(self.schedule, FixedSchedule):
+            return set(measured) & set(self.schedule.epochs(reader.n_epochs - 1))
+        return set(measured)
 
     @contextmanager
     def _session(self, table: Path) -> Iterator[_Session]:
@@ -188,16 +206,9 @@ class Runner:
     def _driver_values(self, done: dict[Key, Row], repeat: int, n_layers: int) -> dict:
         """epoch -> (2, n_layers) array of the driving estimator's I(X;T), I(Y;T) in bits."""
         driver = self.estimators[0].name
-        by_epoch: dict[int, dict[int, tuple[float, float]]] = defaultdict(dict)
-        for (r, epoch, layer, name, samples), row in done.items():
-            if r == repeat and name == driver and samples == self.samples.name:
-                by_epoch[epoch][layer] = (row["i_xt"], row["i_yt"])
-        return {
-            epoch: np.array([[values[la][0] for la in sorted(values)],
-                             [values[la][1] for la in sorted(values)]])
-            for epoch, values in by_epoch.items()
-            if len(values) == n_layers
-        }
+        return layer_curves((row for (r, _, _, name, samples), row in done.items()
+                             if r == repeat and name == driver and samples == self.samples.name),
+                            n_layers)
 
 
 class _Session:
@@ -213,16 +224,16 @@ class _Session:
         self.readers = {r: SnapshotReader(d) for r, d in runner.snapshot_dirs.items()}
         self.estimators = self._with_ranges()
 
-    def tasks(self, repeat: int, windows: Sequence[Window], estimators: Sequence[Estimator],
+    def tasks(self, repeat: int, windows: Sequence[Window],
               batching: bool) -> list[tuple[object, int]]:
         """(delayed task, rows it writes) for what ``windows`` still lack, sized to cost."""
         runner, samples = self.runner, self.runner.samples
+        estimators = self.estimators[repeat]
         snapshot_dir = runner.snapshot_dirs[repeat]
         layers = range(1, self.readers[repeat].n_layers + 1)
 
         def missing(estimator: Estimator, window: Window, layer: int) -> bool:
-            name = BatchingEstimator(estimator, window=window[1] - window[0] + 1).name \
-                if batching else estimator.name
+            name = pooled(estimator, window).name if batching else estimator.name
             return (repeat, window[0], layer, name, samples.name) not in self.done
 
         cheap = [e for e in estimators if not is_expensive(e)]

@@ -2,10 +2,12 @@
 
 Layout::
 
-    RUN_DIR/config.json          everything needed to reproduce the run
-    RUN_DIR/metrics.csv          loss and accuracy per repeat and epoch (networks.train)
-    RUN_DIR/information.csv      one row per measurement (information.results)
-    RUN_DIR/snapshots/repeat-R/  the weights of every epoch of repeat R (networks.snapshots)
+    RUN_DIR/config.json            everything needed to reproduce the run, and a record of
+                                   every measurement made on it ("measurements")
+    RUN_DIR/metrics.csv            loss and accuracy per repeat and epoch (networks.train)
+    RUN_DIR/information.csv        one row per measurement (information.results)
+    RUN_DIR/snapshots/repeat-R/    the weights of every epoch of repeat R (networks.snapshots)
+    RUN_DIR/information_plane.png  drawn by main_data.py when it has measured (plotting.plane)
 
 This module creates and checks the directory and reads and writes the configuration; it knows
 nothing of training or measuring.
@@ -23,6 +25,12 @@ from pathlib import Path
 CONFIG = "config.json"
 METRICS = "metrics.csv"
 INFORMATION = "information.csv"
+REQUIRED = {
+    "dataset": ("name", "data_path", "train_fraction", "shuffle", "n_samples"),
+    "training": ("hidden", "activation", "seed", "epochs"),
+    "repeats": (),
+}
+"""The sections (and their keys) of config.json that measuring a saved run relies on."""
 
 
 def snapshot_dir(run_dir: Path, repeat: int) -> Path:
@@ -87,3 +95,14 @@ def read_config(run_dir: Path) -> dict:
         return json.loads(path.read_text())
     except json.JSONDecodeError as error:
         raise ValueError(f"{path} is not valid JSON: {error}") from None
+
+
+def check_config(config: dict, run_dir: Path) -> None:
+    """Raise ValueError naming what ``config`` lacks of the REQUIRED settings."""
+    missing = [f"{section}.{key}" if key else section
+               for section, keys in REQUIRED.items()
+               for key in ((None,) if section not in config else keys)
+               if section not in config or (key and key not in config[section])]
+    if missing:
+        raise ValueError(f"{run_dir / CONFIG} is not a run's configuration: it lacks "
+                         f"{', '.join(missing)}")

@@ -8,7 +8,7 @@
 - metrics.py: training loss and accuracy against epoch
 - movie.py: frames of the animated plane; video.py: writing them as GIF or MP4
 - options.py: the command-line options main_plot.py and main_movie.py share
-- synthetic.py: a synthetic run with closed-form curves (tests, README example)
+- synthetic.py: a synthetic run with closed-form curves (for the tests and a benchmark)
 
 Figures are ``matplotlib.figure.Figure`` objects drawn on the Agg canvas, never pyplot's, so
 no display is ever needed.

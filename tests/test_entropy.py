@@ -8,7 +8,6 @@ from information.entropy import (
     conditional_entropy,
     entropy,
     input_ids,
-    mutual_information_discrete,
     row_keys,
 )
 
@@ -77,11 +76,6 @@ def test_conditional_entropy_of_a_function_of_the_condition_is_zero():
 def test_conditional_entropy_of_independent_keys_is_their_entropy():
     a, b = np.meshgrid(np.arange(4), np.arange(8))  # every pair once: independent
     assert conditional_entropy(a.ravel(), b.ravel()) == pytest.approx(2.0, abs=1e-12)
-
-
-def test_mutual_information_of_a_variable_with_itself_is_its_entropy():
-    keys = np.random.default_rng(3).integers(0, 5, size=300)
-    assert mutual_information_discrete(keys, keys) == pytest.approx(entropy(keys), abs=1e-12)
 
 
 def test_input_ids_are_equal_exactly_for_equal_input_rows():

@@ -77,6 +77,9 @@ def test_train_first_then_measure(tmp_path, capsys):
     (["--window", "20"], "does not fit"),
     (["--window", "2", "--estimator", "kde-upper:noise_variance=0"], "noise_variance"),
     (["--window", "2", "--jobs", "0"], "--jobs must be a positive count"),
+    (["--ranges", "1-2", "--step", "3"], "--ranges lists the windows itself"),
+    (["--window", "2", "--first", "-2"], "--first"),
+    (["--window", "2", "--estimator", "batching:window=2,binning"], "under Batching"),
 ])
 def test_bad_windows_give_one_line_and_status_2(saved_run, capsys, args, message):
     status, err = _run(batching_main, [saved_run, *args], capsys)

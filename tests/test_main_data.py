@@ -49,7 +49,7 @@ def test_from_run_adds_another_estimator_without_training(small_run, capsys):
 
 def test_from_run_refuses_flags_that_would_change_training(small_run, capsys):
     status, err = _run(["--from-run", small_run, "--epochs", "9"], capsys)
-    assert status == 2 and "--epochs cannot change it" in err
+    assert status == 2 and "--epochs would be ignored" in err
 
 
 def test_resume_continues_to_the_same_weights_as_an_uninterrupted_run(tmp_path, capsys):
@@ -100,6 +100,9 @@ def test_diverged_training_is_reported_with_status_2(tmp_path, capsys):
     (["--dataset", "missing.npz"], "missing.npz"),
     (["--dataset", "mnist"], "--data-path"),
     (["--jobs", "0"], "--jobs must be a positive count"),
+    (["--repeats", "0"], "--repeats"),
+    (["--estimator", "batching:window=3,binning"], "main_as_if_random.py"),
+    (["--no-measure", "--estimator", "kde-upper"], "--estimator would be ignored"),
 ])
 def test_bad_input_gives_one_line_and_status_2(tmp_path, capsys, args, message):
     status, err = _run([*SMALL, "--out", tmp_path / "bad", *args], capsys)

@@ -155,7 +155,7 @@ def test_no_keep_order_overrides_the_presets_file_order_split(tmp_path, capsys):
 
 
 def test_a_preset_trains_the_same_network_as_its_command_line(tmp_path, capsys):
-    short = ["--epochs", "1", "--no-measure", *FAST]
+    short = ["--epochs", "1", *FAST]
     status, out, _ = _run(["--preset", "mnist-style", "--show-preset"], capsys)
     assert status == 0
     assert _run(["--preset", "mnist-style", *short, "--out", tmp_path / "a"], capsys)[0] == 0

@@ -29,8 +29,11 @@ def test_resume_needs_a_config(tmp_path):
 
 
 def test_config_round_trips(tmp_path):
-    run_directory.write_config(tmp_path, {"training": {"epochs": 3}})
-    assert run_directory.read_config(tmp_path) == {"training": {"epochs": 3}}
+    config = {section: {key: 1 for key in keys} if keys else 1
+              for section, keys in run_directory.REQUIRED.items()}
+    run_directory.write_config(tmp_path, config)
+    assert run_directory.read_config(tmp_path) == config
+    run_directory.check_config(config, tmp_path)
 
 
 def test_reading_a_directory_without_config_names_it(tmp_path):
@@ -41,3 +44,10 @@ def test_reading_a_directory_without_config_names_it(tmp_path):
 def test_default_name_holds_dataset_activation_and_shape():
     name = run_directory.default_run_dir("tishby", "tanh", (10, 7)).name
     assert name.startswith("tishby-tanh-10x7-")
+
+
+def test_a_config_without_the_run_settings_names_what_is_missing(tmp_path):
+    (tmp_path / "config.json").write_text('{"dataset": {"name": "tishby"}, "training": {}}')
+    config = run_directory.read_config(tmp_path)
+    with pytest.raises(ValueError, match="lacks dataset.data_path.*training.hidden.*repeats"):
+        run_directory.check_config(config, tmp_path)

@@ -160,3 +160,13 @@ def test_dask_cluster_writes_the_same_table_as_local_processes(tmp_path, samples
             remote = _runner(tmp_path / "b", samples, estimators, jobs=-1)
             remote.run(tmp_path / "dask.csv")
     assert (tmp_path / "dask.csv").read_text() == (tmp_path / "local.csv").read_text()
+
+
+def test_a_new_estimator_is_added_only_on_the_epochs_its_schedule_picks(tmp_path, samples):
+    table = tmp_path / "information.csv"
+    _runner(tmp_path, samples, [BinningEstimator()]).run(table)  # every epoch, binned
+    dirs = {0: tmp_path / "repeat-0"}
+    Runner(dirs, [BinningEstimator(), KDEEstimator()], schedule_from_spec("every:3"), samples,
+           1).run(table)
+    kde = {r["epoch"] for r in read_rows(table) if r["estimator"].startswith("kde")}
+    assert kde == {0, 3, 6}
