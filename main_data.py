@@ -25,7 +25,7 @@ from information.estimators import estimator_from_spec
 from information.saved_run import measure_run
 from information.schedule import schedule_from_spec
 from networks import run_directory
-from networks.datasets import DATASET_NAMES, SAMPLES, load_dataset, split_indices
+from networks.datasets import DATASET_NAMES, SAMPLES, Dataset, load_dataset, split_indices
 from networks.model import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, parse_shape
 from networks.presets import PRESETS, preset_arguments, with_preset
 
@@ -102,9 +102,7 @@ TRAINING_FLAGS = (
 @click.pass_context
 def main(ctx: click.Context, **flags: object) -> None:
     """Train a network, save every epoch, and measure each layer's I(X;T) and I(Y;T) in bits."""
-    flags = with_preset(flags, flags["preset"], [
-        name for name in flags
-        if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE])
+    flags = with_preset(flags, flags["preset"], [name for name in flags if _given(ctx, name)])
     if flags["show_preset"]:
         if flags["preset"] is None:
             raise click.UsageError("--show-preset needs --preset NAME")
@@ -144,17 +142,23 @@ def main(ctx: click.Context, **flags: object) -> None:
         raise ValueError(report.diverged())
 
 
+def _given(ctx: click.Context, name: str) -> bool:
+    """Whether the parameter ``name`` was typed on the command line (not a default or preset)."""
+    return ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+
+
 def _refuse_unused(ctx: click.Context, reason: str, names: tuple[str, ...]) -> None:
     """Flags among ``names`` given on the command line would be ignored: an error."""
-    given = [param.opts[0] for param in ctx.command.params if param.name in names
-             and ctx.get_parameter_source(param.name) == click.core.ParameterSource.COMMANDLINE]
+    given = [param.opts[0] for param in ctx.command.params
+             if param.name in names and _given(ctx, param.name)]
     if given:
         raise click.UsageError(f"{reason}: {', '.join(given)} would be ignored")
 
 
 def _train(ctx: click.Context, flags: dict) -> tuple[Path, dict]:
     """Create or resume the run directory, train every repeat; return it and its config."""
-    config = _config(flags)  # validates every training flag before anything is written
+    config, dataset = _config(flags)  # validates every training flag before writing anything
+    asked = config["dataset"]
     run_dir = flags["out"] or run_directory.default_run_dir(
         flags["dataset"], flags["activation"], tuple(config["training"]["hidden"]))
     run_directory.prepare(run_dir, flags["resume"], flags["overwrite"])
@@ -164,7 +168,8 @@ def _train(ctx: click.Context, flags: dict) -> tuple[Path, dict]:
     from networks.train import TrainingConfig, train_repeat
 
     data = config["dataset"]
-    dataset = load_dataset(data["name"], data["data_path"])
+    if (data["name"], data["data_path"]) != (asked["name"], asked["data_path"]):
+        dataset = load_dataset(data["name"], data["data_path"])  # the resumed run's own data
     training = TrainingConfig.from_dict(config["training"])
     train, test = split_indices(len(dataset.y), data["train_fraction"], training.seed,
                                 shuffle=data["shuffle"])
@@ -174,8 +179,8 @@ def _train(ctx: click.Context, flags: dict) -> tuple[Path, dict]:
     return run_dir, config
 
 
-def _config(flags: dict) -> dict:
-    """The run's configuration from the command line, every value checked."""
+def _config(flags: dict) -> tuple[dict, Dataset]:
+    """The run's configuration from the command line, every value checked, and its dataset."""
     from networks.train import TrainingConfig
 
     dataset = load_dataset(flags["dataset"], flags["data_path"])
@@ -201,7 +206,7 @@ def _config(flags: dict) -> dict:
         "preset": flags["preset"],
         "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
         "versions": _versions(),
-    }
+    }, dataset
 
 
 def _resumable(ctx: click.Context, stored: dict, new: dict) -> dict:
@@ -211,21 +216,18 @@ def _resumable(ctx: click.Context, stored: dict, new: dict) -> dict:
     left at their defaults take the stored values.
     """
 
-    def given(flag: str) -> bool:
-        return ctx.get_parameter_source(flag) == click.core.ParameterSource.COMMANDLINE
-
     conflicts = []
     for section in ("dataset", "training"):
         for key, value in new[section].items():
             flag = {"hidden": "shape", "shuffle": "keep_order"}.get(key, key)
-            if flag in TRAINING_FLAGS and given(flag) and stored[section].get(key) != value:
+            if flag in TRAINING_FLAGS and _given(ctx, flag) and stored[section].get(key) != value:
                 conflicts.append(f"{key}={value!r} (the run has {stored[section].get(key)!r})")
     if conflicts:
         raise ValueError("cannot resume with different settings: " + "; ".join(conflicts))
-    if given("epochs"):
+    if _given(ctx, "epochs"):
         stored["training"]["epochs"] = max(new["training"]["epochs"],
                                            stored["training"]["epochs"])
-    if given("repeats"):
+    if _given(ctx, "repeats"):
         stored["repeats"] = max(new["repeats"], stored["repeats"])
     return stored
 

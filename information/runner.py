@@ -154,7 +154,7 @@ class Runner:
             while True:
                 tasks = []
                 for repeat, reader in session.readers.items():
-                    measured = self._driver_values(session.done, repeat, reader.n_layers)
+                    measured = layer_curves(session.driver_rows[repeat], reader.n_layers)
                     epochs = self.schedule.next_epochs(
                         measured, last_epoch=reader.n_epochs - 1, h_x=self.samples.h_x,
                         h_y=self.samples.h_y, lookahead=self.workers,
@@ -203,13 +203,6 @@ class Runner:
             (k[0], k[1]) for k, row in session.done.items() if np.isnan(row["i_xt"])
         }
 
-    def _driver_values(self, done: dict[Key, Row], repeat: int, n_layers: int) -> dict:
-        """epoch -> (2, n_layers) array of the driving estimator's I(X;T), I(Y;T) in bits."""
-        driver = self.estimators[0].name
-        return layer_curves((row for (r, _, _, name, samples), row in done.items()
-                             if r == repeat and name == driver and samples == self.samples.name),
-                            n_layers)
-
 
 class _Session:
     """One measuring job: the open table, the worker pool, and what is already done."""
@@ -220,8 +213,11 @@ class _Session:
         self.writer = writer
         self.parallel = parallel
         self.report = Report()
-        self.done: dict[Key, Row] = {row_key(r): r for r in read_rows(table)}
+        self.done: dict[Key, Row] = {}
         self.readers = {r: SnapshotReader(d) for r, d in runner.snapshot_dirs.items()}
+        self.driver_rows: dict[int, list[Row]] = {r: [] for r in self.readers}
+        """Per repeat, the rows of the estimator that drives adaptive schedules."""
+        self._record(read_rows(table))
         self.estimators = self._with_ranges()
 
     def tasks(self, repeat: int, windows: Sequence[Window],
@@ -259,9 +255,17 @@ class _Session:
             written = [self._row(repeat, *row) for row in rows]
             written = [row for row in written if row_key(row) not in self.done]
             self.writer.write(written)
-            self.done.update((row_key(row), row) for row in written)
+            self._record(written)
             self.report.rows_written += len(written)
             self.runner.progress(len(written), 0)
+
+    def _record(self, rows: list[Row]) -> None:
+        """Note ``rows`` as done; keep the driving estimator's apart for the schedule."""
+        driver = (self.runner.estimators[0].name, self.runner.samples.name)
+        for row in rows:
+            self.done[row_key(row)] = row
+            if (row["estimator"], row["samples"]) == driver and row["repeat"] in self.driver_rows:
+                self.driver_rows[row["repeat"]].append(row)
 
     def _row(self, repeat: int, first: int, last: int, layer: int, units: int, name: str,
              i_xt: float, i_yt: float) -> Row:

@@ -72,6 +72,15 @@ def test_resume_without_epochs_keeps_the_stored_length(tmp_path, capsys):
     assert config["training"]["epochs"] == 2 and config["training"]["hidden"] == [4, 3]
 
 
+def test_resume_trains_on_the_runs_own_dataset(tmp_path, capsys):
+    assert _run([*SMALL, "--dataset", "tishby-g1", "--epochs", "2", "--out", tmp_path / "g"],
+                capsys)[0] == 0
+    assert _run([*SMALL, "--epochs", "3", "--out", tmp_path / "g", "--resume"], capsys)[0] == 0
+    config = json.loads((tmp_path / "g" / "config.json").read_text())
+    assert config["dataset"]["name"] == "tishby-g1" and config["training"]["epochs"] == 3
+    assert len((tmp_path / "g" / "metrics.csv").read_text().splitlines()) == 1 + 4
+
+
 def test_resume_with_a_conflicting_setting_is_refused(tmp_path, capsys):
     assert _run([*SMALL, "--out", tmp_path / "a"], capsys)[0] == 0
     status, err = _run([*SMALL, "--out", tmp_path / "a", "--resume", "--activation", "relu"],
