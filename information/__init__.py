@@ -2,13 +2,15 @@
 
 The estimators (`BinningEstimator`, `KDEEstimator`, `BatchingEstimator`) share one call,
 ``estimator.mutual_information(T, X, y) -> (I(X;T), I(Y;T))``, and are named by spec strings
-(`estimator_from_spec`). Measuring a whole run (runner, schedules, results table) lives in the
+(`estimator_from_spec`); what every estimator declares and answers is `Estimator`
+(`information.contract`). Measuring a whole run (runner, schedules, results table) lives in the
 other modules of this package and is not imported here.
 """
 
 from information.batching import BatchingEstimator
 from information.binning import BinningEstimator
-from information.estimators import Estimator, estimator_from_spec
+from information.contract import Estimator
+from information.estimators import estimator_from_spec
 from information.kde import KDEEstimator
 
 __all__ = [

@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from information.backend import check_jobs
 from information.batching import BatchingEstimator
-from information.estimators import Estimator, is_expensive
+from information.contract import Estimator
 from information.results import (
     Key,
     Row,
@@ -232,7 +232,7 @@ class _Session:
             name = pooled(estimator, window).name if batching else estimator.name
             return (repeat, window[0], layer, name, samples.name) not in self.done
 
-        cheap = [e for e in estimators if not is_expensive(e)]
+        cheap = [e for e in estimators if not e.pairwise]
         pending = [w for w in windows if any(missing(e, w, la) for e in cheap for la in layers)]
         per_task = MAX_EPOCHS_PER_TASK // max(1, max((b - a + 1 for a, b in windows), default=1))
         size = max(1, min(per_task, len(pending) // (4 * runner.workers)))
@@ -243,7 +243,7 @@ class _Session:
         ]
         tasks += [
             (delayed(_tagged)(repeat, snapshot_dir, [w], [la], [e], samples, batching), 1)
-            for e in estimators if is_expensive(e)
+            for e in estimators if e.pairwise
             for w in windows for la in layers if missing(e, w, la)
         ]
         return tasks
@@ -281,7 +281,7 @@ class _Session:
         that repeat, found by one parallel pass over its snapshots.
         """
         runner = self.runner
-        global_range = [e for e in runner.estimators if getattr(e, "range", None) == "global"]
+        global_range = [e for e in runner.estimators if e.needs_run_range]
         resolved = {}
         for repeat, reader in self.readers.items():
             if not global_range:
@@ -294,7 +294,7 @@ class _Session:
                 for part in _chunks(epochs, size)
             ))
             low, high = min(r[0] for r in ranges), max(r[1] for r in ranges)
-            resolved[repeat] = [e.with_range(low, high) if e in global_range else e
+            resolved[repeat] = [e.with_run_range(low, high) if e in global_range else e
                                 for e in runner.estimators]
         return resolved
 

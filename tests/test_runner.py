@@ -117,7 +117,7 @@ def test_global_range_is_the_run_wide_activation_range(tmp_path, samples):
     high = max(T.max() for T in activations)
     row = next(r for r in read_rows(tmp_path / "information.csv") if r["epoch"] == 3)
     T = activations[3 * 3 + row["layer"] - 1]
-    expected = estimator.with_range(low, high).mutual_information(T, samples.X, samples.y)
+    expected = estimator.with_run_range(low, high).mutual_information(T, samples.X, samples.y)
     assert (row["i_xt"], row["i_yt"]) == expected
     assert row["estimator"] == "binning:bins=20,range=global"
 
