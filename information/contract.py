@@ -63,10 +63,15 @@ class Parameter:
             raise ValueError(f"{self.key} must be {self.requirement}, got {value!r}")
 
 
-def integer(key: str, minimum: int) -> Parameter:
-    """An integer parameter of at least ``minimum``."""
-    return Parameter(key, int, lambda v: isinstance(v, Integral) and v >= minimum,
-                     f"an integer >= {minimum}")
+def integer(key: str, minimum: int, maximum: int | None = None,
+            requirement: str | None = None) -> Parameter:
+    """An integer parameter in ``minimum``..``maximum`` (None: no upper bound)."""
+    return Parameter(
+        key, int,
+        lambda v: isinstance(v, Integral) and minimum <= v and (maximum is None or v <= maximum),
+        requirement or (f"an integer >= {minimum}" if maximum is None
+                        else f"an integer in {minimum}..{maximum}"),
+    )
 
 
 def positive(key: str) -> Parameter:

@@ -126,4 +126,4 @@ def test_an_estimator_typed_as_measured_selects_its_stored_canonical_name(capsys
 
 def test_an_invalid_estimator_filter_is_a_one_line_error(capsys, run_dir):
     status, _, err = plot(capsys, run_dir, "--estimator", "binning:bins=0")
-    assert_one_line_error(status, err, "bins must be an integer >= 1")
+    assert_one_line_error(status, err, "bins must be an integer in 1..2**52")
