@@ -50,8 +50,8 @@ class BinningEstimator(Estimator):
     """
 
     heads = {"binning": {}}
-    parameters = (integer("bins", 1, MAX_BINS, "an integer in 1..2**52"), finite("low"), finite("high"), positive("bin_size"),
-                  one_of("range", RANGES))
+    parameters = (integer("bins", 1, MAX_BINS, "an integer in 1..2**52"), finite("low"),
+                  finite("high"), positive("bin_size"), one_of("range", RANGES))
 
     bins: int | None = None
     low: float | None = None

@@ -18,7 +18,9 @@ An estimator is a frozen dataclass deriving from `Estimator`. It declares, as cl
   apart from the settings the user typed (as scikit-learn keeps ``bin_edges_`` apart from
   ``n_bins``); a property where it depends on the settings;
 - ``wraps``: the field holding the estimator it wraps, whose spec ends its own (Batching), or
-  None.
+  None;
+- ``pools_epochs``: True when ``mutual_information`` takes a window of epochs' activations
+  stacked, (window, N, d), rather than one epoch's (N, d) (Batching).
 
 and answers ``name`` (its canonical spec, which parses back to an equal estimator) and
 ``mutual_information(T, X, y) -> (I(X;T), I(Y;T))`` in bits. Construction validates, once: each
@@ -100,6 +102,7 @@ class Estimator(ABC):
     pairwise: ClassVar[bool] = False
     needs_run_range: ClassVar[bool] = False
     wraps: ClassVar[str | None] = None
+    pools_epochs: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         for parameter in self.parameters:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from information.estimators import Estimator
+from information.plan import EpochPlanner, WindowPlanner
 from information.progress import Progress
 from information.runner import Report, Runner
 from information.samples import Samples
@@ -59,5 +60,6 @@ def measure_run(run_dir: Path, config: dict, estimators: list[Estimator], sample
     table = run_dir / run_directory.INFORMATION
     unit = "layer-epoch" if windows is None else "layer-window"
     with Progress("measuring", unit) as progress:
-        runner = Runner(dirs, estimators, schedule, measured, jobs, progress.advance)
-        return runner.run(table) if windows is None else runner.run_windows(table, windows)
+        runner = Runner(dirs, estimators, measured, jobs, progress.advance)
+        return runner.measure(table, EpochPlanner(schedule) if windows is None
+                              else WindowPlanner(windows))
