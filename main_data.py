@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 import numpy as np
 
+import networks.quiet_start  # noqa: F401  (before anything imports TensorFlow)
 from information.backend import BACKENDS, check_jobs, execution
 from information.batching import BatchingEstimator
 from information.cli import main_entry
