@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from information.results import COLUMNS, read_rows
-from information.saved_run import measured_samples, snapshot_dirs
 from information.samples import Samples
+from information.saved_run import measured_samples, snapshot_dirs
 from networks import run_directory
 from networks.datasets import SAMPLES
 from networks.forward import Params, layer_activations
