@@ -44,21 +44,39 @@ def test_errors_and_other_lines_are_not_noise(line):
     assert not start_up_noise(line)
 
 
-def test_a_default_run_prints_no_tensorflow_start_up_lines(tmp_path):
-    run_dir = tmp_path / "run"
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    """A default-like run (smaller network, 2 epochs) trained, measured and plotted by
+    ``python main_data.py``: (its run directory, its standard output and error)."""
+    run_dir = tmp_path_factory.mktemp("quiet") / "run"
     done = subprocess.run(
         [sys.executable, "main_data.py", "--shape", "4,3", "--epochs", "2", "--jobs", "1",
          "--out", str(run_dir)],
         cwd=ROOT, env=_environment(), capture_output=True, text=True, timeout=300,
     )
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output
+    assert done.returncode == 0, done.stderr
+    return run_dir, done.stdout + done.stderr
+
+
+def test_a_default_run_prints_no_tensorflow_start_up_lines(default_run):
+    run_dir, output = default_run
     for word in ("absl", "oneDNN", "TensorFlow", "tensorflow", "cuda", "I0000"):
         assert word not in output
     assert output.splitlines() == [
         f"9 measurements written to {run_dir / 'information.csv'}",
         f"information plane: {run_dir / 'information_plane.png'}",
     ]
+
+
+def test_measuring_a_saved_run_does_not_import_tensorflow(default_run):
+    run_dir, _ = default_run
+    code = ("import sys; from information.cli import run_cli; from main_data import main; "
+            "status = run_cli(main, sys.argv[1:]); "
+            "sys.exit(10 + status if status else 'tensorflow' in sys.modules)")
+    args = ["--from-run", str(run_dir), "--estimator", "kde-upper", "--jobs", "1", "--no-plot"]
+    done = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, env=_environment(),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
 
 
 def test_other_lines_written_while_importing_stay_visible(tmp_path):
