@@ -225,11 +225,12 @@ class Runner:
         plans = plan(repeat, measured, self.samples, self.workers)
         layers = tuple(range(1, repeat.n_layers + 1))
 
-        def missing(plan: WindowPlan, estimator: Estimator, layer: int) -> bool:
-            return ledger.missing(repeat.number, plan.window, layer, estimator, self.samples.name)
+        def missing(window: WindowPlan, estimator: Estimator, layer: int) -> bool:
+            return ledger.missing(repeat.number, window.window, layer, estimator,
+                                  self.samples.name)
 
-        def task(plans: Sequence[WindowPlan], task_layers: tuple[int, ...]) -> Task:
-            return Task(repeat.number, repeat.snapshot_dir, tuple(plans), task_layers,
+        def task(windows: Sequence[WindowPlan], task_layers: tuple[int, ...]) -> Task:
+            return Task(repeat.number, repeat.snapshot_dir, tuple(windows), task_layers,
                         self.samples)
 
         cheap = [WindowPlan(p.window, tuple(e for e in p.estimators if not e.pairwise))

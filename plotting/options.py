@@ -50,8 +50,8 @@ class EstimatorFilter(click.ParamType):
 def plane_options(multiple: bool) -> Callable:
     """--estimator and --samples (repeatable when ``multiple``), --epoch-scale, --xlim, --ylim."""
     rule = ("selects every measured estimator of that head whose given parameters have the "
-            "given values (binning = every binning; binning:bins=30,low=-1 = "
-            "binning:bins=30,low=-1.0,high=1.0)")
+            "given values, whatever the order and spelling (binning: every binning; "
+            "binning:low=-1,bins=30 selects binning:bins=30,low=-1.0,high=1.0)")
     which = (f"Estimators to show, repeatable: a spec that {rule} [default: all]." if multiple
              else f"The estimator to animate: a spec that {rule}; the first selected is "
                   "animated [default: the first measured].")
