@@ -204,7 +204,9 @@ def adaptive_edges(values: np.ndarray, bins: int, edges: str) -> np.ndarray:
     edge halfway between the values either side; a value equal to an edge goes to the bin
     above. With fewer values than bins some bins stay empty.
     """
-    ordered = np.unique(values) if edges == "max-entropy" else np.sort(values, axis=None)
+    ordered = np.sort(values, axis=None)
+    if edges == "max-entropy":
+        ordered = ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
     cuts = np.arange(1, bins) * len(ordered) // bins
     cuts = cuts[cuts > 0]
     return 0.5 * (ordered[cuts - 1] + ordered[cuts])

@@ -15,8 +15,9 @@ i drawn uniformly and z ~ N(0, s^2 I). Each row gets ``samples`` draws of z and 
 is their mean, with the exact mixture densities (float64 log-sum-exp over every row; the
 Gaussian constants cancel). When every input is distinct p_x(v) = phi(v - t_i) and this is
 Goldfeld's h(T+Z) - h(Z); evaluating h(Z) on the same draws instead of in closed form (common
-random numbers) leaves the mean unchanged and removes most of its variance, the N(0, s^2 I)
-part of -ln p. Repeated inputs (pooled epochs) make p_x input x's own mixture.
+random numbers) leaves the mean unchanged and lowers its variance (by 10-60% in standard error
+on 4096-row tanh layers, docs/estimators.md). Repeated inputs (pooled epochs) make p_x input
+x's own mixture.
 """
 
 from __future__ import annotations
