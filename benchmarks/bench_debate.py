@@ -8,14 +8,15 @@ Run from the repository root, one BLAS thread, with the machine's OpenBLAS tunin
 Part 1, ground truths (tests/ground_truth.py): for each estimator on each case where its truth
 is known, I(X;T) and I(Y;T) estimated, true, the error, and the time of the layer-epoch; on the
 noisy layers beside the two KDE bounds of I(X;T+Z), which bracket the truth.
-Part 2, speed per layer-epoch on N = 4096 (N = 1024 for renyi), a 10-unit tanh layer, one
+Part 2, the Monte Carlo standard error of mc with its default draws on 4096-row tanh layers
+from linear to saturated, beside that of Goldfeld's plain estimator (mean of -ln p, h(Z) in closed
+form) on the same draws.
+Part 3, speed per layer-epoch on N = 4096 (N = 1024 for renyi), a 10-unit tanh layer, one
 core, each beside a plain baseline timed in the same run and computing the same number (both
 values are printed): mc with its default draws against scipy's cdist + logsumexp over the same
 draws; knn against the full distance matrix and np.partition; adaptive binning against fixed
 binning; renyi against numpy's eigvalsh of the three full N x N Gram matrices.
-Part 3, the Monte Carlo standard error of mc with its default draws on 4096-row tanh layers
-from linear to saturated, beside that of Goldfeld's plain estimator (mean of -ln p, h(Z) in closed
-form) on the same draws. Not here: the correctness assertions (tests/).
+Not here: the correctness assertions (tests/).
 """
 
 from __future__ import annotations
