@@ -51,15 +51,20 @@ def noisy_log_kernel_sums(
     (N,) dense group ids of T's rows. Returns, in nats, (log_source (n,) = ln K(v_i, t_source),
     log_total (n,) = ln sum_j K(v_i, t_j), per grouping log_own (n,) = ln of the sum over the
     rows j in the source's group). Computed ``block_rows`` draws at a time, each block
-    shifted by its row maximum (log-sum-exp); memory O(block_rows * N).
+    shifted by its row maximum (log-sum-exp); memory O(block_rows * N). The first grouping
+    (few large groups: the classes) is summed over T's rows sorted by it; the others (many
+    small groups: the inputs of a pooled window) by gathering each group's rows.
     """
     n, centres = len(V), len(T)
     log_source = -0.5 * ((V - T[sources]) ** 2).sum(axis=1) / width
     order = np.argsort(groupings[0], kind="stable") if groupings else np.arange(centres)
     T = T[order]
     sorted_groupings = [grouping[order] for grouping in groupings]
-    reducers = [_reducer(grouping) for grouping in sorted_groupings]
     query_groups = [grouping[sources] for grouping in groupings]
+    if groupings:
+        first_grouping = sorted_groupings[0]
+        starts = np.flatnonzero(np.r_[True, first_grouping[1:] != first_grouping[:-1]])
+    members = [_members(grouping) for grouping in sorted_groupings[1:]]
     left, right = _exponent_factors(V, T, width)
     log_total = np.empty(n)
     log_owns = [np.empty(n) for _ in groupings]
@@ -71,12 +76,13 @@ def noisy_log_kernel_sums(
         kernel = np.exp(exponent - shift[:, None])
         log_total[block] = np.log(kernel.sum(axis=1)) + shift
         here = np.arange(block.stop - first)
-        for groups, log_own, (permutation, starts) in zip(
-            query_groups, log_owns, reducers, strict=True
-        ):
-            columns = kernel if permutation is None else kernel[:, permutation]
-            own = np.add.reduceat(columns, starts, axis=1)[here, groups[block]]
-            with np.errstate(divide="ignore"):
+        owns = [np.add.reduceat(kernel, starts, axis=1)[here, query_groups[0][block]]] if (
+            groupings) else []
+        for (rows_of, present), groups in zip(members, query_groups[1:], strict=True):
+            own_rows = rows_of[groups[block]]
+            owns.append((kernel[here[:, None], own_rows] * present[groups[block]]).sum(axis=1))
+        with np.errstate(divide="ignore"):
+            for own, log_own in zip(owns, log_owns, strict=True):
                 log_own[block] = np.log(own) + shift
     for grouping, groups, log_own in zip(sorted_groupings, query_groups, log_owns, strict=True):
         for i in np.flatnonzero(~np.isfinite(log_own)):  # the own group underflowed the shift
@@ -169,9 +175,13 @@ def _exponent_factors(V: np.ndarray, T: np.ndarray, width: float) -> tuple[np.nd
     return left, right
 
 
-def _reducer(sorted_or_not: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
-    """(column permutation that makes groups contiguous, or None if they are; group starts)."""
-    order = np.argsort(sorted_or_not, kind="stable")
-    ordered = sorted_or_not[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    return (None if (order == np.arange(len(order))).all() else order), starts
+def _members(grouping: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each group's rows, padded: (rows (G, m) indices, present (G, m) 1.0 / 0.0 for padding)."""
+    counts = np.bincount(grouping)
+    order = np.argsort(grouping, kind="stable")
+    position = np.arange(len(grouping)) - np.repeat(np.cumsum(counts) - counts, counts)
+    rows = np.zeros((len(counts), counts.max()), dtype=np.int64)
+    present = np.zeros(rows.shape)
+    rows[grouping[order], position] = order
+    present[grouping[order], position] = 1.0
+    return rows, present
