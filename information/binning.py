@@ -20,6 +20,14 @@ Grids (each unit is binned alone; a row's bin is the tuple of its units' bins):
   them with ``with_run_range(low, high)``, kept as learned state (``run_range_``) apart from
   the settings.
 - ``bin_size``: the unbounded grid of Saxe et al., index = floor(t / bin_size).
+- ``edges="equal-mass"`` (Lorenzen et al. 2022's adaptive bins): ``bins`` intervals holding
+  equal numbers of the layer's values, all units' values of the call pooled (as their code
+  does), edges halfway between neighbouring sorted values; ``edges="max-entropy"``
+  (Chelombiev et al. 2019's entropy-based adaptive binning): the same over the layer's
+  *distinct* values, so a value repeated by saturation counts once. Recomputed on every call,
+  i.e. per layer and epoch (over the whole window under Batching). A one-unit layer of N
+  distinct values, B dividing N, gets N / B rows per bin: H(T) = log2 B whatever their
+  distribution. See `adaptive_edges`.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from information.entropy import check_samples, conditional_entropy, entropy, row
 RANGES = ("fixed", "layer", "global")
 MAX_BINS = 2**52
 """Most bins per unit: bin indices stay exact in float64 and int64."""
+EDGES = ("equal-width", "equal-mass", "max-entropy")
 _DEFAULT_BINS, _DEFAULT_LOW, _DEFAULT_HIGH = 30, -1.0, 1.0
 
 
@@ -42,8 +51,9 @@ _DEFAULT_BINS, _DEFAULT_LOW, _DEFAULT_HIGH = 30, -1.0, 1.0
 class BinningEstimator(Estimator):
     """I(X;T) and I(Y;T) in bits from the activations binned on a grid (see the module doc).
 
-    Pass either ``bin_size`` or any of ``bins``, ``low``, ``high``, ``range``; ``low`` and
-    ``high`` only with ``range="fixed"``. Unset values take the defaults 30 bins on [-1, 1].
+    Pass either ``bin_size``, or ``bins`` with adaptive ``edges``, or any of ``bins``, ``low``,
+    ``high``, ``range``; ``low`` and ``high`` only with ``range="fixed"``. Unset values take
+    the defaults 30 bins on [-1, 1].
     ``run_range_`` is the run-wide (low, high) a ``range="global"`` estimator bins on, learned
     from the run and supplied by ``with_run_range``; None until then.
     Two estimators are equal when they bin alike.
@@ -51,13 +61,15 @@ class BinningEstimator(Estimator):
 
     heads = {"binning": {}}
     parameters = (integer("bins", 1, MAX_BINS, "an integer in 1..2**52"), finite("low"),
-                  finite("high"), positive("bin_size"), one_of("range", RANGES))
+                  finite("high"), positive("bin_size"), one_of("range", RANGES),
+                  one_of("edges", EDGES))
 
     bins: int | None = None
     low: float | None = None
     high: float | None = None
     bin_size: float | None = None
     range: str = "fixed"
+    edges: str = "equal-width"
     run_range_: tuple[float, float] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -70,6 +82,8 @@ class BinningEstimator(Estimator):
         if self.bin_size is not None:
             return f"binning:bin_size={float(self.bin_size)!r}"
         bins, low, high = self._grid()
+        if self.edges != "equal-width":
+            return f"binning:bins={bins},edges={self.edges}"
         if self.range == "fixed":
             return f"binning:bins={bins},low={float(low)!r},high={float(high)!r}"
         return f"binning:bins={bins},range={self.range}"
@@ -81,6 +95,13 @@ class BinningEstimator(Estimator):
 
     def check(self) -> None:
         """Raise ValueError naming the settings that cannot go together."""
+        if self.edges != "equal-width":
+            clashes = [k for k in ("low", "high", "bin_size") if getattr(self, k) is not None]
+            if clashes or self.range != "fixed":
+                raise ValueError(
+                    f"edges={self.edges} takes only bins: its edges come from the layer's "
+                    f"values, not from {', '.join(clashes or ['range'])}"
+                )
         if self.bin_size is not None:
             clashes = [k for k in ("bins", "low", "high") if getattr(self, k) is not None]
             if self.range != "fixed":
@@ -128,6 +149,8 @@ class BinningEstimator(Estimator):
                 )
             return np.floor(T / self.bin_size).astype(np.int64)
         bins, low, high = self._grid()
+        if self.edges != "equal-width":
+            return np.searchsorted(adaptive_edges(T, bins, self.edges), T, side="right")
         if self.range == "layer":
             low, high = (T.min(), T.max()) if T.size else (0.0, 0.0)
         elif self.range == "global":
@@ -168,10 +191,26 @@ class BinningEstimator(Estimator):
         return bins, None, None
 
     def _identity(self) -> tuple:
-        return (self.bin_size, *self._grid(), self.range, self.run_range_)
+        return (self.bin_size, *self._grid(), self.range, self.edges, self.run_range_)
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and self._identity() == other._identity()
 
     def __hash__(self) -> int:
         return hash(self._identity())
+
+
+def adaptive_edges(values: np.ndarray, bins: int, edges: str) -> np.ndarray:
+    """The bins - 1 inner edges (sorted) of ``edges`` "equal-mass" or "max-entropy" binning.
+
+    values: any shape, pooled. The sorted values (equal-mass) or sorted distinct values
+    (max-entropy), n of them, are cut before positions floor(k n / bins), k = 1..bins-1, each
+    edge halfway between the values either side; a value equal to an edge goes to the bin
+    above. With fewer values than bins some bins stay empty.
+    """
+    ordered = np.sort(values, axis=None)
+    if edges == "max-entropy":
+        ordered = ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+    cuts = np.arange(1, bins) * len(ordered) // bins
+    cuts = cuts[cuts > 0]
+    return 0.5 * (ordered[cuts - 1] + ordered[cuts])

@@ -14,6 +14,14 @@ wrapping estimator's parameters are followed by the spec of the estimator it wra
   Default ``binning:bins=30,low=-1.0,high=1.0``.
 - ``kde-upper``, ``kde-lower``: ``noise_variance`` (number > 0, default 0.1), ``dtype``
   (float64 | float32, default float64).
+- ``binning:bins=B,edges=equal-mass|max-entropy``: adaptive edges from the layer's values
+  (``edges`` only with ``bins``; default ``equal-width``, the grids above).
+- ``mc``: ``noise_variance`` (number > 0, default 0.1), ``samples`` (noise draws per row,
+  integer >= 1, default 4), ``seed`` (integer >= 0, default 0).
+- ``knn``: ``k`` (integer >= 1, default 3), ``noise_variance``, ``samples`` (default 1),
+  ``seed`` as for ``mc``.
+- ``renyi``: ``alpha`` (number > 0, default 1.01), ``width`` (kernel width > 0, default
+  Scott's rule on each layer-epoch).
 - ``batching``: ``window`` (integer >= 1, default 10), then after a comma the spec of the
   estimator it wraps, e.g. ``batching:window=10,binning:bins=30,low=-1.0,high=1.0``.
 
@@ -41,11 +49,17 @@ from information.batching import BatchingEstimator
 from information.binning import BinningEstimator
 from information.contract import Estimator
 from information.kde import KDEEstimator
+from information.knn import NearestNeighbourEstimator
+from information.mc import MonteCarloEstimator
+from information.renyi import RenyiEstimator
 
 ESTIMATORS: tuple[type[Estimator], ...] = (
     BinningEstimator,
     KDEEstimator,
     BatchingEstimator,
+    MonteCarloEstimator,
+    NearestNeighbourEstimator,
+    RenyiEstimator,
 )
 """Every estimator class a spec can name; a new estimator adds its class here."""
 
