@@ -32,6 +32,8 @@ import numpy as np
 from information.entropy import check_samples, conditional_entropy, entropy, row_keys
 
 RANGES = ("fixed", "layer", "global")
+MAX_BINS = 2**52
+"""Most bins per unit: bin indices stay exact in float64 and int64."""
 _DEFAULT_BINS, _DEFAULT_LOW, _DEFAULT_HIGH = 30, -1.0, 1.0
 
 
@@ -81,8 +83,9 @@ class BinningEstimator:
             if not (isinstance(self.bin_size, Real) and 0 < self.bin_size < np.inf):
                 raise ValueError(f"bin_size must be a number > 0, got {self.bin_size!r}")
             return
-        if self.bins is not None and not (isinstance(self.bins, Integral) and self.bins >= 1):
-            raise ValueError(f"bins must be an integer >= 1, got {self.bins!r}")
+        if self.bins is not None and not (isinstance(self.bins, Integral)
+                                          and 1 <= self.bins <= MAX_BINS):
+            raise ValueError(f"bins must be an integer >= 1 and <= 2**52, got {self.bins!r}")
         given = [k for k in ("low", "high") if getattr(self, k) is not None]
         if self.range == "layer" and given:
             raise ValueError(
@@ -95,8 +98,8 @@ class BinningEstimator:
             if not (isinstance(getattr(self, key), Real) and np.isfinite(getattr(self, key))):
                 raise ValueError(f"{key} must be a finite number, got {getattr(self, key)!r}")
         _, low, high = self._grid()
-        if self.range == "fixed" and not low < high:
-            raise ValueError(f"low must be < high, got low={low!r}, high={high!r}")
+        if self.range == "fixed" and not (low < high and np.isfinite(high - low)):
+            raise ValueError(f"low must be < high (a finite width), got low={low!r}, high={high!r}")
         if self.range == "global" and given and not low <= high:
             raise ValueError(f"low must be <= high, got low={low!r}, high={high!r}")
 
