@@ -24,6 +24,7 @@ from information.cli import (
     announce,
     backend_options,
     directory_path,
+    finite,
     given,
     main_entry,
     tls_of,
@@ -36,7 +37,7 @@ from networks import run_config, run_directory
 from networks.datasets import DATASET_NAMES, SAMPLES, load_dataset, split_indices
 from networks.model import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, parse_shape
 from networks.presets import PRESETS, preset_arguments, with_preset
-from networks.snapshots import metrics_rows
+from networks.snapshots import STATE, metrics_rows, read_layout, read_state
 
 TRAINING_FLAGS = (
     "dataset", "data_path", "train_fraction", "keep_order", "shape", "activation",
@@ -60,7 +61,7 @@ TRAINING_FLAGS = (
 @click.option("--data-path", type=click.Path(path_type=Path), default=None,
               help="For mnist: Keras's mnist.npz or a folder with the four IDX files "
                    "(nothing is ever downloaded).")
-@click.option("--train-fraction", type=float, default=0.8,
+@click.option("--train-fraction", type=float, default=0.8, callback=finite,
               help="Fraction of the samples used for training; the rest is the test set.")
 @click.option("--keep-order/--no-keep-order", default=False,
               help="Split in file order (the first samples train) instead of shuffling with "
@@ -69,7 +70,8 @@ TRAINING_FLAGS = (
 @click.option("--activation", type=click.Choice(ACTIVATIONS), default="tanh",
               help="Activation of the hidden layers (the output layer is softmax).")
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam")
-@click.option("--learning-rate", type=float, default=4e-4)
+@click.option("--learning-rate", type=float, default=4e-4, callback=finite,
+              help="The optimizer's step size.")
 @click.option("--batch-size", type=int, default=256, help="Minibatch size; 0 = full batch.")
 @click.option("--epochs", type=click.IntRange(min=1), default=2000,
               help="Training epochs (epoch 0 is the initial network, so a run has epochs+1 "
@@ -221,7 +223,7 @@ def _prepare(run_dir: Path, config: dict, data: RunData, flags: dict,
             raise ValueError(f"cannot resume {run_dir}: it holds no {run_directory.CONFIG}")
         stored = run_directory.read_config(run_dir)
         run_directory.check_config(stored, run_dir)
-        _check_resumable(run_dir, stored)
+        _check_resumable(run_dir, stored, _training(stored, run_dir))
         resumed = run_config.resumed(stored, config, typed)
         _training(resumed, run_dir)
         run_config.check_fits_in_memory(resumed)
@@ -239,9 +241,11 @@ def _prepare(run_dir: Path, config: dict, data: RunData, flags: dict,
     return config, data
 
 
-def _check_resumable(run_dir: Path, stored: dict) -> None:
-    """Every saved repeat's files agree with each other and with ``stored`` (its
-    snapshots, and metrics.csv holding each epoch its state records)."""
+def _check_resumable(run_dir: Path, stored: dict, training: object) -> None:
+    """Every saved repeat's files agree with each other and with ``stored``: its snapshots,
+    its optimizer state's size, and metrics.csv holding each epoch its state records."""
+    from networks.train import optimizer_state_size
+
     completed = {r: check_repeat(run_dir, stored, r) for r in range(stored["repeats"])}
     path = run_dir / run_directory.METRICS
     saved = set(metrics_rows(path)) if path.is_file() else set()
@@ -250,6 +254,15 @@ def _check_resumable(run_dir: Path, stored: dict) -> None:
     if lacking:
         raise ValueError(f"{path} lacks epochs the snapshots of {run_config.brief(lacking)} "
                          "record")
+    started = [run_directory.snapshot_dir(run_dir, r) for r, last in completed.items()
+               if last >= 0]
+    if started:
+        size = optimizer_state_size(training, read_layout(started[0]).sizes)
+        for directory in started:
+            held = len(read_state(directory)[1])
+            if held != size:
+                raise ValueError(f"{directory / STATE} holds {held} optimizer state values, "
+                                 f"{training.optimizer} needs {size}")
 
 
 def _split_settings(config: dict) -> tuple:

@@ -10,6 +10,7 @@ out of memory is reported the same way.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -35,7 +36,7 @@ def run_cli(command: click.Command, args: Sequence[str] | None = None) -> int:
         return 1
     except click.ClickException as error:
         return _error(error.format_message())
-    except (ValueError, OSError) as error:  # bad values, missing or unreadable files
+    except (ValueError, OSError, OverflowError) as error:  # bad values, unreadable files
         return _error(str(error))
     except MemoryError:
         return _error("out of memory: the network, dataset or estimator is too large for "
@@ -72,6 +73,13 @@ def directory_path(ctx: click.Context, param: click.Parameter, value: str | None
     if value is not None and not value.strip():
         raise click.BadParameter("must name a directory, got an empty path")
     return None if value is None else Path(value)
+
+
+def finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """click callback of a number flag: refuse nan and infinities, which ranges let through."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"must be a finite number, got {value}")
+    return value
 
 
 def wait_option(command: Callable) -> Callable:

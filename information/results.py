@@ -73,7 +73,7 @@ def read_rows(path: Path) -> list[Row]:
     if missing:
         raise ValueError(f"{path} lacks columns: {', '.join(missing)}")
     rows = []
-    for raw in reader:
+    for number, raw in enumerate(reader, start=2):
         try:
             if None in raw.values() or None in raw:
                 raise ValueError("wrong number of fields")
@@ -83,7 +83,7 @@ def read_rows(path: Path) -> list[Row]:
             for c in _FLOAT_COLUMNS:
                 row[c] = float(raw[c])
         except ValueError as error:
-            raise ValueError(f"{path} line {reader.line_num} is damaged "
+            raise ValueError(f"{path} line {number} is damaged "
                              f"({str(error)[:60]})") from None
         rows.append(row)
     return rows

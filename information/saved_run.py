@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from information.estimators import Estimator
 from information.progress import Progress
+from information.results import read_rows
 from information.runner import Report, Runner
 from information.samples import Samples
 from information.schedule import Schedule
@@ -97,9 +98,10 @@ def measure_run(run_dir: Path, config: dict, estimators: list[Estimator], sample
     """
     dirs = snapshot_dirs(run_dir, config)
     measured = measured_samples(config, samples, data)
+    table = run_dir / run_directory.INFORMATION
+    read_rows(table)  # a damaged table is refused before the measurement is recorded
     config.setdefault("measurements", []).append(record)
     run_directory.write_config(run_dir, config)
-    table = run_dir / run_directory.INFORMATION
     unit = "layer-epoch" if windows is None else "layer-window"
     with Progress("measuring", unit) as progress:
         runner = Runner(dirs, estimators, schedule, measured, jobs, progress.advance)

@@ -8,7 +8,7 @@ Layout::
     RUN_DIR/information.csv        one row per measurement (information.results)
     RUN_DIR/snapshots/repeat-R/    the weights of every epoch of repeat R (networks.snapshots)
     RUN_DIR/information_plane.png  drawn by main_data.py when it has measured (plotting.plane)
-    RUN_DIR/writer.lock            held by the process writing the run (networks.lock)
+    RUN_DIR/writer.lock            while a process writes the run: its id (networks.lock)
 
 Lives here: the file names, ``replace_file`` (the one atomic write every file goes through),
 ``table_lines`` (the complete lines of an appended table), creating a run directory and
@@ -106,6 +106,7 @@ def writing(run_dir: Path, wait: bool = False,
 
     A directory this call created is removed again (with the folders created for it) when the
     block fails before anything was written into it: a refused command leaves no trace.
+    The lock file exists only while the lock is held (``networks.lock``).
     """
     check_out(run_dir)
     created = [p for p in (run_dir, *run_dir.parents) if not p.exists()]
@@ -114,11 +115,9 @@ def writing(run_dir: Path, wait: bool = False,
         with locked(run_dir, wait, announce):
             yield
     except BaseException:
-        if created and not has_files(run_dir):
-            (run_dir / LOCK).unlink(missing_ok=True)
-            for folder in created:
-                if folder.is_dir() and not any(folder.iterdir()):
-                    folder.rmdir()
+        for folder in created:
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
         raise
 
 

@@ -237,6 +237,15 @@ class CompiledEpochs:
         return self._loss(y, p), tf.reduce_mean(tf.cast(correct, tf.float32))
 
 
+def optimizer_state_size(config: TrainingConfig, sizes: tuple[int, ...]) -> int:
+    """Values in the flat optimizer state (``state.npy`` after its epoch) of a network of layer
+    widths ``sizes`` (input, hidden..., classes) trained with ``config``."""
+    model = build_model(sizes[0], config.hidden, sizes[-1], config.activation, config.init, 0)
+    optimizer = _optimizer(config)
+    optimizer.build(model.trainable_variables)
+    return sum(int(np.prod(v.shape)) for v in optimizer.variables)
+
+
 def _optimizer(config: TrainingConfig) -> keras.optimizers.Optimizer:
     if config.optimizer == "adam":
         return keras.optimizers.Adam(learning_rate=config.learning_rate)

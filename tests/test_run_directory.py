@@ -84,10 +84,10 @@ def test_overwrite_refuses_the_current_directory_its_parents_and_home(tmp_path, 
     assert _tree(tmp_path) == before
 
 
-def test_writing_creates_the_directory_and_leaves_only_an_empty_lock(tmp_path):
+def test_writing_creates_the_directory_and_leaves_no_lock_file(tmp_path):
     with run_directory.writing(tmp_path / "runs" / "new"):
         assert (tmp_path / "runs" / "new" / LOCK).read_text() == f"{os.getpid()}\n"
-    assert (tmp_path / "runs" / "new" / LOCK).read_text() == ""
+    assert list((tmp_path / "runs" / "new").iterdir()) == []
 
 
 def test_a_refused_command_leaves_no_directory_behind(tmp_path):
@@ -97,10 +97,11 @@ def test_a_refused_command_leaves_no_directory_behind(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_refused_command_keeps_a_directory_it_did_not_create(tmp_path):
+def test_a_refused_command_keeps_a_directory_it_did_not_create_as_it_was(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(ValueError), run_directory.writing(tmp_path):
         raise ValueError("refused")
-    assert tmp_path.is_dir()
+    assert _tree(tmp_path) == {"notes.txt": b"mine"}
 
 
 def test_replace_file_leaves_no_temporary_file(tmp_path):
