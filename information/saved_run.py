@@ -92,16 +92,19 @@ def measure_run(run_dir: Path, config: dict, estimators: list[Estimator], sample
     """Measure the run's schedule-picked epochs (or, given ``windows``, its Batching windows).
 
     Rows go to information.csv; ``record`` (what was asked for) is added to config.json's
-    ``measurements`` once every input is known to be good (config, snapshots, samples), before
-    the first row is written. ``data`` is the run's dataset and split when already loaded.
+    ``measurements`` once every input is known to be good (config, snapshots, samples,
+    information.csv), before the first row is written, unless it repeats the last record (the
+    same command resumed after a kill is one measurement). ``data`` is the run's dataset and split when already loaded.
     The caller holds the run's writers' lock (``networks.lock``).
     """
     dirs = snapshot_dirs(run_dir, config)
     measured = measured_samples(config, samples, data)
     table = run_dir / run_directory.INFORMATION
     read_rows(table)  # a damaged table is refused before the measurement is recorded
-    config.setdefault("measurements", []).append(record)
-    run_directory.write_config(run_dir, config)
+    recorded = config.setdefault("measurements", [])
+    if not recorded or recorded[-1] != record:  # a resumed job is the same measurement
+        recorded.append(record)
+        run_directory.write_config(run_dir, config)
     unit = "layer-epoch" if windows is None else "layer-window"
     with Progress("measuring", unit) as progress:
         runner = Runner(dirs, estimators, schedule, measured, jobs, progress.advance)
