@@ -16,7 +16,6 @@ here imports TensorFlow or pandas; ``pandas.DataFrame(run.information())`` (or
 from __future__ import annotations
 
 import csv
-import io
 import os
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from information.saved_run import measured_samples, snapshot_dirs
 from networks import run_directory
 from networks.datasets import SAMPLES
 from networks.forward import Params, layer_activations
-from networks.snapshots import METRICS_COLUMNS, SnapshotReader
+from networks.snapshots import METRICS_COLUMNS, SnapshotReader, metrics_rows
 
 
 class SavedRun:
@@ -90,13 +89,13 @@ class SavedRun:
 
     def metrics(self) -> dict[str, np.ndarray]:
         """metrics.csv as columns: repeat, epoch (integers), train_loss, train_accuracy,
-        test_loss, test_accuracy (floats; losses in nats, nan where the test set is empty)."""
+        test_loss, test_accuracy (floats; losses in nats, nan where the test set is empty).
+        A torn last line (a run still training) is left out."""
         path = self.directory / run_directory.METRICS
         if not path.is_file():
             raise FileNotFoundError(f"{self.directory} holds no {path.name}: train it first")
-        text = path.read_text()
-        complete = text[: text.rfind("\n") + 1]  # a torn last line of a run still training
-        rows = list(csv.DictReader(io.StringIO(complete)))
+        metrics_rows(path)  # a malformed row is an error naming the file and line
+        rows = list(csv.DictReader(run_directory.table_lines(path)))
         return {column: np.array([row[column] or "nan" for row in rows],
                                  dtype=int if column in ("repeat", "epoch") else float)
                 for column in METRICS_COLUMNS}

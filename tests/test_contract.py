@@ -5,6 +5,7 @@ decimals) is registered the way a new module would be, and is then parsed, named
 and measured by the runner with no other change.
 """
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,7 +115,12 @@ def test_an_estimator_call_does_not_check_its_settings_again(monkeypatch):
         estimator.mutual_information(T, np.arange(20), np.arange(20) % 2)
 
 
-def test_the_registry_is_one_line_per_estimator_class():
+def test_every_registered_estimator_declares_its_heads_and_parameters_as_fields():
     heads = [head for kind in information.estimators.ESTIMATORS for head in kind.heads]
-    assert heads == ["binning", "kde-upper", "kde-lower", "batching"]
-    assert all(issubclass(kind, Estimator) for kind in information.estimators.ESTIMATORS)
+    assert len(heads) == len(set(heads))
+    assert {"binning", "kde-upper", "kde-lower", "batching"} <= set(heads)
+    for kind in information.estimators.ESTIMATORS:
+        assert issubclass(kind, Estimator)
+        fields = {field.name for field in dataclasses.fields(kind)}
+        assert {parameter.key for parameter in kind.parameters} <= fields
+        assert all(set(fixed) <= fields for fixed in kind.heads.values())
