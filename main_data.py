@@ -81,7 +81,7 @@ TRAINING_FLAGS = (
 @click.option("--seed", type=int, default=0,
               help="Seed of the split, the initial weights and the shuffling; repeat r uses "
                    "seed+r.")
-@click.option("--repeats", type=click.IntRange(min=1), default=1,
+@click.option("--repeats", type=click.IntRange(min=1, max=run_config.MAX_REPEATS), default=1,
               help="Independent networks trained with seeds seed, seed+1, ...")
 @click.option("--estimator", "estimators", multiple=True, default=("binning",),
               metavar="SPEC",

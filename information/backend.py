@@ -51,10 +51,15 @@ class Tls:
                         require_encryption=True)
 
 
+MAX_JOBS = 65536
+"""More parallel tasks than any machine or cluster runs at once."""
+
+
 def check_jobs(jobs: int) -> None:
-    """``jobs`` is a count of parallel tasks: at least 1, or -1 for every core (or worker)."""
-    if jobs == 0 or jobs < -1:
-        raise ValueError(f"--jobs must be a positive count or -1 for all cores, got {jobs}")
+    """``jobs`` is a count of parallel tasks: 1..MAX_JOBS, or -1 for every core (or worker)."""
+    if jobs == 0 or jobs < -1 or jobs > MAX_JOBS:
+        raise ValueError(f"--jobs must be a positive count (at most {MAX_JOBS}) or -1 for all "
+                         f"cores, got {jobs}")
 
 
 def check_backend(backend: str, scheduler_address: str | None, tls: Tls = Tls()) -> None:
