@@ -42,8 +42,8 @@ from networks.snapshots import SnapshotReader
                    "share epochs (1-5,5-10 both hold epoch 5).")
 @click.option("--estimator", "estimators", multiple=True, default=("binning",), metavar="SPEC",
               help="Underlying estimator, repeatable (as in main_data.py): binning[:...], "
-                   "kde-upper[:noise_variance=...], kde-lower[...]. Binning uses one grid for "
-                   "the whole window.")
+                   "kde-upper[:noise_variance=...], kde-lower[...], mc[...], knn[...], "
+                   "renyi[...]. Binning uses one grid for the whole window.")
 @click.option("--samples", type=click.Choice(SAMPLES), default="all",
               help="The samples information is measured on.")
 @click.option("--jobs", type=int, default=-1, help="Parallel processes (-1 = all cores).")

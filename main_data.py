@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 import numpy as np
 
+import networks.quiet_start  # noqa: F401  (before anything imports TensorFlow)
 from information.backend import check_jobs, execution
 from information.batching import BatchingEstimator
 from information.cli import (
@@ -86,7 +87,11 @@ TRAINING_FLAGS = (
 @click.option("--estimator", "estimators", multiple=True, default=("binning",),
               metavar="SPEC",
               help="Estimator, repeatable: binning[:bins=30,low=-1,high=1 | :bin_size=0.07 | "
-                   ":bins=100,range=layer|global], kde-upper[:noise_variance=0.1], kde-lower[...].")
+                   ":bins=100,range=layer|global | :bins=30,edges=equal-mass|max-entropy], "
+                   "kde-upper[:noise_variance=0.1], kde-lower[...], "
+                   "mc[:noise_variance=0.1,samples=4,seed=0], "
+                   "knn[:k=3,noise_variance=0.1,samples=1,seed=0], renyi[:alpha=1.01,width=W] "
+                   "(docs/estimators.md).")
 @click.option("--schedule", default="every:1", metavar="SPEC",
               help="Which epochs to measure: every:N, log:N, delta-exact:DELTA, "
                    "delta-approx:DELTA.")

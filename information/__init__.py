@@ -1,20 +1,29 @@
 """Mutual information between a layer's activations T and the inputs X and labels Y, in bits.
 
-The estimators (`BinningEstimator`, `KDEEstimator`, `BatchingEstimator`) share one call,
+The estimators (`BinningEstimator`, `KDEEstimator`, `MonteCarloEstimator`,
+`NearestNeighbourEstimator`, `RenyiEstimator`, `BatchingEstimator`) share one call,
 ``estimator.mutual_information(T, X, y) -> (I(X;T), I(Y;T))``, and are named by spec strings
-(`estimator_from_spec`). Measuring a whole run (runner, schedules, results table) lives in the
+(`estimator_from_spec`); what every estimator declares and answers is `Estimator`
+(`information.contract`). Measuring a whole run (runner, schedules, results table) lives in the
 other modules of this package and is not imported here.
 """
 
 from information.batching import BatchingEstimator
 from information.binning import BinningEstimator
-from information.estimators import Estimator, estimator_from_spec
+from information.contract import Estimator
+from information.estimators import estimator_from_spec
 from information.kde import KDEEstimator
+from information.knn import NearestNeighbourEstimator
+from information.mc import MonteCarloEstimator
+from information.renyi import RenyiEstimator
 
 __all__ = [
     "BatchingEstimator",
     "BinningEstimator",
     "Estimator",
     "KDEEstimator",
+    "MonteCarloEstimator",
+    "NearestNeighbourEstimator",
+    "RenyiEstimator",
     "estimator_from_spec",
 ]

@@ -19,21 +19,26 @@ repeated input ids, so H(T|X) is computed rather than assumed zero:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from numbers import Integral
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from information.contract import Estimator, integer
 from information.entropy import check_samples
-
-if TYPE_CHECKING:
-    from information.estimators import Estimator
 
 
 @dataclass(frozen=True)
-class BatchingEstimator:
-    """I(X;T), I(Y;T) in bits of a window of ``window`` epochs, pooled, by ``estimator``."""
+class BatchingEstimator(Estimator):
+    """I(X;T), I(Y;T) in bits of a window of ``window`` epochs, pooled, by ``estimator``.
+
+    Its cost and its need of a run-wide range are those of the estimator it wraps.
+    """
+
+    heads = {"batching": {}}
+    parameters = (integer("window", 1),)
+    wraps = "estimator"
+    pools_epochs = True
 
     estimator: Estimator
     window: int = 10
@@ -43,14 +48,24 @@ class BatchingEstimator:
         """Canonical spec: ``batching:window=<b>,<the wrapped estimator's name>``."""
         return f"batching:window={self.window},{self.estimator.name}"
 
-    def validate(self) -> None:
-        """Raise ValueError naming the first invalid hyper-parameter, the wrapped one's included."""
-        window = self.window
-        if not (isinstance(window, Integral) and window >= 1):
-            raise ValueError(f"window must be an integer >= 1, got {window!r}")
+    @property
+    def pairwise(self) -> bool:
+        """Whether the wrapped estimator's cost grows as N^2."""
+        return self.estimator.pairwise
+
+    @property
+    def needs_run_range(self) -> bool:
+        """Whether the wrapped estimator bins on the run-wide range."""
+        return self.estimator.needs_run_range
+
+    def check(self) -> None:
+        """Raise ValueError when the wrapped estimator is itself a Batching estimator."""
         if isinstance(self.estimator, BatchingEstimator):
             raise ValueError("batching cannot wrap another batching estimator")
-        self.estimator.validate()
+
+    def with_run_range(self, low: float, high: float) -> BatchingEstimator:
+        """This estimator over the wrapped one with the run-wide range [low, high] supplied."""
+        return dataclasses.replace(self, estimator=self.estimator.with_run_range(low, high))
 
     def mutual_information(
         self, T: np.ndarray, X: np.ndarray, y: np.ndarray
@@ -60,7 +75,6 @@ class BatchingEstimator:
         T: (window, N, d) the window's activations of one layer, the same N inputs in the same
         order in every epoch; X: (N, ...) inputs or (N,) integer input ids; y: (N,) labels.
         """
-        self.validate()
         T = np.asarray(T)
         if T.ndim != 3:
             raise ValueError(

@@ -17,41 +17,60 @@ Grids (each unit is binned alone; a row's bin is the tuple of its units' bins):
   when they are all equal every row is in one bin.
 - ``range="global"``: as above on the run-wide [min, max] over every layer and every saved
   epoch of the repeat (Saxe et al.'s ReLU setting), which only the runner knows: it supplies
-  them with ``with_range(low, high)``.
+  them with ``with_run_range(low, high)``, kept as learned state (``run_range_``) apart from
+  the settings.
 - ``bin_size``: the unbounded grid of Saxe et al., index = floor(t / bin_size).
+- ``edges="equal-mass"`` (Lorenzen et al. 2022's adaptive bins): ``bins`` intervals holding
+  equal numbers of the layer's values, all units' values of the call pooled (as their code
+  does), edges halfway between neighbouring sorted values; ``edges="max-entropy"``
+  (Chelombiev et al. 2019's entropy-based adaptive binning): the same over the layer's
+  *distinct* values, so a value repeated by saturation counts once. Recomputed on every call,
+  i.e. per layer and epoch (over the whole window under Batching). A one-unit layer of N
+  distinct values, B dividing N, gets N / B rows per bin: H(T) = log2 B whatever their
+  distribution. See `adaptive_edges`.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-from numbers import Integral, Real
+import copy
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from information.contract import Estimator, finite, integer, one_of, positive
 from information.entropy import check_samples, conditional_entropy, entropy, row_keys
 
 RANGES = ("fixed", "layer", "global")
 MAX_BINS = 2**52
 """Most bins per unit: bin indices stay exact in float64 and int64."""
+EDGES = ("equal-width", "equal-mass", "max-entropy")
 _DEFAULT_BINS, _DEFAULT_LOW, _DEFAULT_HIGH = 30, -1.0, 1.0
 
 
 @dataclass(frozen=True, eq=False)
-class BinningEstimator:
+class BinningEstimator(Estimator):
     """I(X;T) and I(Y;T) in bits from the activations binned on a grid (see the module doc).
 
-    Pass either ``bin_size`` or any of ``bins``, ``low``, ``high``, ``range``; ``low`` and
-    ``high`` only with ``range="fixed"`` (for ``"global"`` they are the supplied run-wide range,
-    see ``with_range``). Unset values take the defaults 30 bins on [-1, 1].
+    Pass either ``bin_size``, or ``bins`` with adaptive ``edges``, or any of ``bins``, ``low``,
+    ``high``, ``range``; ``low`` and ``high`` only with ``range="fixed"``. Unset values take
+    the defaults 30 bins on [-1, 1].
+    ``run_range_`` is the run-wide (low, high) a ``range="global"`` estimator bins on, learned
+    from the run and supplied by ``with_run_range``; None until then.
     Two estimators are equal when they bin alike.
     """
+
+    heads = {"binning": {}}
+    parameters = (integer("bins", 1, MAX_BINS, "an integer in 1..2**52"), finite("low"),
+                  finite("high"), positive("bin_size"), one_of("range", RANGES),
+                  one_of("edges", EDGES))
 
     bins: int | None = None
     low: float | None = None
     high: float | None = None
     bin_size: float | None = None
     range: str = "fixed"
+    edges: str = "equal-width"
+    run_range_: tuple[float, float] | None = field(default=None, init=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -63,14 +82,26 @@ class BinningEstimator:
         if self.bin_size is not None:
             return f"binning:bin_size={float(self.bin_size)!r}"
         bins, low, high = self._grid()
+        if self.edges != "equal-width":
+            return f"binning:bins={bins},edges={self.edges}"
         if self.range == "fixed":
             return f"binning:bins={bins},low={float(low)!r},high={float(high)!r}"
         return f"binning:bins={bins},range={self.range}"
 
-    def validate(self) -> None:
-        """Raise ValueError naming the first invalid hyper-parameter."""
-        if self.range not in RANGES:
-            raise ValueError(f"range must be one of {', '.join(RANGES)}; got {self.range!r}")
+    @property
+    def needs_run_range(self) -> bool:
+        """Whether the runner must supply the run-wide range (``range="global"``)."""
+        return self.range == "global"
+
+    def check(self) -> None:
+        """Raise ValueError naming the settings that cannot go together."""
+        if self.edges != "equal-width":
+            clashes = [k for k in ("low", "high", "bin_size") if getattr(self, k) is not None]
+            if clashes or self.range != "fixed":
+                raise ValueError(
+                    f"edges={self.edges} takes only bins: its edges come from the layer's "
+                    f"values, not from {', '.join(clashes or ['range'])}"
+                )
         if self.bin_size is not None:
             clashes = [k for k in ("bins", "low", "high") if getattr(self, k) is not None]
             if self.range != "fixed":
@@ -80,44 +111,35 @@ class BinningEstimator:
                     f"bin_size cannot be combined with {', '.join(clashes)}: "
                     "pass either bin_size, or bins with low/high or range"
                 )
-            if not (isinstance(self.bin_size, Real) and 0 < self.bin_size < np.inf):
-                raise ValueError(f"bin_size must be a number > 0, got {self.bin_size!r}")
             return
-        if self.bins is not None and not (isinstance(self.bins, Integral)
-                                          and 1 <= self.bins <= MAX_BINS):
-            raise ValueError(f"bins must be an integer >= 1 and <= 2**52, got {self.bins!r}")
-        given = [k for k in ("low", "high") if getattr(self, k) is not None]
-        if self.range == "layer" and given:
+        if self.range != "fixed" and (self.low is not None or self.high is not None):
             raise ValueError(
-                f"{' and '.join(given)} cannot be given with range='layer': "
-                "the range is the layer's own min and max"
+                f"low and high can be given only with range=fixed, got range={self.range!r} "
+                "(a layer range is the layer's own, a global one the runner supplies)"
             )
-        if self.range == "global" and len(given) == 1:
-            raise ValueError("a supplied global range needs both low and high (use with_range)")
-        for key in given:
-            if not (isinstance(getattr(self, key), Real) and np.isfinite(getattr(self, key))):
-                raise ValueError(f"{key} must be a finite number, got {getattr(self, key)!r}")
         _, low, high = self._grid()
         if self.range == "fixed" and not (low < high and np.isfinite(high - low)):
-            raise ValueError(f"low must be < high (a finite width), got low={low!r}, high={high!r}")
-        if self.range == "global" and given and not low <= high:
-            raise ValueError(f"low must be <= high, got low={low!r}, high={high!r}")
+            raise ValueError(f"low must be < high (a finite width), got low={low!r}, "
+                             f"high={high!r}")
 
-    def with_range(self, low: float, high: float) -> BinningEstimator:
-        """This ``range="global"`` estimator with the run-wide activation range supplied.
+    def with_run_range(self, low: float, high: float) -> BinningEstimator:
+        """This ``range="global"`` estimator binning on the run-wide range [low, high].
 
-        The result bins on [low, high] and keeps the name ``...,range=global``.
-        low == high (every activation of the run equal) puts every row in one bin.
+        The result keeps the name ``...,range=global``; low == high (every activation of the
+        run equal) puts every row in one bin.
         """
-        if self.range != "global":
-            raise ValueError(f"with_range needs range='global', this estimator has {self.name}")
-        supplied = dataclasses.replace(self, low=float(low), high=float(high))
-        supplied.validate()
+        if not self.needs_run_range:
+            raise ValueError(f"a run-wide range needs range='global', this estimator has "
+                             f"{self.name}")
+        low, high = float(low), float(high)
+        if not (low <= high and np.isfinite(high - low)):
+            raise ValueError(f"a run-wide range needs finite low <= high, got [{low}, {high}]")
+        supplied = copy.copy(self)
+        object.__setattr__(supplied, "run_range_", (low, high))
         return supplied
 
     def codes(self, T: np.ndarray) -> np.ndarray:
         """Bin indices (N, d) int64 of the activations T (N, d)."""
-        self.validate()
         T = np.asarray(T, dtype=np.float64)
         if self.bin_size is not None:
             if T.size and np.abs(T).max() / self.bin_size >= 2.0**62:
@@ -127,13 +149,17 @@ class BinningEstimator:
                 )
             return np.floor(T / self.bin_size).astype(np.int64)
         bins, low, high = self._grid()
+        if self.edges != "equal-width":
+            return np.searchsorted(adaptive_edges(T, bins, self.edges), T, side="right")
         if self.range == "layer":
             low, high = (T.min(), T.max()) if T.size else (0.0, 0.0)
-        elif low is None:
-            raise ValueError(
-                "range='global' needs the run-wide activation range: the runner supplies it "
-                "with estimator.with_range(low, high) before measuring"
-            )
+        elif self.range == "global":
+            if self.run_range_ is None:
+                raise ValueError(
+                    "range='global' needs the run-wide activation range: the runner supplies "
+                    "it with estimator.with_run_range(low, high) before measuring"
+                )
+            low, high = self.run_range_
         if not high > low:
             return np.zeros(T.shape, dtype=np.int64)
         index = np.floor((T - low) / (high - low) * bins)
@@ -162,13 +188,29 @@ class BinningEstimator:
             low = _DEFAULT_LOW if self.low is None else self.low
             high = _DEFAULT_HIGH if self.high is None else self.high
             return bins, low, high
-        return bins, self.low, self.high
+        return bins, None, None
 
     def _identity(self) -> tuple:
-        return (self.bin_size, *self._grid(), self.range)
+        return (self.bin_size, *self._grid(), self.range, self.edges, self.run_range_)
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and self._identity() == other._identity()
 
     def __hash__(self) -> int:
         return hash(self._identity())
+
+
+def adaptive_edges(values: np.ndarray, bins: int, edges: str) -> np.ndarray:
+    """The bins - 1 inner edges (sorted) of ``edges`` "equal-mass" or "max-entropy" binning.
+
+    values: any shape, pooled. The sorted values (equal-mass) or sorted distinct values
+    (max-entropy), n of them, are cut before positions floor(k n / bins), k = 1..bins-1, each
+    edge halfway between the values either side; a value equal to an edge goes to the bin
+    above. With fewer values than bins some bins stay empty.
+    """
+    ordered = np.sort(values, axis=None)
+    if edges == "max-entropy":
+        ordered = ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+    cuts = np.arange(1, bins) * len(ordered) // bins
+    cuts = cuts[cuts > 0]
+    return 0.5 * (ordered[cuts - 1] + ordered[cuts])

@@ -1,18 +1,27 @@
-"""Estimators by name: the common interface and the spec strings of the CLI and the CSV.
+"""Estimators by name: the registry and the one grammar of the spec strings (CLI and CSV).
 
-Lives here: the `Estimator` protocol every estimator follows, `estimator_from_spec` (spec string
--> estimator; every estimator's ``.name`` is such a spec and parses back to an equal estimator)
-and `is_expensive`. Not here: the estimators themselves (`information.binning`,
-`information.kde`, `information.batching`).
+Lives here: ``ESTIMATORS``, the registry (one line per estimator class); `parse_spec` (spec
+string -> `Spec`, every given value read and checked by the estimator's declared parameters);
+`estimator_from_spec` (spec string -> estimator; every estimator's ``.name`` is such a spec and
+parses back to an equal estimator); and `Spec.selects`, which compares specs by value. Not here:
+the contract every estimator follows (`information.contract`), the estimators themselves.
 
-Spec grammar: ``<estimator>[:<key>=<value>,...]``, parameters in any order, each at most once;
-omitted ones take their defaults.
+Spec grammar: ``<head>[:<key>=<value>,...]``, parameters in any order, each at most once; a
+wrapping estimator's parameters are followed by the spec of the estimator it wraps.
 
 - ``binning``: ``bins`` (integer >= 1), ``low``, ``high`` (numbers, low < high), ``range``
   (fixed | layer | global; low/high only with fixed), or ``bin_size`` (number > 0) alone.
   Default ``binning:bins=30,low=-1.0,high=1.0``.
 - ``kde-upper``, ``kde-lower``: ``noise_variance`` (number > 0, default 0.1), ``dtype``
   (float64 | float32, default float64).
+- ``binning:bins=B,edges=equal-mass|max-entropy``: adaptive edges from the layer's values
+  (``edges`` only with ``bins``; default ``equal-width``, the grids above).
+- ``mc``: ``noise_variance`` (number > 0, default 0.1), ``samples`` (noise draws per row,
+  integer >= 1, default 4), ``seed`` (integer >= 0, default 0).
+- ``knn``: ``k`` (integer >= 1, default 3), ``noise_variance``, ``samples`` (default 1),
+  ``seed`` as for ``mc``.
+- ``renyi``: ``alpha`` (number > 0, default 1.01), ``width`` (kernel width > 0, default
+  Scott's rule on each layer-epoch).
 - ``batching``: ``window`` (integer >= 1, default 10), then after a comma the spec of the
   estimator it wraps, e.g. ``batching:window=10,binning:bins=30,low=-1.0,high=1.0``.
 
@@ -20,111 +29,122 @@ Canonical names (what ``.name`` gives) list every parameter that changes the est
 as Python's repr: ``binning:bins=30,low=-1.0,high=1.0``, ``binning:bin_size=0.07``,
 ``binning:bins=100,range=layer``, ``kde-upper:noise_variance=0.1``,
 ``batching:window=10,kde-lower:noise_variance=0.1``.
+
+A spec means one of two things, by where it is typed:
+
+- to measure (``estimator_from_spec``), it names one estimator: omitted parameters take their
+  defaults, so ``binning`` is ``binning:bins=30,low=-1.0,high=1.0``;
+- to choose among measured estimators (``Spec.selects``, e.g. ``main_plot.py --estimator``),
+  it selects every estimator of that head whose given parameters have the given values:
+  ``binning`` is every Binning estimator, ``binning:bins=30`` every one with 30 bins whatever
+  its range, ``kde-upper:noise_variance=1e-1`` the one with 0.1. Values compare as values, so
+  ``low=-1`` selects ``low=-1.0`` and the order of the parameters does not matter.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Protocol
-
-import numpy as np
+from dataclasses import dataclass, field
 
 from information.batching import BatchingEstimator
 from information.binning import BinningEstimator
+from information.contract import Estimator
 from information.kde import KDEEstimator
+from information.knn import NearestNeighbourEstimator
+from information.mc import MonteCarloEstimator
+from information.renyi import RenyiEstimator
+
+ESTIMATORS: tuple[type[Estimator], ...] = (
+    BinningEstimator,
+    KDEEstimator,
+    BatchingEstimator,
+    MonteCarloEstimator,
+    NearestNeighbourEstimator,
+    RenyiEstimator,
+)
+"""Every estimator class a spec can name; a new estimator adds its class here."""
+
+_BY_HEAD: dict[str, type[Estimator]] = {head: kind for kind in ESTIMATORS for head in kind.heads}
 
 
-class Estimator(Protocol):
-    """What every estimator answers; hyper-parameters are checked by ``validate`` and the call."""
+@dataclass(frozen=True)
+class Spec:
+    """A parsed spec: its head, the parameters it gives (checked values), what it wraps."""
+
+    head: str
+    parameters: dict[str, object] = field(default_factory=dict)
+    wrapped: Spec | None = None
+    text: str = ""
 
     @property
-    def name(self) -> str:
-        """The canonical spec string."""
+    def kind(self) -> type[Estimator]:
+        """The estimator class the head names."""
+        return _BY_HEAD[self.head]
 
-    def validate(self) -> None:
-        """Raise ValueError naming the first invalid hyper-parameter."""
+    def build(self) -> Estimator:
+        """The estimator this spec names, omitted parameters at their defaults."""
+        kind = self.kind
+        arguments = {**kind.heads[self.head], **self.parameters}
+        if kind.wraps is not None:
+            if self.wrapped is None:
+                raise ValueError(
+                    f"{self.head} needs the estimator it wraps after its parameters in "
+                    f"{self.text!r}, e.g. {self.head}:binning"
+                )
+            arguments[kind.wraps] = self.wrapped.build()
+        return kind(**arguments)
 
-    def mutual_information(
-        self, T: np.ndarray, X: np.ndarray, y: np.ndarray
-    ) -> tuple[float, float]:
-        """(I(X;T), I(Y;T)) in bits."""
+    def selects(self, measured: Spec) -> bool:
+        """Whether this spec, as a choice among measured estimators, selects ``measured``.
+
+        ``measured`` is a complete spec (a canonical name, parsed). Selected: the same head,
+        a wrapped spec (if this one gives one) that selects the measured one's, and every
+        given parameter equal in value: ``measured`` with this spec's parameters put in names
+        the same estimator as ``measured`` itself.
+        """
+        if self.head != measured.head:
+            return False
+        if self.wrapped is not None and (
+            measured.wrapped is None or not self.wrapped.selects(measured.wrapped)
+        ):
+            return False
+        given = Spec(self.head, measured.parameters | self.parameters, measured.wrapped)
+        try:
+            return given.build() == measured.build()
+        except ValueError:  # the given parameters cannot go with the measured ones
+            return False
 
 
-def _integer(key: str, text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"{key} must be an integer, got {text!r}") from None
+def parse_spec(spec: str) -> Spec:
+    """Read a spec string (grammar in the module doc); ValueError naming what is wrong.
 
-
-def _number(key: str, text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(f"{key} must be a number, got {text!r}") from None
-
-
-def _word(key: str, text: str) -> str:
-    return text
-
-
-_PARAMETERS: dict[str, dict[str, Callable[[str, str], object]]] = {
-    "binning": {"bins": _integer, "low": _number, "high": _number, "bin_size": _number,
-                "range": _word},
-    "kde-upper": {"noise_variance": _number, "dtype": _word},
-    "kde-lower": {"noise_variance": _number, "dtype": _word},
-    "batching": {"window": _integer},
-}
+    Each given value is read and checked by the estimator's declared parameter; whether the
+    values go together is checked when the estimator is built.
+    """
+    head, _, text = spec.strip().partition(":")
+    head = head.strip()
+    if head not in _BY_HEAD:
+        raise ValueError(
+            f"unknown estimator {head!r} in {spec!r}; allowed: {', '.join(_BY_HEAD)}"
+        )
+    kind = _BY_HEAD[head]
+    items = [item.strip() for item in text.split(",")] if text.strip() else []
+    own = len(items)
+    if kind.wraps is not None:
+        own = 0
+        while own < len(items) and "=" in items[own] and ":" not in items[own]:
+            own += 1
+    wrapped = parse_spec(",".join(items[own:])) if own < len(items) else None
+    return Spec(head, _parameters(kind, head, items[:own]), wrapped, spec)
 
 
 def estimator_from_spec(spec: str) -> Estimator:
     """The estimator a spec string names (grammar in the module doc); ValueError if invalid."""
-    head, _, text = spec.strip().partition(":")
-    head = head.strip()
-    if head not in _PARAMETERS:
-        raise ValueError(
-            f"unknown estimator {head!r} in {spec!r}; allowed: {', '.join(_PARAMETERS)}"
-        )
-    if head == "batching":
-        items = _items(text)
-        own = 0
-        while own < len(items) and "=" in items[own] and ":" not in items[own]:
-            own += 1
-        parameters = _parameters(head, items[:own])
-        if own == len(items):
-            raise ValueError(
-                f"batching needs the estimator it wraps after its parameters in {spec!r}, "
-                "e.g. batching:window=10,binning"
-            )
-        estimator = BatchingEstimator(estimator_from_spec(",".join(items[own:])), **parameters)
-    elif head == "binning":
-        parameters = _parameters(head, _items(text))
-        if parameters.get("range", "fixed") != "fixed" and {"low", "high"} & parameters.keys():
-            raise ValueError(
-                f"low and high can be given only with range=fixed, got {spec!r} "
-                "(a layer range is the layer's own, a global one the runner supplies)"
-            )
-        estimator = BinningEstimator(**parameters)
-    else:
-        estimator = KDEEstimator(bound=head.removeprefix("kde-"), **_parameters(head, _items(text)))
-    estimator.validate()
-    return estimator
+    return parse_spec(spec).build()
 
 
-def is_expensive(estimator: Estimator) -> bool:
-    """Whether the estimator's cost grows as N^2 (KDE, also inside batching), not as N log N."""
-    if isinstance(estimator, BatchingEstimator):
-        estimator = estimator.estimator
-    return isinstance(estimator, KDEEstimator)
-
-
-def _items(text: str) -> list[str]:
-    return [item.strip() for item in text.split(",")] if text.strip() else []
-
-
-def _parameters(head: str, items: list[str]) -> dict[str, object]:
-    """The keyword arguments ``key=value`` items give for estimator ``head``, converted."""
-    allowed = _PARAMETERS[head]
+def _parameters(kind: type[Estimator], head: str, items: list[str]) -> dict[str, object]:
+    """The values ``key=value`` items give for estimator ``head``, read and checked."""
+    allowed = {parameter.key: parameter for parameter in kind.parameters}
     parameters: dict[str, object] = {}
     for item in items:
         key, equals, text = (part.strip() for part in item.partition("="))
@@ -136,5 +156,5 @@ def _parameters(head: str, items: list[str]) -> dict[str, object]:
             )
         if key in parameters:
             raise ValueError(f"parameter {key!r} given twice for {head}")
-        parameters[key] = allowed[key](key, text)
+        parameters[key] = allowed[key].parse(text)
     return parameters

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 
+from information.contract import Estimator, one_of, positive
 from information.entropy import check_samples, dense_ids, entropy, row_keys
 
 BOUNDS = ("upper", "lower")
@@ -88,15 +89,27 @@ def kernel_mutual_information(
     return entropy(groups) - float(log_ratio.mean()) / math.log(2)
 
 
+def _dtype_name(dtype: object) -> str:
+    """The name of a NumPy dtype given as a type or a string ("float32"); repr if none."""
+    try:
+        return np.dtype(dtype).name
+    except TypeError:
+        return repr(dtype)
+
+
 @dataclass(frozen=True, eq=False)
-class KDEEstimator:
+class KDEEstimator(Estimator):
     """I(X;T), I(Y;T) in bits: Kolchinsky-Tracey bounds for T plus Gaussian noise of variance s^2.
 
     noise_variance: s^2 > 0; bound: "upper" (KL) or "lower" (Bhattacharyya); dtype: float64 or
     float32 kernel arithmetic; block_rows: kernel rows held at once (None: about 2^20 / N, so
     memory stays O(N)). block_rows changes speed and memory, not the estimate beyond rounding,
-    so it is not part of the name or of equality.
+    so it is not part of the name or of equality. The cost is pairwise: N^2 kernel entries.
     """
+
+    heads = {"kde-upper": {"bound": "upper"}, "kde-lower": {"bound": "lower"}}
+    parameters = (positive("noise_variance"), one_of("dtype", DTYPES, normal=_dtype_name))
+    pairwise = True
 
     noise_variance: float = 0.1
     bound: str = "upper"
@@ -106,18 +119,14 @@ class KDEEstimator:
     @property
     def name(self) -> str:
         """Canonical spec, e.g. ``kde-upper:noise_variance=0.1`` (``,dtype=float32`` if so)."""
-        precision = "" if self._dtype_name() == "float64" else f",dtype={self._dtype_name()}"
+        dtype = _dtype_name(self.dtype)
+        precision = "" if dtype == "float64" else f",dtype={dtype}"
         return f"kde-{self.bound}:noise_variance={float(self.noise_variance)!r}{precision}"
 
-    def validate(self) -> None:
-        """Raise ValueError naming the first invalid hyper-parameter."""
-        variance = self.noise_variance
-        if not (isinstance(variance, Real) and 0 < variance < np.inf):
-            raise ValueError(f"noise_variance must be a number > 0, got {variance!r}")
+    def check(self) -> None:
+        """Raise ValueError naming the bound or block_rows when invalid."""
         if self.bound not in BOUNDS:
             raise ValueError(f"bound must be one of {', '.join(BOUNDS)}; got {self.bound!r}")
-        if self._dtype_name() not in DTYPES:
-            raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {self.dtype!r}")
         rows = self.block_rows
         if rows is not None and not (isinstance(rows, Integral) and rows >= 1):
             raise ValueError(f"block_rows must be an integer >= 1, got {rows!r}")
@@ -130,11 +139,11 @@ class KDEEstimator:
         Every input distinct: I(X;T) = S(all). Repeated inputs (e.g. pooled epochs): the
         within-input term is computed over each input's rows in the same kernel pass.
         """
-        self.validate()
         T, x_ids, y = check_samples(T, X, y)
         y_ids = dense_ids(y)[0]
         width = self.noise_variance * (1.0 if self.bound == "upper" else 4.0)
-        options = {"width": width, "dtype": self._dtype_name(), "block_rows": self.block_rows}
+        options = {"width": width, "dtype": _dtype_name(self.dtype),
+                   "block_rows": self.block_rows}
         if x_ids.max() + 1 == len(x_ids):
             order = np.argsort(y_ids, kind="stable")
             total, (own_y,) = pairwise_kernel_sums(T[order], [y_ids[order]], **options)
@@ -149,12 +158,6 @@ class KDEEstimator:
             kernel_mutual_information(total, own_x, x_ids),
             kernel_mutual_information(total, own_y, y_ids),
         )
-
-    def _dtype_name(self) -> str:
-        try:
-            return np.dtype(self.dtype).name
-        except TypeError:
-            return repr(self.dtype)
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and self.name == other.name

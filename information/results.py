@@ -92,12 +92,13 @@ def read_rows(path: Path) -> list[Row]:
 class TableWriter:
     """Appends rows to information.csv, writing the header when the file is new.
 
-    A torn last line left by a killed job is dropped when the file is opened.
+    A torn last line left by a killed job is dropped when the file is opened; ``rows`` are the
+    rows the file held then.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        rows = read_rows(path)
+        self.rows = rows = read_rows(path)
         if path.exists():
             _rewrite(path, rows)
         self._handle: TextIO = open(path, "a", newline="")
@@ -149,6 +150,11 @@ def layer_curves(rows: Iterable[Mapping[str, object]], n_layers: int) -> dict[in
 
 def sort_table(path: Path) -> None:
     """Rewrite information.csv ordered by repeat, estimator, samples, epoch, layer."""
-    rows = read_rows(path)
-    rows.sort(key=lambda r: (r["repeat"], r["estimator"], r["samples"], r["epoch"], r["layer"]))
-    _rewrite(path, rows)
+    write_sorted(path, read_rows(path))
+
+
+def write_sorted(path: Path, rows: list[Row]) -> None:
+    """Replace information.csv with ``rows`` ordered by repeat, estimator, samples, epoch,
+    layer (the order ``sort_table`` gives)."""
+    _rewrite(path, sorted(rows, key=lambda r: (r["repeat"], r["estimator"], r["samples"],
+                                               r["epoch"], r["layer"])))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from information.estimators import Estimator
+from information.plan import EpochPlanner, WindowPlanner
 from information.progress import Progress
 from information.results import read_rows
 from information.runner import Report, Runner
@@ -107,5 +108,6 @@ def measure_run(run_dir: Path, config: dict, estimators: list[Estimator], sample
         run_directory.write_config(run_dir, config)
     unit = "layer-epoch" if windows is None else "layer-window"
     with Progress("measuring", unit) as progress:
-        runner = Runner(dirs, estimators, schedule, measured, jobs, progress.advance)
-        return runner.run(table) if windows is None else runner.run_windows(table, windows)
+        runner = Runner(dirs, estimators, measured, jobs, progress.advance)
+        return runner.measure(table, EpochPlanner(schedule) if windows is None
+                              else WindowPlanner(windows))

@@ -141,14 +141,14 @@ def test_wide_layer_rows_differing_only_in_the_last_unit_are_different_bins():
 
 
 def test_global_range_without_a_supplied_range_says_the_runner_supplies_it():
-    with pytest.raises(ValueError, match="with_range"):
+    with pytest.raises(ValueError, match="with_run_range"):
         BinningEstimator(range="global").mutual_information(np.zeros((3, 1)), [0, 1, 2], [0, 1, 0])
 
 
 def test_global_range_with_a_supplied_range_bins_like_that_fixed_range():
     rng = np.random.default_rng(7)
     T, y = rng.uniform(-3, 2, size=(300, 3)), rng.integers(0, 2, 300)
-    supplied = BinningEstimator(bins=12, range="global").with_range(-3.0, 2.0)
+    supplied = BinningEstimator(bins=12, range="global").with_run_range(-3.0, 2.0)
     fixed = BinningEstimator(bins=12, low=-3.0, high=2.0)
     assert supplied.mutual_information(T, np.arange(300), y) == fixed.mutual_information(
         T, np.arange(300), y
@@ -156,9 +156,9 @@ def test_global_range_with_a_supplied_range_bins_like_that_fixed_range():
     assert supplied.name == "binning:bins=12,range=global"
 
 
-def test_with_range_needs_a_global_range_estimator():
+def test_a_run_range_needs_a_global_range_estimator():
     with pytest.raises(ValueError, match="range='global'"):
-        BinningEstimator(bins=12).with_range(0.0, 1.0)
+        BinningEstimator(bins=12).with_run_range(0.0, 1.0)
 
 
 def test_bin_size_with_explicit_bins_is_rejected():

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from information import BatchingEstimator, BinningEstimator, KDEEstimator, estimator_from_spec
-from information.estimators import is_expensive
 
 SPECS = [
     "binning",
@@ -83,15 +82,24 @@ def test_block_rows_is_not_part_of_the_name_or_equality():
 
 def test_a_supplied_global_range_keeps_the_name_but_not_equality():
     unresolved = BinningEstimator(bins=100, range="global")
-    supplied = unresolved.with_range(-2.0, 3.0)
+    supplied = unresolved.with_run_range(-2.0, 3.0)
     assert supplied.name == unresolved.name and supplied != unresolved
 
 
-def test_constructors_only_store_parameters():
-    estimator = BinningEstimator(bins=0)
-    assert estimator.bins == 0
-    with pytest.raises(ValueError, match="bins"):
-        estimator.mutual_information(np.zeros((2, 1)), np.arange(2), [0, 1])
+def test_a_supplied_global_range_is_learned_state_apart_from_the_settings():
+    supplied = BinningEstimator(bins=100, range="global").with_run_range(-2.0, 3.0)
+    assert supplied.run_range_ == (-2.0, 3.0)
+    assert (supplied.low, supplied.high, supplied.range) == (None, None, "global")
+
+
+@pytest.mark.parametrize(
+    ("make", "named"),
+    [(lambda: BinningEstimator(bins=0), "bins"), (lambda: KDEEstimator(noise_variance=0), "noise"),
+     (lambda: BatchingEstimator(BinningEstimator(), window=0), "window")],
+)
+def test_invalid_parameters_are_refused_at_construction(make, named):
+    with pytest.raises(ValueError, match=named):
+        make()
 
 
 @pytest.mark.parametrize(
@@ -103,14 +111,16 @@ def test_constructors_only_store_parameters():
         ("kde-upper:bins=3", "unknown parameter 'bins' for kde-upper; allowed: noise_variance"),
         ("binning:bins", "'bins' of binning is not of the form key=value"),
         ("binning:bins=3,bins=4", "'bins' given twice"),
-        ("binning:bins=0", "bins must be an integer >= 1"),
+        ("binning:bins=0", r"bins must be an integer in 1..2\*\*52"),
+        ("binning:bins=4503599627370497", "bins must be an integer in 1"),
+        ("binning:low=-1e308,high=1e308", "finite width"),
         ("binning:bins=2.5", "bins must be an integer"),
         ("binning:bin_size=0", "bin_size must be a number > 0"),
         ("binning:bin_size=-1", "bin_size must be a number > 0"),
         ("binning:bin_size=0.1,bins=30", "bin_size cannot be combined with bins"),
         ("binning:bin_size=0.1,range=layer", "bin_size cannot be combined with range"),
         ("binning:low=1,high=1", "low must be < high"),
-        ("binning:low=abc", "low must be a number"),
+        ("binning:low=abc", "low must be a finite number"),
         ("binning:high=nan", "high must be a finite number"),
         ("binning:range=batch", "range must be one of fixed, layer, global"),
         ("binning:range=layer,low=0", "low and high can be given only with range=fixed"),
@@ -122,7 +132,7 @@ def test_constructors_only_store_parameters():
         ("batching:window=10", "batching needs the estimator it wraps"),
         ("batching:window=2,bins=3", "unknown parameter 'bins' for batching; allowed: window"),
         ("batching:window=2,batching:window=2,binning", "cannot wrap another batching"),
-        ("batching:window=2,binning:bins=0", "bins must be an integer >= 1"),
+        ("batching:window=2,binning:bins=0", "bins must be an integer in 1"),
     ],
 )
 def test_invalid_specs_raise_value_errors_naming_the_problem(spec, message):
@@ -131,9 +141,18 @@ def test_invalid_specs_raise_value_errors_naming_the_problem(spec, message):
 
 
 @pytest.mark.parametrize(
-    ("spec", "expensive"),
+    ("spec", "pairwise"),
     [("binning", False), ("kde-lower", True), ("batching:window=2,kde-upper", True),
      ("batching:window=2,binning", False)],
 )
-def test_kde_is_expensive_binning_is_not(spec, expensive):
-    assert is_expensive(estimator_from_spec(spec)) is expensive
+def test_kde_declares_a_pairwise_cost_binning_does_not(spec, pairwise):
+    assert estimator_from_spec(spec).pairwise is pairwise
+
+
+@pytest.mark.parametrize(
+    ("spec", "needs"),
+    [("binning", False), ("binning:range=global", True), ("binning:range=layer", False),
+     ("kde-upper", False), ("batching:window=2,binning:range=global", True)],
+)
+def test_a_global_range_declares_that_it_needs_the_run_range(spec, needs):
+    assert estimator_from_spec(spec).needs_run_range is needs

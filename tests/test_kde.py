@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from information.kde import KDEEstimator, pairwise_kernel_sums
+from tests.ground_truth import noisy_cases
 
 
 def h_bits(labels: np.ndarray) -> float:
@@ -127,3 +128,10 @@ def test_non_finite_activations_are_rejected():
 def test_invalid_hyper_parameters_are_named(parameters, named):
     with pytest.raises(ValueError, match=named):
         KDEEstimator(**parameters).mutual_information(np.zeros((2, 1)), np.arange(2), [0, 1])
+
+
+@pytest.mark.parametrize("case", noisy_cases(), ids=lambda c: c.name)
+def test_the_bounds_bracket_the_quadrature_truth_of_the_noisy_layer(case):
+    lower, upper = (KDEEstimator(noise_variance=case.noise_variance, bound=bound)
+                    .mutual_information(case.T, case.X, case.y)[0] for bound in ("lower", "upper"))
+    assert lower <= case.i_xt <= upper

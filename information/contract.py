@@ -1,0 +1,132 @@
+"""The estimator contract: what every estimator declares about itself and what it answers.
+
+Lives here: `Estimator`, the base class of every estimator, and `Parameter`, the declaration of
+one spec parameter (its key, how its text reads, which values are allowed). Not here: any
+estimator (each has its own module), the registry and the spec grammar
+(`information.estimators`), running estimators over a run (`information.runner`). This module
+imports no estimator, so every estimator module can import it.
+
+An estimator is a frozen dataclass deriving from `Estimator`. It declares, as class attributes:
+
+- ``heads``: spec head -> the constructor arguments that head fixes (``{"binning": {}}``;
+  KDE has ``{"kde-upper": {"bound": "upper"}, "kde-lower": {"bound": "lower"}}``);
+- ``parameters``: one `Parameter` per ``key=value`` its specs take, each a constructor field;
+- ``pairwise``: True when its cost grows as N^2 in the samples (the runner then gives every
+  layer-epoch a task of its own); a property where it depends on the settings;
+- ``needs_run_range``: True when it bins on the run-wide activation range, which the runner
+  finds in the data and supplies with ``with_run_range(low, high)`` as learned state, kept
+  apart from the settings the user typed (as scikit-learn keeps ``bin_edges_`` apart from
+  ``n_bins``); a property where it depends on the settings;
+- ``wraps``: the field holding the estimator it wraps, whose spec ends its own (Batching), or
+  None;
+- ``pools_epochs``: True when ``mutual_information`` takes a window of epochs' activations
+  stacked, (window, N, d), rather than one epoch's (N, d) (Batching).
+
+and answers ``name`` (its canonical spec, which parses back to an equal estimator) and
+``mutual_information(T, X, y) -> (I(X;T), I(Y;T))`` in bits. Construction validates, once: each
+declared parameter's value (None = unset) by its `Parameter`, then the combination by
+``check``. An estimator that exists is valid; its calls do not check its settings again.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import ClassVar
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One ``key=value`` of a spec: ``read`` turns the text into the value, ``allowed`` says
+    which values are valid, ``requirement`` says so in words (``"an integer >= 1"``)."""
+
+    key: str
+    read: Callable[[str], object]
+    allowed: Callable[[object], bool]
+    requirement: str
+
+    def parse(self, text: str) -> object:
+        """The checked value that ``text`` gives; ValueError naming the key otherwise."""
+        try:
+            value = self.read(text)
+        except ValueError:
+            raise ValueError(f"{self.key} must be {self.requirement}, got {text!r}") from None
+        self.check(value)
+        return value
+
+    def check(self, value: object) -> None:
+        """Raise ValueError naming the key unless ``value`` is allowed or None (unset)."""
+        if value is not None and not self.allowed(value):
+            raise ValueError(f"{self.key} must be {self.requirement}, got {value!r}")
+
+
+def integer(key: str, minimum: int, maximum: int | None = None,
+            requirement: str | None = None) -> Parameter:
+    """An integer parameter in ``minimum``..``maximum`` (None: no upper bound)."""
+    return Parameter(
+        key, int,
+        lambda v: isinstance(v, Integral) and minimum <= v and (maximum is None or v <= maximum),
+        requirement or (f"an integer >= {minimum}" if maximum is None
+                        else f"an integer in {minimum}..{maximum}"),
+    )
+
+
+def positive(key: str) -> Parameter:
+    """A finite number > 0."""
+    return Parameter(key, float, lambda v: isinstance(v, Real) and 0 < v < math.inf,
+                     "a number > 0")
+
+
+def finite(key: str) -> Parameter:
+    """A finite number."""
+    return Parameter(key, float, lambda v: isinstance(v, Real) and math.isfinite(v),
+                     "a finite number")
+
+
+def one_of(key: str, choices: tuple[str, ...],
+           normal: Callable[[object], object] = lambda v: v) -> Parameter:
+    """A word among ``choices``; ``normal`` maps a Python value to its word (e.g. a dtype)."""
+    return Parameter(key, str, lambda v: normal(v) in choices, f"one of {', '.join(choices)}")
+
+
+class Estimator(ABC):
+    """The base of every estimator: the declared facts (module doc) and the checks they give."""
+
+    heads: ClassVar[Mapping[str, Mapping[str, object]]]
+    parameters: ClassVar[tuple[Parameter, ...]] = ()
+    pairwise: ClassVar[bool] = False
+    needs_run_range: ClassVar[bool] = False
+    wraps: ClassVar[str | None] = None
+    pools_epochs: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        for parameter in self.parameters:
+            parameter.check(getattr(self, parameter.key))
+        self.check()
+
+    def check(self) -> None:
+        """Raise ValueError naming the setting that is wrong in combination with others."""
+
+    @property
+    @abstractmethod
+    def name(self) -> str:
+        """The canonical spec string; it parses back to an equal estimator."""
+
+    @abstractmethod
+    def mutual_information(
+        self, T: np.ndarray, X: np.ndarray, y: np.ndarray
+    ) -> tuple[float, float]:
+        """(I(X;T), I(Y;T)) in bits; T: (N, d) activations (Batching: (window, N, d)),
+        X: (N, ...) inputs or (N,) integer input ids, y: (N,) integer labels."""
+
+    def with_run_range(self, low: float, high: float) -> Estimator:
+        """This estimator with the run-wide activation range [low, high] supplied.
+
+        Only for estimators that declare ``needs_run_range``; the others refuse.
+        """
+        raise ValueError(f"{self.name} does not bin on a run-wide range")

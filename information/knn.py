@@ -1,0 +1,128 @@
+"""The nearest-neighbour estimator of the noisy layer T + Z: Kozachenko-Leonenko and Ross (2014).
+
+Lives here: `NearestNeighbourEstimator` and its two quantities, `kozachenko_leonenko_entropy`
+(differential entropy from k-th neighbour distances) and `ross_information` (I(G;V) for a
+discrete G and a continuous V, the method of scikit-learn's ``mutual_info_classif``). Not here:
+the noisy draws and h(Z) (`information.noise`), spec strings (`information.estimators`).
+
+The layer is seen through the same channel as `mc` and the KDE bounds, V = T + Z with
+Z ~ N(0, s^2 I), but only through samples of V: ``samples`` draws per row (seeded), so
+``samples * N`` points. With Euclidean distances, KD-trees (scipy's cKDTree) and psi the
+digamma function, in nats:
+
+- h(V) = psi(n) - psi(k) + ln c_d + (d / n) sum_i ln eps_i, eps_i the distance from point i to
+  its k-th nearest neighbour, c_d = pi^(d/2) / Gamma(d/2 + 1) the volume of the unit ball;
+- I(X;V) = h(V) - h(Z), h(Z) in closed form, when every input is distinct; with repeated inputs
+  (pooled epochs) I(X;V) = h(V) - sum_x p_x h(V | x), each input's points estimated alone;
+- I(Y;V) = psi(n) + <psi(k_i)> - <psi(n_c)> - <psi(m_i)> (Ross 2014): eps_i the distance to
+  the k-th nearest point of the same class, m_i the number of points within it (itself
+  included, the radius just below eps_i), classes of one point left out and k_i =
+  min(k, n_c - 1), as scikit-learn does (without its clipping of negative values at zero).
+
+Duplicate rows of T are separated by the noise. Nothing is clipped: an estimate above log2 N or
+below zero is the estimator's bias, left visible. Noisy points that coincide (noise below the
+float64 resolution of T) make eps = 0 and raise ValueError.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+from scipy.special import digamma, gammaln
+
+from information.contract import Estimator, integer, positive
+from information.entropy import check_samples, dense_ids
+from information.noise import gaussian_entropy, noisy_samples
+
+
+def kozachenko_leonenko_entropy(points: np.ndarray, k: int) -> float:
+    """Kozachenko-Leonenko estimate of the differential entropy of ``points`` (n, d), in nats."""
+    n, d = points.shape
+    if n <= k:
+        raise ValueError(f"the k-nearest-neighbour entropy needs more than k={k} points, got {n}")
+    distances = cKDTree(points).query(points, k + 1)[0][:, k]
+    if not distances.all():
+        raise ValueError(
+            "noisy points coincide (noise_variance below the resolution of the activations)"
+        )
+    log_unit_ball = 0.5 * d * math.log(math.pi) - gammaln(0.5 * d + 1)
+    return float(digamma(n) - digamma(k) + log_unit_ball + d * np.log(distances).mean())
+
+
+def ross_information(points: np.ndarray, labels: np.ndarray, k: int) -> float:
+    """Ross's (2014) estimate of I(G;V) in nats; points: (n, d) samples of V, labels: (n,) G."""
+    ids, _ = dense_ids(labels)
+    counts = np.bincount(ids)[ids]
+    kept = counts > 1
+    points, ids, counts = points[kept], ids[kept], counts[kept]
+    neighbours = np.minimum(k, counts - 1)
+    radius = np.empty(len(points))
+    for label in np.unique(ids):
+        members = np.flatnonzero(ids == label)
+        own = min(k, len(members) - 1)
+        distances = cKDTree(points[members]).query(points[members], own + 1)[0][:, own]
+        radius[members] = np.nextafter(distances, 0)
+    within = cKDTree(points).query_ball_point(points, radius, return_length=True)
+    return float(
+        digamma(len(points)) + digamma(neighbours).mean() - digamma(counts).mean()
+        - digamma(within).mean()
+    )
+
+
+@dataclass(frozen=True)
+class NearestNeighbourEstimator(Estimator):
+    """I(X;T+Z), I(Y;T+Z) in bits from k-nearest-neighbour distances of noisy samples (module doc).
+
+    k: neighbours (>= 1); noise_variance: s^2 > 0; samples: noisy draws per row (>= 1); seed:
+    seed of the draws (>= 0). Declared pairwise so that the runner gives each layer-epoch a task
+    of its own: KD-tree searches in 10 dimensions cost far more than a binning.
+    """
+
+    heads = {"knn": {}}
+    parameters = (integer("k", 1), positive("noise_variance"), integer("samples", 1),
+                  integer("seed", 0))
+    pairwise = True
+
+    k: int = 3
+    noise_variance: float = 0.1
+    samples: int = 1
+    seed: int = 0
+
+    @property
+    def name(self) -> str:
+        """Canonical spec, e.g. ``knn:k=3,noise_variance=0.1,samples=1,seed=0``."""
+        return (
+            f"knn:k={self.k},noise_variance={float(self.noise_variance)!r},"
+            f"samples={self.samples},seed={self.seed}"
+        )
+
+    def mutual_information(
+        self, T: np.ndarray, X: np.ndarray, y: np.ndarray
+    ) -> tuple[float, float]:
+        """(I(X;T+Z), I(Y;T+Z)) in bits; T: (N, d), X: (N, ...) or (N,) input ids, y: (N,) labels.
+
+        Repeated inputs need more than k noisy points per input (rows of the input x samples).
+        """
+        T, x_ids, y = check_samples(T, X, y)
+        V, sources = noisy_samples(T, self.noise_variance, self.samples, self.seed)
+        h_v = kozachenko_leonenko_entropy(V, self.k)
+        x_of_point = x_ids[sources]
+        if x_ids.max() + 1 == len(x_ids):
+            h_v_given_x = gaussian_entropy(T.shape[1], self.noise_variance)
+        else:
+            counts = np.bincount(x_of_point)
+            if counts.min() <= self.k:
+                raise ValueError(
+                    f"knn with repeated inputs needs more than k={self.k} noisy points per input, "
+                    f"got {counts.min()}: raise samples or the number of pooled epochs"
+                )
+            groups = np.split(V[np.argsort(x_of_point, kind="stable")], np.cumsum(counts)[:-1])
+            h_v_given_x = sum(
+                len(group) / len(V) * kozachenko_leonenko_entropy(group, self.k)
+                for group in groups
+            )
+        i_yt = ross_information(V, y[sources], self.k)
+        return (h_v - h_v_given_x) / math.log(2), i_yt / math.log(2)

@@ -1,0 +1,84 @@
+"""The nearest-neighbour estimator of the noisy layer: quadrature truths, closed-form entropies,
+and scikit-learn's mutual_info_classif on the same noisy samples."""
+
+import math
+
+import numpy as np
+import pytest
+from sklearn.feature_selection import mutual_info_classif
+
+from information.knn import (
+    NearestNeighbourEstimator,
+    kozachenko_leonenko_entropy,
+    ross_information,
+)
+from information.noise import noisy_samples
+from tests.ground_truth import gaussian_entropy, noisy_cases
+
+CASES = noisy_cases()
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_agrees_with_the_quadrature_truth_within_0_06_bits(case):
+    estimator = NearestNeighbourEstimator(k=3, noise_variance=case.noise_variance, samples=16)
+    i_xt, i_yt = estimator.mutual_information(case.T, case.X, case.y)
+    assert i_xt == pytest.approx(case.i_xt, abs=0.06)
+    assert i_yt == pytest.approx(case.i_yt, abs=0.06)
+
+
+@pytest.mark.parametrize("d", [1, 3])
+def test_kozachenko_leonenko_recovers_a_gaussians_entropy(d):
+    points = np.random.default_rng(d).normal(scale=2.0, size=(20000, d))
+    assert kozachenko_leonenko_entropy(points, 3) == pytest.approx(
+        gaussian_entropy(d, 4.0), abs=0.03)
+
+
+def test_its_label_term_on_a_1d_layer_is_scikit_learns_mutual_info_classif():
+    case = CASES[0]
+    estimator = NearestNeighbourEstimator(k=3, noise_variance=case.noise_variance, samples=2,
+                                          seed=7)
+    _, i_yt = estimator.mutual_information(case.T, case.X, case.y)
+    V, sources = noisy_samples(case.T, case.noise_variance, 2, 7)
+    nats = mutual_info_classif(V, case.y[sources], n_neighbors=3, random_state=0)[0]
+    assert nats > 0  # scikit-learn clips at zero; compare where it does not
+    assert i_yt == pytest.approx(nats / math.log(2), rel=1e-6)
+
+
+def test_ross_term_ignores_a_class_of_one_point_as_scikit_learn_does():
+    rng = np.random.default_rng(2)
+    labels = np.r_[rng.integers(0, 2, 300), 2]
+    points = (rng.normal(size=301) + labels)[:, None]
+    nats = mutual_info_classif(points, labels, n_neighbors=3, random_state=0)[0]
+    assert ross_information(points, labels, 3) == pytest.approx(nats, rel=1e-6)
+
+
+def test_duplicate_rows_are_separated_by_the_noise():
+    T = np.repeat(np.array([[0.0], [5.0]]), 500, axis=0)  # two values, 500 copies each
+    y = np.repeat([0, 1], 500)
+    i_xt, i_yt = NearestNeighbourEstimator(noise_variance=0.1, samples=4).mutual_information(
+        T, np.arange(1000), y)
+    assert i_xt == pytest.approx(1.0, abs=0.06)  # two far-apart Gaussians: h(Z) + 1 bit
+    assert i_yt == pytest.approx(1.0, abs=0.06)
+
+
+def test_repeated_inputs_with_too_few_points_each_are_refused():
+    T, X = np.random.default_rng(3).normal(size=(60, 1)), np.tile(np.arange(20), 3)
+    with pytest.raises(ValueError, match="more than k=3 noisy points per input"):
+        NearestNeighbourEstimator(k=3).mutual_information(T, X, X % 2)
+
+
+def test_the_same_seed_gives_the_same_estimate():
+    case = CASES[1]
+    estimator = NearestNeighbourEstimator(noise_variance=case.noise_variance, seed=4)
+    assert estimator.mutual_information(case.T, case.X, case.y) == \
+        estimator.mutual_information(case.T, case.X, case.y)
+
+
+@pytest.mark.parametrize(
+    ("parameters", "named"),
+    [({"k": 0}, "k"), ({"noise_variance": -1.0}, "noise_variance"), ({"samples": 0}, "samples"),
+     ({"seed": -2}, "seed")],
+)
+def test_invalid_hyper_parameters_are_named(parameters, named):
+    with pytest.raises(ValueError, match=named):
+        NearestNeighbourEstimator(**parameters)

@@ -1,0 +1,102 @@
+"""The Monte Carlo estimator of the noisy layer: exact limits, quadrature truths, the KDE bounds,
+its standard error, and determinism."""
+
+import numpy as np
+import pytest
+
+from information.kde import KDEEstimator
+from information.mc import MonteCarloEstimator, noisy_log_kernel_sums
+from tests.ground_truth import entropy_bits, noisy_cases
+
+CASES = noisy_cases()
+
+
+def test_identical_rows_give_zero_and_zero():
+    T, y = np.full((64, 3), 0.7), np.arange(64) % 4
+    i_xt, i_yt = MonteCarloEstimator().mutual_information(T, np.arange(64), y)
+    assert abs(i_xt) < 1e-12 and abs(i_yt) < 1e-12
+
+
+def test_rows_far_apart_give_log2_n_and_h_y():
+    T, y = 100.0 * np.arange(50)[:, None], np.arange(50) % 3
+    i_xt, i_yt = MonteCarloEstimator(noise_variance=0.1).mutual_information(T, np.arange(50), y)
+    assert i_xt == pytest.approx(np.log2(50), abs=1e-6)
+    assert i_yt == pytest.approx(entropy_bits(np.bincount(y)), abs=1e-6)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_agrees_with_the_quadrature_truth_within_0_02_bits(case):
+    estimator = MonteCarloEstimator(noise_variance=case.noise_variance, samples=64)
+    i_xt, i_yt = estimator.mutual_information(case.T, case.X, case.y)
+    assert i_xt == pytest.approx(case.i_xt, abs=0.02)
+    assert i_yt == pytest.approx(case.i_yt, abs=0.02)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_lies_between_the_kde_bounds(case):
+    lower, upper = (KDEEstimator(noise_variance=case.noise_variance, bound=bound)
+                    .mutual_information(case.T, case.X, case.y)[0] for bound in ("lower", "upper"))
+    estimate = MonteCarloEstimator(noise_variance=case.noise_variance, samples=16)
+    assert lower < estimate.mutual_information(case.T, case.X, case.y)[0] < upper
+
+
+def test_standard_error_shrinks_as_one_over_root_samples_and_covers_the_error():
+    case = CASES[0]
+    (few, few_error), _ = MonteCarloEstimator(case.noise_variance, samples=4).estimate(
+        case.T, case.X, case.y)
+    (_, many_error), _ = MonteCarloEstimator(case.noise_variance, samples=64).estimate(
+        case.T, case.X, case.y)
+    assert many_error == pytest.approx(few_error / 4, rel=0.25)
+    assert abs(few - case.i_xt) < 4 * few_error
+
+
+def test_the_same_seed_gives_the_same_estimate_and_another_seed_another():
+    case = CASES[1]
+    first = MonteCarloEstimator(case.noise_variance, seed=5).mutual_information(
+        case.T, case.X, case.y)
+    again = MonteCarloEstimator(case.noise_variance, seed=5).mutual_information(
+        case.T, case.X, case.y)
+    other = MonteCarloEstimator(case.noise_variance, seed=6).mutual_information(
+        case.T, case.X, case.y)
+    assert first == again and first != other
+
+
+def test_a_window_of_identical_epochs_measures_the_single_epoch():
+    case = CASES[0]
+    T, X, y = case.T[:200], case.X[:200], case.y[:200]
+    estimator = MonteCarloEstimator(case.noise_variance, samples=64)
+    single = estimator.mutual_information(T, X, y)
+    pooled = estimator.mutual_information(np.tile(T, (3, 1)), np.tile(X, 3), np.tile(y, 3))
+    assert pooled == pytest.approx(single, abs=0.02)
+
+
+def test_log_kernel_sums_match_the_direct_sums_for_draws_in_any_order():
+    rng = np.random.default_rng(1)
+    T, groups = rng.normal(size=(40, 2)), rng.integers(0, 3, 40)
+    sources = rng.integers(0, 40, 90)
+    V = T[sources] + 0.3 * rng.normal(size=(90, 2))
+    log_source, log_total, (log_own,) = noisy_log_kernel_sums(V, sources, T, [groups], 0.2,
+                                                              block_rows=7)
+    kernel = np.exp(-((V[:, None, :] - T[None, :, :]) ** 2).sum(axis=2) / 0.4)
+    same = groups[sources][:, None] == groups[None, :]
+    assert log_total == pytest.approx(np.log(kernel.sum(axis=1)), abs=1e-12)
+    assert log_own == pytest.approx(np.log((kernel * same).sum(axis=1)), abs=1e-12)
+    assert log_source == pytest.approx(np.log(kernel[np.arange(90), sources]), abs=1e-12)
+
+
+def test_an_own_group_far_below_the_nearest_row_keeps_its_exact_log_sum():
+    T, groups = np.array([[0.0], [100.0]]), np.array([0, 1])
+    V, sources = np.array([[0.0]]), np.array([1])  # drawn (improbably) far from its own row
+    _, log_total, (log_own,) = noisy_log_kernel_sums(V, sources, T, [groups], 0.1)
+    assert log_total[0] == pytest.approx(0.0, abs=1e-9)
+    assert log_own[0] == pytest.approx(-100.0**2 / 0.2, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("parameters", "named"),
+    [({"noise_variance": 0.0}, "noise_variance"), ({"samples": 0}, "samples"),
+     ({"seed": -1}, "seed")],
+)
+def test_invalid_hyper_parameters_are_named(parameters, named):
+    with pytest.raises(ValueError, match=named):
+        MonteCarloEstimator(**parameters)
