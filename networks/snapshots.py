@@ -272,7 +272,8 @@ def metrics_rows(path: Path) -> list[tuple[int, int]]:
         try:
             if len(fields) != len(METRICS_COLUMNS):
                 raise ValueError(f"{len(fields)} fields, not {len(METRICS_COLUMNS)}")
-            [float(value or "nan") for value in fields[2:]]
+            for value in fields[2:]:
+                float(value or "nan")
             rows.append((int(fields[0]), int(fields[1])))
         except ValueError as error:
             raise ValueError(f"{path} line {number} is damaged ({str(error)[:60]})") from None
