@@ -37,14 +37,14 @@ from information.schedule import schedule_from_spec
 from networks import run_config, run_directory
 from networks.datasets import DATASET_NAMES, SAMPLES, load_dataset, split_indices
 from networks.model import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, parse_shape
-from networks.presets import PRESETS, preset_arguments, with_preset
-from networks.snapshots import STATE, metrics_rows, read_layout, read_state
-
-TRAINING_FLAGS = (
-    "dataset", "data_path", "train_fraction", "keep_order", "shape", "activation",
-    "optimizer", "learning_rate", "batch_size", "init", "seed", "repeats",
+from networks.presets import (
+    MEASURING_FLAGS,
+    PRESETS,
+    TRAINING_FLAGS,
+    preset_arguments,
+    with_preset,
 )
-
+from networks.snapshots import STATE, metrics_rows, read_layout, read_state
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
 @click.option("--preset", type=click.Choice(tuple(PRESETS)), default=None,
@@ -82,7 +82,7 @@ TRAINING_FLAGS = (
 @click.option("--seed", type=int, default=0,
               help="Seed of the split, the initial weights and the shuffling; repeat r uses "
                    "seed+r.")
-@click.option("--repeats", type=click.IntRange(min=1), default=1,
+@click.option("--repeats", type=click.IntRange(min=1, max=run_config.MAX_REPEATS), default=1,
               help="Independent networks trained with seeds seed, seed+1, ...")
 @click.option("--estimator", "estimators", multiple=True, default=("binning",),
               metavar="SPEC",
@@ -135,10 +135,10 @@ def main(ctx: click.Context, **flags: object) -> None:
     schedule = schedule_from_spec(flags["schedule"])
     check_jobs(flags["jobs"])
     if not flags["measure"]:
-        _refuse_unused(ctx, "--no-measure", ("estimators", "schedule", "samples", "from_run"))
+        _refuse_unused(ctx, "--no-measure", (*MEASURING_FLAGS, "from_run"))
     if flags["from_run"] is not None:
         _refuse_unused(ctx, "--from-run measures a saved run without training it",
-                       (*TRAINING_FLAGS, "epochs", "out", "resume", "overwrite"))
+                       (*TRAINING_FLAGS, "out", "resume", "overwrite"))
     tls = tls_of(flags)
     with execution(flags["backend"], flags["scheduler_address"], tls):
         if flags["from_run"] is not None:

@@ -18,8 +18,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from joblib import parallel_config
-
 BACKENDS = ("local", "dask")
 
 
@@ -51,14 +49,20 @@ class Tls:
                         require_encryption=True)
 
 
+MAX_JOBS = 65536
+"""More parallel tasks than any machine or cluster runs at once."""
+
+
 def check_jobs(jobs: int) -> None:
-    """``jobs`` is a count of parallel tasks: at least 1, or -1 for every core (or worker)."""
-    if jobs == 0 or jobs < -1:
-        raise ValueError(f"--jobs must be a positive count or -1 for all cores, got {jobs}")
+    """``jobs`` is a count of parallel tasks: 1..MAX_JOBS, or -1 for every core (or worker)."""
+    if jobs == 0 or jobs < -1 or jobs > MAX_JOBS:
+        raise ValueError(f"--jobs must be a positive count (at most {MAX_JOBS}) or -1 for all "
+                         f"cores, got {jobs}")
 
 
-def check_backend(backend: str, scheduler_address: str | None, tls: Tls = Tls()) -> None:
+def check_backend(backend: str, scheduler_address: str | None, tls: Tls | None = None) -> None:
     """The flags choosing where measuring runs agree with each other."""
+    tls = tls or Tls()
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     if backend == "local" and (scheduler_address is not None or tls.given):
@@ -72,13 +76,16 @@ def check_backend(backend: str, scheduler_address: str | None, tls: Tls = Tls())
 
 @contextmanager
 def execution(backend: str = "local", scheduler_address: str | None = None,
-              tls: Tls = Tls()) -> Iterator[None]:
-    """Run the ``joblib.Parallel`` calls inside this block on ``backend``."""
+              tls: Tls | None = None) -> Iterator[None]:
+    """Run the ``joblib.Parallel`` calls inside this block on ``backend`` (a ``tls://``
+    scheduler with the certificate files of ``tls``)."""
+    tls = tls or Tls()
     check_backend(backend, scheduler_address, tls)
     if backend == "local":
         yield
         return
     from dask.distributed import Client
+    from joblib import parallel_config
 
     security = tls.security() if tls.given else None
     try:

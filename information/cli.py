@@ -91,8 +91,8 @@ def wait_option(command: Callable) -> Callable:
 
 
 def backend_options(command: Callable) -> Callable:
-    """``--backend``, ``--scheduler-address`` and the TLS certificate flags; the command
-    receives them as one ``Tls`` in ``tls`` besides ``backend`` and ``scheduler_address``."""
+    """``--backend``, ``--scheduler-address`` and the TLS certificate flags (``tls_of``
+    gathers the last three into one ``Tls``)."""
     file = click.Path(path_type=Path, dir_okay=False)
     options = [
         click.option("--backend", type=click.Choice(BACKENDS), default="local",

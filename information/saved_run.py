@@ -95,8 +95,8 @@ def measure_run(run_dir: Path, config: dict, estimators: list[Estimator], sample
     Rows go to information.csv; ``record`` (what was asked for) is added to config.json's
     ``measurements`` once every input is known to be good (config, snapshots, samples,
     information.csv), before the first row is written, unless it repeats the last record (the
-    same command resumed after a kill is one measurement). ``data`` is the run's dataset and split when already loaded.
-    The caller holds the run's writers' lock (``networks.lock``).
+    same command resumed after a kill is one measurement). ``data`` is the run's dataset and
+    split when already loaded. The caller holds the run's writers' lock (``networks.lock``).
     """
     dirs = snapshot_dirs(run_dir, config)
     measured = measured_samples(config, samples, data)

@@ -1,8 +1,10 @@
 """Paper presets for ``main_data.py --preset NAME``: named sets of flag values, as plain data.
 
-Lives here: ``PRESETS`` (preset name -> {click parameter name: value}), ``preset`` (look one
-up), ``with_preset`` (merge one into parsed flags, flags given on the command line winning) and
-``preset_arguments`` (the command line that sets the same values without a preset). Not here:
+Lives here: ``PRESETS`` (preset name -> {click parameter name: value}), which of those flags
+shape training and which measuring (``TRAINING_FLAGS``, ``MEASURING_FLAGS``), ``preset``
+(look one up), ``with_preset`` (merge one into parsed flags, flags given on the command line
+winning) and ``preset_arguments`` (the command line that sets the same values without a
+preset). Not here:
 the command itself (``main_data.py``), or anything that trains or measures. Values have the
 types click gives the flags (``estimators`` a tuple of specs, ``shape`` a string). Each preset
 fixes every flag that shapes its experiment; ``seed`` and ``repeats`` stay the user's (both
@@ -117,6 +119,15 @@ PRESETS: dict[str, dict[str, object]] = {
     },
 }
 """Preset name -> {click parameter name of a ``main_data.py`` flag: its value}."""
+
+TRAINING_FLAGS = (
+    "dataset", "data_path", "train_fraction", "keep_order", "shape", "activation",
+    "optimizer", "learning_rate", "batch_size", "init", "seed", "repeats", "epochs",
+)
+"""``main_data.py`` flags that shape training: a preset's values of these do not apply to
+``--from-run``, which measures a run already trained."""
+MEASURING_FLAGS = ("estimators", "schedule", "samples")
+"""``main_data.py`` flags that shape measuring: what a preset contributes to ``--from-run``."""
 
 _FLAG_NAMES = {"estimators": "estimator"}
 """Parameters whose flag is not ``--`` + the name with dashes."""

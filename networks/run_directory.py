@@ -40,7 +40,6 @@ FIGURES = ("information_plane.png", "information_curves.png", "metrics.png",
 SNAPSHOT_FILES = ("layout.json", "weights.bin", "state.npy")
 TEMPORARY = ".tmp"
 """Suffix of the file ``replace_file`` writes before renaming it into place."""
-REQUIRED = run_config.REQUIRED
 
 
 def snapshot_dir(run_dir: Path, repeat: int) -> Path:
@@ -89,14 +88,9 @@ def read_config(run_dir: Path) -> dict:
 
 
 def check_config(config: dict, run_dir: Path) -> None:
-    """Raise ValueError naming what ``config`` lacks of the REQUIRED settings."""
+    """Raise ValueError naming what ``config`` lacks of what measuring needs
+    (``run_config.REQUIRED``)."""
     run_config.check_complete(config, run_dir / CONFIG)
-
-
-def check_out(run_dir: Path) -> None:
-    """``run_dir`` may hold a run: it is not a file."""
-    if run_dir.exists() and not run_dir.is_dir():
-        raise ValueError(f"run directory {run_dir} is a file")
 
 
 @contextmanager
@@ -108,7 +102,8 @@ def writing(run_dir: Path, wait: bool = False,
     block fails before anything was written into it: a refused command leaves no trace.
     The lock file exists only while the lock is held (``networks.lock``).
     """
-    check_out(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ValueError(f"run directory {run_dir} is a file")
     created = [p for p in (run_dir, *run_dir.parents) if not p.exists()]
     run_dir.mkdir(parents=True, exist_ok=True)
     try:

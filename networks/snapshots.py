@@ -90,6 +90,24 @@ def read_layout(directory: Path) -> Layout:
     return Layout(tuple(sizes), stored["activation"])
 
 
+def _saved_epoch_and_size(directory: Path) -> tuple[int, int]:
+    """(last completed epoch or -1, bytes in weights.bin), seen at one moment: the state is
+    read before and after the size until both agree, so that a reader's check is not fooled
+    by a training process that appends a row and saves its state meanwhile."""
+    def saved() -> int:
+        state = read_state(directory)
+        return -1 if state is None else state[0]
+
+    weights = directory / WEIGHTS
+    completed = saved()
+    while True:
+        size = weights.stat().st_size if weights.exists() else 0
+        again = saved()
+        if again == completed:
+            return completed, size
+        completed = again
+
+
 def check_layout(directory: Path, layout: Layout) -> None:
     """The snapshots in ``directory`` are of a network of ``layout``, else ValueError."""
     if read_layout(directory) != layout:
@@ -118,9 +136,7 @@ def check_snapshots(directory: Path, expected: Layout, epochs: int) -> int:
                          f"{list(layout.sizes)} ({layout.activation}), config.json one of "
                          f"{list(expected.sizes)} ({expected.activation})")
     row_bytes = layout.row_length * ROW_DTYPE.itemsize
-    size = (directory / WEIGHTS).stat().st_size if (directory / WEIGHTS).exists() else 0
-    state = read_state(directory)
-    completed = -1 if state is None else state[0]
+    completed, size = _saved_epoch_and_size(directory)
     if completed > epochs:
         raise ValueError(f"{directory / STATE} records epoch {completed} but config.json "
                          f"trains {epochs} epochs")
@@ -256,7 +272,8 @@ def metrics_rows(path: Path) -> list[tuple[int, int]]:
         try:
             if len(fields) != len(METRICS_COLUMNS):
                 raise ValueError(f"{len(fields)} fields, not {len(METRICS_COLUMNS)}")
-            [float(value or "nan") for value in fields[2:]]
+            for value in fields[2:]:
+                float(value or "nan")
             rows.append((int(fields[0]), int(fields[1])))
         except ValueError as error:
             raise ValueError(f"{path} line {number} is damaged ({str(error)[:60]})") from None

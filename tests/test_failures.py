@@ -99,10 +99,15 @@ def test_an_optimizer_state_of_the_wrong_size_fails_resume_without_changing_file
     assert _tree(run) == before
 
 
-def test_a_state_claiming_epochs_past_the_weights_is_refused(run, capsys):
+def _claim_epoch(run, epoch):
+    """Make repeat 0's state.npy claim ``epoch`` as its last completed epoch."""
     state = np.load(run / REPEAT / "state.npy")
-    state[0] = 9
+    state[0] = epoch
     np.save(run / REPEAT / "state.npy", state)
+
+
+def test_a_state_claiming_epochs_past_the_weights_is_refused(run, capsys):
+    _claim_epoch(run, 9)
     before = _tree(run)
     _refused(capsys, main_data.main, *SMALL, "--epochs", "12", "--out", run, "--resume",
              naming="state.npy records epoch 9")
@@ -112,9 +117,7 @@ def test_a_state_claiming_epochs_past_the_weights_is_refused(run, capsys):
 
 
 def test_a_state_far_behind_the_weights_is_refused_not_used_to_truncate(run, capsys):
-    state = np.load(run / REPEAT / "state.npy")
-    state[0] = 1
-    np.save(run / REPEAT / "state.npy", state)
+    _claim_epoch(run, 1)
     before = _tree(run)
     _refused(capsys, main_data.main, *SMALL, "--out", run, "--resume", naming="state.npy")
     assert _tree(run) == before

@@ -1,5 +1,6 @@
 """Kill -9 at random points of training and measuring, resume, and get the uninterrupted run's
-files byte for byte; two writers on one run directory lose or duplicate no row.
+files byte for byte; a reader checking a run while it trains sees consistent files; two
+writers on one run directory lose or duplicate no row.
 
 Each command runs as its own process, started in its own folder with the same relative
 ``--out``, so even the command line recorded in config.json is the same. Kill points are drawn
@@ -16,6 +17,9 @@ import numpy as np
 import pytest
 
 from information.results import read_rows, row_key
+from information.saved_run import check_repeat
+from networks import run_directory
+from networks.snapshots import metrics_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 ESTIMATORS = ["--estimator", "binning", "--estimator", "kde-upper"]
@@ -112,12 +116,36 @@ def test_runs_killed_many_times_resume_to_the_same_bytes(tmp_path):
     _check_byte_for_byte(tmp_path, clean, 300, kills=10, seed=1)
 
 
-def test_two_writers_on_one_run_lose_and_duplicate_no_row(tmp_path, clean):
-    folder = tmp_path / "shared"
-    folder.mkdir()
-    trained = subprocess.run(_command(measure=False), cwd=folder, capture_output=True,
-                             text=True)
-    assert trained.returncode == 0, trained.stderr
+def _read_while_running(process, run_dir):
+    """Check the run's files as a reader does, again and again while ``process`` trains it;
+    returns how many checks saw saved epochs (each must pass: no torn row, no mismatch)."""
+    checked = 0
+    while process.poll() is None:
+        if not (run_dir / "metrics.csv").exists():
+            time.sleep(0.002)
+            continue
+        config = run_directory.read_config(run_dir)
+        checked += check_repeat(run_dir, config, 0) >= 0
+        metrics_rows(run_dir / "metrics.csv")
+    return checked
+
+
+@pytest.fixture(scope="module")
+def read_while_trained(tmp_path_factory):
+    """(folder of a run trained without measuring, checks a reader made while it trained)."""
+    folder = tmp_path_factory.mktemp("shared")
+    training = _start(folder, _command(measure=False))
+    checked = _read_while_running(training, folder / "run")
+    assert training.wait() == 0, training.stderr.read()
+    return folder, checked
+
+
+def test_a_reader_sees_consistent_files_while_a_run_trains(read_while_trained):
+    assert read_while_trained[1] > 0
+
+
+def test_two_writers_on_one_run_lose_and_duplicate_no_row(read_while_trained, clean):
+    folder = read_while_trained[0]
     measure = [sys.executable, str(ROOT / "main_data.py"), "--from-run", "run", "--jobs", "1",
                "--no-plot", *ESTIMATORS]
     first = _start(folder, measure)

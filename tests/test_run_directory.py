@@ -20,7 +20,7 @@ def _run(directory: Path) -> Path:
     """A run directory as the tool leaves it, plus a file of the user's."""
     repeat = run_directory.snapshot_dir(directory, 0)
     repeat.mkdir(parents=True)
-    for name in run_directory.SNAPSHOT_FILES:
+    for name in (*run_directory.SNAPSHOT_FILES, "state.npy.tmp"):  # a kill's leftover too
         (repeat / name).write_text("x")
     run_directory.write_config(directory, CONFIG)
     for name in (run_directory.METRICS, run_directory.INFORMATION, "information_plane.png"):
