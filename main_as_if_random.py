@@ -16,9 +16,9 @@ from pathlib import Path
 
 import click
 
-from information.backend import BACKENDS, check_jobs, execution
+from information.backend import check_backend, check_jobs, execution
 from information.batching import BatchingEstimator
-from information.cli import main_entry
+from information.cli import announce, backend_options, main_entry, run_cli, tls_of, wait_option
 from information.estimators import estimator_from_spec
 from information.saved_run import measure_run, snapshot_dirs
 from information.windows import check_windows, parse_ranges, sliding_windows
@@ -47,16 +47,15 @@ from networks.snapshots import SnapshotReader
 @click.option("--samples", type=click.Choice(SAMPLES), default="all",
               help="The samples information is measured on.")
 @click.option("--jobs", type=int, default=-1, help="Parallel processes (-1 = all cores).")
-@click.option("--backend", type=click.Choice(BACKENDS), default="local",
-              help="Where measuring runs: this machine's processes, or a dask.distributed cluster.")
-@click.option("--scheduler-address", default=None, metavar="tcp://HOST:PORT",
-              help="The dask scheduler (with --backend dask).")
+@backend_options
 @click.option("--train", "train_flags", default=None, metavar="'FLAGS'",
               help="Train RUN_DIR first with these main_data.py flags, quoted "
                    "(e.g. --train '--epochs 500 --activation relu').")
+@wait_option
 def main(run_dir: Path, window: int | None, step: int | None, first: int, last: int | None,
          ranges: str | None, estimators: tuple[str, ...], samples: str, jobs: int,
-         backend: str, scheduler_address: str | None, train_flags: str | None) -> None:
+         backend: str, scheduler_address: str | None, train_flags: str | None, wait: bool,
+         **tls_files: Path | None) -> None:
     """Measure RUN_DIR with the Batching estimator over windows of consecutive epochs."""
     underlying = [estimator_from_spec(spec) for spec in estimators]
     if any(isinstance(e, BatchingEstimator) for e in underlying):
@@ -68,14 +67,19 @@ def main(run_dir: Path, window: int | None, step: int | None, first: int, last: 
     if ranges is not None and (step, first, last) != (None, 0, None):
         raise click.UsageError("--step, --first and --last shape --window's sliding windows; "
                                "--ranges lists the windows itself")
-    with execution(backend, scheduler_address):
-        if train_flags is not None:
-            _train(run_dir, train_flags)
+    tls = tls_of(tls_files)
+    check_backend(backend, scheduler_address, tls)
+    listed = parse_ranges(ranges) if ranges is not None else None
+    if train_flags is not None:
+        _train(run_dir, train_flags, wait)
+    run_directory.read_config(run_dir)  # a clear error before touching the directory
+    with execution(backend, scheduler_address, tls), \
+            run_directory.writing(run_dir, wait, announce):
         config = run_directory.read_config(run_dir)
         last_saved = min(SnapshotReader(d).n_epochs
                          for d in snapshot_dirs(run_dir, config).values()) - 1
-        if ranges is not None:
-            windows = parse_ranges(ranges)
+        if listed is not None:
+            windows = listed
         else:
             windows = sliding_windows(window, window if step is None else step, first,
                                       last_saved if last is None else last)
@@ -90,14 +94,18 @@ def main(run_dir: Path, window: int | None, step: int | None, first: int, last: 
         raise ValueError(report.diverged())
 
 
-def _train(run_dir: Path, train_flags: str) -> None:
+def _train(run_dir: Path, train_flags: str, wait: bool) -> None:
+    """Train RUN_DIR with main_data.py and ``train_flags``; its failure is this command's."""
     import shlex
 
-    from information.cli import run_cli
     from main_data import main as train_and_measure
 
-    status = run_cli(train_and_measure,
-                     [*shlex.split(train_flags), "--out", str(run_dir), "--no-measure"])
+    try:
+        arguments = shlex.split(train_flags)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--train") from None
+    status = run_cli(train_and_measure, [*arguments, "--out", str(run_dir), "--no-measure",
+                                         *(["--wait"] if wait else [])])
     if status:
         raise click.exceptions.Exit(status)
 

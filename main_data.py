@@ -18,16 +18,27 @@ from pathlib import Path
 import click
 import numpy as np
 
-from information.backend import BACKENDS, check_jobs, execution
+import networks.quiet_start  # noqa: F401  (before anything imports TensorFlow)
+from information.backend import check_jobs, execution
 from information.batching import BatchingEstimator
-from information.cli import main_entry
+from information.cli import (
+    announce,
+    backend_options,
+    directory_path,
+    finite,
+    given,
+    main_entry,
+    tls_of,
+    wait_option,
+)
 from information.estimators import estimator_from_spec
-from information.saved_run import measure_run
+from information.saved_run import RunData, check_repeat, measure_run, run_data
 from information.schedule import schedule_from_spec
-from networks import run_directory
-from networks.datasets import DATASET_NAMES, SAMPLES, Dataset, load_dataset, split_indices
+from networks import run_config, run_directory
+from networks.datasets import DATASET_NAMES, SAMPLES, load_dataset, split_indices
 from networks.model import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, parse_shape
 from networks.presets import PRESETS, preset_arguments, with_preset
+from networks.snapshots import STATE, metrics_rows, read_layout, read_state
 
 TRAINING_FLAGS = (
     "dataset", "data_path", "train_fraction", "keep_order", "shape", "activation",
@@ -51,7 +62,7 @@ TRAINING_FLAGS = (
 @click.option("--data-path", type=click.Path(path_type=Path), default=None,
               help="For mnist: Keras's mnist.npz or a folder with the four IDX files "
                    "(nothing is ever downloaded).")
-@click.option("--train-fraction", type=float, default=0.8,
+@click.option("--train-fraction", type=float, default=0.8, callback=finite,
               help="Fraction of the samples used for training; the rest is the test set.")
 @click.option("--keep-order/--no-keep-order", default=False,
               help="Split in file order (the first samples train) instead of shuffling with "
@@ -60,7 +71,8 @@ TRAINING_FLAGS = (
 @click.option("--activation", type=click.Choice(ACTIVATIONS), default="tanh",
               help="Activation of the hidden layers (the output layer is softmax).")
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam")
-@click.option("--learning-rate", type=float, default=4e-4)
+@click.option("--learning-rate", type=float, default=4e-4, callback=finite,
+              help="The optimizer's step size.")
 @click.option("--batch-size", type=int, default=256, help="Minibatch size; 0 = full batch.")
 @click.option("--epochs", type=click.IntRange(min=1), default=2000,
               help="Training epochs (epoch 0 is the initial network, so a run has epochs+1 "
@@ -87,16 +99,17 @@ TRAINING_FLAGS = (
               help="The samples information is measured on.")
 @click.option("--jobs", type=int, default=-1,
               help="Parallel measuring processes (-1 = all cores, or all dask workers).")
-@click.option("--backend", type=click.Choice(BACKENDS), default="local",
-              help="Where measuring runs: this machine's processes, or a dask.distributed cluster.")
-@click.option("--scheduler-address", default=None, metavar="tcp://HOST:PORT",
-              help="The dask scheduler to send measuring tasks to (with --backend dask).")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
+@backend_options
+@click.option("--out", type=click.Path(), callback=directory_path, default=None,
               help="The run directory [default: runs/<dataset>-<activation>-<shape>-<time>].")
 @click.option("--resume", is_flag=True,
               help="Continue the run in --out: finish training, then measure what is missing.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing run directory.")
-@click.option("--from-run", type=click.Path(path_type=Path), default=None,
+@click.option("--overwrite", is_flag=True,
+              help="Replace the run in --out: deletes only the files this tool wrote there "
+                   "(config.json, metrics.csv, information.csv, snapshots/, its pictures), and "
+                   "only in a directory holding a run's config.json.")
+@wait_option
+@click.option("--from-run", type=click.Path(), callback=directory_path, default=None,
               help="Measure this existing run directory instead of training (appends to its "
                    "information.csv, skipping measurements already there).")
 @click.option("--plot/--no-plot", default=True,
@@ -106,7 +119,8 @@ TRAINING_FLAGS = (
 @click.pass_context
 def main(ctx: click.Context, **flags: object) -> None:
     """Train a network, save every epoch, and measure each layer's I(X;T) and I(Y;T) in bits."""
-    flags = with_preset(flags, flags["preset"], [name for name in flags if _given(ctx, name)])
+    typed = {name for name in flags if given(ctx, name)}
+    flags = with_preset(flags, flags["preset"], typed)
     if flags["show_preset"]:
         if flags["preset"] is None:
             raise click.UsageError("--show-preset needs --preset NAME")
@@ -122,69 +136,51 @@ def main(ctx: click.Context, **flags: object) -> None:
     check_jobs(flags["jobs"])
     if not flags["measure"]:
         _refuse_unused(ctx, "--no-measure", ("estimators", "schedule", "samples", "from_run"))
-    with execution(flags["backend"], flags["scheduler_address"]):
+    if flags["from_run"] is not None:
+        _refuse_unused(ctx, "--from-run measures a saved run without training it",
+                       (*TRAINING_FLAGS, "epochs", "out", "resume", "overwrite"))
+    tls = tls_of(flags)
+    with execution(flags["backend"], flags["scheduler_address"], tls):
         if flags["from_run"] is not None:
-            _refuse_unused(ctx, "--from-run measures a saved run without training it",
-                           (*TRAINING_FLAGS, "epochs", "out", "resume", "overwrite"))
-            run_dir = flags["from_run"]
-            config = run_directory.read_config(run_dir)
+            run_dir, data = flags["from_run"], None
+            run_directory.read_config(run_dir)  # a clear error before touching the directory
         else:
-            run_dir, config = _train(ctx, flags)
-        if not flags["measure"]:
-            return
-        record = {"estimators": [e.name for e in estimators], "schedule": schedule.name,
-                  "samples": flags["samples"], "preset": flags["preset"]}
-        report = measure_run(run_dir, config, estimators, flags["samples"], flags["jobs"],
-                             record, schedule=schedule)
-    table = run_dir / run_directory.INFORMATION
-    click.echo(f"{report.rows_written} measurements written to {table}")
-    if flags["plot"]:
-        from plotting.plane import plot_run
+            config, data = _config(flags)  # every training flag checked, the data loaded once
+            run_dir = flags["out"] or run_directory.default_run_dir(
+                flags["dataset"], flags["activation"], tuple(config["training"]["hidden"]))
+        with run_directory.writing(run_dir, flags["wait"], announce):
+            if flags["from_run"] is not None:
+                config = run_directory.read_config(run_dir)
+            else:
+                config, data = _prepare(run_dir, config, data, flags, typed)
+                _train(run_dir, config, data, flags["resume"])
+            if not flags["measure"]:
+                return
+            record = {"estimators": [e.name for e in estimators], "schedule": schedule.name,
+                      "samples": flags["samples"], "preset": flags["preset"]}
+            report = measure_run(run_dir, config, estimators, flags["samples"], flags["jobs"],
+                                 record, schedule=schedule, data=data)
+            table = run_dir / run_directory.INFORMATION
+            click.echo(f"{report.rows_written} measurements written to {table}")
+            if flags["plot"]:
+                from plotting.plane import plot_run
 
-        click.echo(f"information plane: {plot_run(run_dir, run_dir / 'information_plane.png')}")
+                plane = plot_run(run_dir, run_dir / "information_plane.png")
+                click.echo(f"information plane: {plane}")
     if report.non_finite:
         raise ValueError(report.diverged())
 
 
-def _given(ctx: click.Context, name: str) -> bool:
-    """Whether the parameter ``name`` was typed on the command line (not a default or preset)."""
-    return ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
-
-
 def _refuse_unused(ctx: click.Context, reason: str, names: tuple[str, ...]) -> None:
     """Flags among ``names`` given on the command line would be ignored: an error."""
-    given = [param.opts[0] for param in ctx.command.params
-             if param.name in names and _given(ctx, param.name)]
-    if given:
-        raise click.UsageError(f"{reason}: {', '.join(given)} would be ignored")
+    typed = [param.opts[0] for param in ctx.command.params
+             if param.name in names and given(ctx, param.name)]
+    if typed:
+        raise click.UsageError(f"{reason}: {', '.join(typed)} would be ignored")
 
 
-def _train(ctx: click.Context, flags: dict) -> tuple[Path, dict]:
-    """Create or resume the run directory, train every repeat; return it and its config."""
-    config, dataset = _config(flags)  # validates every training flag before writing anything
-    asked = config["dataset"]
-    run_dir = flags["out"] or run_directory.default_run_dir(
-        flags["dataset"], flags["activation"], tuple(config["training"]["hidden"]))
-    run_directory.prepare(run_dir, flags["resume"], flags["overwrite"])
-    if flags["resume"]:
-        config = _resumable(ctx, run_directory.read_config(run_dir), config)
-    run_directory.write_config(run_dir, config)
-    from networks.train import TrainingConfig, train_repeat
-
-    data = config["dataset"]
-    if (data["name"], data["data_path"]) != (asked["name"], asked["data_path"]):
-        dataset = load_dataset(data["name"], data["data_path"])  # the resumed run's own data
-    training = TrainingConfig.from_dict(config["training"])
-    train, test = split_indices(len(dataset.y), data["train_fraction"], training.seed,
-                                shuffle=data["shuffle"])
-    for repeat in range(config["repeats"]):
-        train_repeat(dataset.X[train], dataset.y[train], dataset.X[test], dataset.y[test],
-                     training, run_dir, repeat, resume=flags["resume"])
-    return run_dir, config
-
-
-def _config(flags: dict) -> tuple[dict, Dataset]:
-    """The run's configuration from the command line, every value checked, and its dataset."""
+def _config(flags: dict) -> tuple[dict, RunData]:
+    """The run's configuration from the command line, every value checked, and its data."""
     from networks.train import TrainingConfig
 
     dataset = load_dataset(flags["dataset"], flags["data_path"])
@@ -194,8 +190,9 @@ def _config(flags: dict) -> tuple[dict, Dataset]:
         batch_size=flags["batch_size"], epochs=flags["epochs"], init=flags["init"],
         seed=flags["seed"],
     )
-    split_indices(len(dataset.y), flags["train_fraction"], flags["seed"])  # checks the fraction
-    return {
+    split = split_indices(len(dataset.y), flags["train_fraction"], flags["seed"],
+                          shuffle=not flags["keep_order"])
+    config = {
         "dataset": {
             "name": flags["dataset"],
             "data_path": str(flags["data_path"]) if flags["data_path"] else None,
@@ -210,30 +207,95 @@ def _config(flags: dict) -> tuple[dict, Dataset]:
         "preset": flags["preset"],
         "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
         "versions": _versions(),
-    }, dataset
+    }
+    run_config.check_fits_in_memory(config)
+    return config, RunData(dataset, split)
 
 
-def _resumable(ctx: click.Context, stored: dict, new: dict) -> dict:
-    """The stored config, extended by --epochs and --repeats when given on the command line.
+def _prepare(run_dir: Path, config: dict, data: RunData, flags: dict,
+             typed: set[str]) -> tuple[dict, RunData]:
+    """Check the run directory against the command, then (only then) write config.json.
 
-    Any other training flag given on the command line must agree with the stored run; flags
-    left at their defaults take the stored values.
+    A new run needs an empty directory, or ``--overwrite`` of a run (``remove_run``). A
+    resumed run continues the stored config (``run_config.resumed``), its snapshots and
+    metrics checked first; its data are reloaded only when its settings differ from the
+    flags'. Returns the config and data training goes on with.
     """
+    if flags["resume"] and flags["overwrite"]:
+        raise ValueError("--resume and --overwrite exclude each other")
+    if flags["resume"]:
+        if not (run_dir / run_directory.CONFIG).is_file():
+            raise ValueError(f"cannot resume {run_dir}: it holds no {run_directory.CONFIG}")
+        stored = run_directory.read_config(run_dir)
+        run_directory.check_config(stored, run_dir)
+        _check_resumable(run_dir, stored, _training(stored, run_dir))
+        resumed = run_config.resumed(stored, config, typed)
+        _training(resumed, run_dir)
+        run_config.check_fits_in_memory(resumed)
+        if _split_settings(resumed) != _split_settings(config):
+            data = run_data(resumed)  # the resumed run's own data
+        elif resumed["dataset"] != {**resumed["dataset"], **config["dataset"]}:
+            run_data(resumed)  # the same name, other data: an error naming what changed
+        config = resumed
+    elif run_directory.has_files(run_dir):
+        if not flags["overwrite"]:
+            raise ValueError(f"run directory {run_dir} already exists; pass --resume to "
+                             "continue it or --overwrite to replace it")
+        run_directory.remove_run(run_dir)
+    run_directory.write_config(run_dir, config)
+    return config, data
 
-    conflicts = []
-    for section in ("dataset", "training"):
-        for key, value in new[section].items():
-            flag = {"hidden": "shape", "shuffle": "keep_order"}.get(key, key)
-            if flag in TRAINING_FLAGS and _given(ctx, flag) and stored[section].get(key) != value:
-                conflicts.append(f"{key}={value!r} (the run has {stored[section].get(key)!r})")
-    if conflicts:
-        raise ValueError("cannot resume with different settings: " + "; ".join(conflicts))
-    if _given(ctx, "epochs"):
-        stored["training"]["epochs"] = max(new["training"]["epochs"],
-                                           stored["training"]["epochs"])
-    if _given(ctx, "repeats"):
-        stored["repeats"] = max(new["repeats"], stored["repeats"])
-    return stored
+
+def _check_resumable(run_dir: Path, stored: dict, training: object) -> None:
+    """Every saved repeat's files agree with each other and with ``stored``: its snapshots,
+    its optimizer state's size, and metrics.csv holding each epoch its state records."""
+    from networks.train import optimizer_state_size
+
+    completed = {r: check_repeat(run_dir, stored, r) for r in range(stored["repeats"])}
+    path = run_dir / run_directory.METRICS
+    saved = set(metrics_rows(path)) if path.is_file() else set()
+    lacking = [f"repeat {r}" for r, last in completed.items()
+               if not {(r, e) for e in range(last + 1)} <= saved]
+    if lacking:
+        raise ValueError(f"{path} lacks epochs the snapshots of {run_config.brief(lacking)} "
+                         "record")
+    started = [run_directory.snapshot_dir(run_dir, r) for r, last in completed.items()
+               if last >= 0]
+    if started:
+        size = optimizer_state_size(training, read_layout(started[0]).sizes)
+        for directory in started:
+            held = len(read_state(directory)[1])
+            if held != size:
+                raise ValueError(f"{directory / STATE} holds {held} optimizer state values, "
+                                 f"{training.optimizer} needs {size}")
+
+
+def _split_settings(config: dict) -> tuple:
+    data = config["dataset"]
+    return (data["name"], data["data_path"], data["train_fraction"], data["shuffle"],
+            config["training"]["seed"])
+
+
+def _training(config: dict, run_dir: Path) -> object:
+    """The stored training settings as a ``TrainingConfig``; ValueError naming config.json."""
+    from networks.train import TrainingConfig
+
+    try:
+        return TrainingConfig.from_dict(config["training"])
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{run_dir / run_directory.CONFIG}: {error}") from None
+
+
+def _train(run_dir: Path, config: dict, data: RunData, resume: bool) -> None:
+    """Train (or continue) every repeat of the run in ``run_dir``."""
+    from networks.train import train_repeat
+
+    training = _training(config, run_dir)
+    X, y = data.dataset.X, data.dataset.y
+    train, test = data.split
+    for repeat in range(config["repeats"]):
+        train_repeat(X[train], y[train], X[test], y[test], training, run_dir, repeat,
+                     resume=resume)
 
 
 def _versions() -> dict:

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 from tqdm.auto import tqdm
 
-from information.cli import main_entry
+from information.cli import finite, main_entry
 from plotting.movie import frame_indices, render_frames
 from plotting.options import plane_options
 from plotting.panels import caption, find_run, information_panels
@@ -24,6 +24,10 @@ from plotting.style import output_format
 from plotting.video import MOVIE_FORMATS, EncodingError, write_movie
 
 DEFAULT_OUTPUT = "information_plane.gif"
+MIN_FPS, MAX_FPS = 0.01, 100.0
+"""Frame rates a GIF can store (delays of 1 to 10000 centiseconds); MP4 takes the same."""
+MAX_DURATION = 24 * 3600.0
+"""Longest movie asked for, in seconds."""
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,11 +38,14 @@ DEFAULT_OUTPUT = "information_plane.gif"
 @plane_options(multiple=False)
 @click.option("--every", type=click.IntRange(min=1), default=None, metavar="K",
               help="A frame every K-th measured epoch [default: every measured epoch].")
-@click.option("--duration", type=click.FloatRange(min=0, min_open=True), default=None,
-              metavar="SECONDS", help="Aim at a movie this long at --fps, choosing evenly "
-                                      "spaced epochs.")
-@click.option("--fps", type=click.FloatRange(min=0, min_open=True), default=10.0,
-              show_default=True, help="Frames per second.")
+@click.option("--duration", type=click.FloatRange(min=0, min_open=True, max=MAX_DURATION),
+              default=None, metavar="SECONDS", callback=finite,
+              help="Aim at a movie this long at --fps, choosing evenly spaced epochs.")
+@click.option("--fps", type=click.FloatRange(min=MIN_FPS, max=MAX_FPS), default=10.0,
+              callback=finite,
+              show_default=True, help=f"Frames per second, {MIN_FPS} to {MAX_FPS} (a GIF "
+                                      "stores each frame's delay in centiseconds, at most "
+                                      "655.35 s).")
 def main(path: Path, output: Path | None, estimator: str | None, samples: str | None,
          epoch_scale: str, xlim: tuple[float, float] | None, ylim: tuple[float, float] | None,
          every: int | None, duration: float | None, fps: float) -> None:

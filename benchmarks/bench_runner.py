@@ -21,6 +21,7 @@ import click
 import numpy as np
 
 from information import BinningEstimator, KDEEstimator
+from information.plan import EpochPlanner
 from information.results import layer_curves, read_rows
 from information.runner import Runner
 from information.saved_run import measured_samples, snapshot_dirs
@@ -33,10 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def _timed_run(run_dir: Path, config: dict, estimator, schedule: str, jobs: int,
                table: Path) -> float:
     samples = measured_samples(config, "all")
-    runner = Runner(snapshot_dirs(run_dir, config), [estimator], schedule_from_spec(schedule),
-                    samples, jobs)
+    runner = Runner(snapshot_dirs(run_dir, config), [estimator], samples, jobs)
     start = time.perf_counter()
-    runner.run(table)
+    runner.measure(table, EpochPlanner(schedule_from_spec(schedule)))
     return time.perf_counter() - start
 
 

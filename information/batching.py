@@ -38,6 +38,7 @@ class BatchingEstimator(Estimator):
     heads = {"batching": {}}
     parameters = (integer("window", 1),)
     wraps = "estimator"
+    pools_epochs = True
 
     estimator: Estimator
     window: int = 10

@@ -41,6 +41,8 @@ from information.contract import Estimator, finite, integer, one_of, positive
 from information.entropy import check_samples, conditional_entropy, entropy, row_keys
 
 RANGES = ("fixed", "layer", "global")
+MAX_BINS = 2**52
+"""Most bins per unit: bin indices stay exact in float64 and int64."""
 EDGES = ("equal-width", "equal-mass", "max-entropy")
 _DEFAULT_BINS, _DEFAULT_LOW, _DEFAULT_HIGH = 30, -1.0, 1.0
 
@@ -58,8 +60,9 @@ class BinningEstimator(Estimator):
     """
 
     heads = {"binning": {}}
-    parameters = (integer("bins", 1), finite("low"), finite("high"), positive("bin_size"),
-                  one_of("range", RANGES), one_of("edges", EDGES))
+    parameters = (integer("bins", 1, MAX_BINS, "an integer in 1..2**52"), finite("low"),
+                  finite("high"), positive("bin_size"), one_of("range", RANGES),
+                  one_of("edges", EDGES))
 
     bins: int | None = None
     low: float | None = None
@@ -115,8 +118,9 @@ class BinningEstimator(Estimator):
                 "(a layer range is the layer's own, a global one the runner supplies)"
             )
         _, low, high = self._grid()
-        if self.range == "fixed" and not low < high:
-            raise ValueError(f"low must be < high, got low={low!r}, high={high!r}")
+        if self.range == "fixed" and not (low < high and np.isfinite(high - low)):
+            raise ValueError(f"low must be < high (a finite width), got low={low!r}, "
+                             f"high={high!r}")
 
     def with_run_range(self, low: float, high: float) -> BinningEstimator:
         """This ``range="global"`` estimator binning on the run-wide range [low, high].
@@ -128,7 +132,7 @@ class BinningEstimator(Estimator):
             raise ValueError(f"a run-wide range needs range='global', this estimator has "
                              f"{self.name}")
         low, high = float(low), float(high)
-        if not (np.isfinite(low) and np.isfinite(high) and low <= high):
+        if not (low <= high and np.isfinite(high - low)):
             raise ValueError(f"a run-wide range needs finite low <= high, got [{low}, {high}]")
         supplied = copy.copy(self)
         object.__setattr__(supplied, "run_range_", (low, high))

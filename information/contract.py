@@ -18,7 +18,9 @@ An estimator is a frozen dataclass deriving from `Estimator`. It declares, as cl
   apart from the settings the user typed (as scikit-learn keeps ``bin_edges_`` apart from
   ``n_bins``); a property where it depends on the settings;
 - ``wraps``: the field holding the estimator it wraps, whose spec ends its own (Batching), or
-  None.
+  None;
+- ``pools_epochs``: True when ``mutual_information`` takes a window of epochs' activations
+  stacked, (window, N, d), rather than one epoch's (N, d) (Batching).
 
 and answers ``name`` (its canonical spec, which parses back to an equal estimator) and
 ``mutual_information(T, X, y) -> (I(X;T), I(Y;T))`` in bits. Construction validates, once: each
@@ -63,10 +65,15 @@ class Parameter:
             raise ValueError(f"{self.key} must be {self.requirement}, got {value!r}")
 
 
-def integer(key: str, minimum: int) -> Parameter:
-    """An integer parameter of at least ``minimum``."""
-    return Parameter(key, int, lambda v: isinstance(v, Integral) and v >= minimum,
-                     f"an integer >= {minimum}")
+def integer(key: str, minimum: int, maximum: int | None = None,
+            requirement: str | None = None) -> Parameter:
+    """An integer parameter in ``minimum``..``maximum`` (None: no upper bound)."""
+    return Parameter(
+        key, int,
+        lambda v: isinstance(v, Integral) and minimum <= v and (maximum is None or v <= maximum),
+        requirement or (f"an integer >= {minimum}" if maximum is None
+                        else f"an integer in {minimum}..{maximum}"),
+    )
 
 
 def positive(key: str) -> Parameter:
@@ -95,6 +102,7 @@ class Estimator(ABC):
     pairwise: ClassVar[bool] = False
     needs_run_range: ClassVar[bool] = False
     wraps: ClassVar[str | None] = None
+    pools_epochs: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         for parameter in self.parameters:

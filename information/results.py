@@ -17,7 +17,7 @@ from typing import TextIO
 
 import numpy as np
 
-from networks.run_directory import replace_text
+from networks.run_directory import replace_file, table_lines
 
 COLUMNS = (
     "repeat",
@@ -60,23 +60,31 @@ def _format(value: object) -> str:
 
 
 def read_rows(path: Path) -> list[Row]:
-    """All rows of an information.csv, typed; an absent file reads as no rows."""
+    """All rows of an information.csv, typed; an absent file reads as no rows.
+
+    A torn last line (a killed job, or a row being appended right now) is not read; any other
+    malformed row is a ValueError naming the file and the line.
+    """
     if not path.exists():
         return []
-    text = path.read_text()
-    if not text.endswith("\n"):
-        text = text[: text.rfind("\n") + 1]  # a torn last line from a killed job
+    text = "".join(line + "\n" for line in table_lines(path))
     reader = csv.DictReader(io.StringIO(text, newline=""))
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
     if missing:
         raise ValueError(f"{path} lacks columns: {', '.join(missing)}")
     rows = []
-    for raw in reader:
-        row: Row = {c: raw[c] for c in COLUMNS}
-        for c in _INT_COLUMNS:
-            row[c] = int(raw[c])
-        for c in _FLOAT_COLUMNS:
-            row[c] = float(raw[c])
+    for number, raw in enumerate(reader, start=2):
+        try:
+            if None in raw.values() or None in raw:
+                raise ValueError("wrong number of fields")
+            row: Row = {c: raw[c] for c in COLUMNS}
+            for c in _INT_COLUMNS:
+                row[c] = int(raw[c])
+            for c in _FLOAT_COLUMNS:
+                row[c] = float(raw[c])
+        except ValueError as error:
+            raise ValueError(f"{path} line {number} is damaged "
+                             f"({str(error)[:60]})") from None
         rows.append(row)
     return rows
 
@@ -84,12 +92,13 @@ def read_rows(path: Path) -> list[Row]:
 class TableWriter:
     """Appends rows to information.csv, writing the header when the file is new.
 
-    A torn last line left by a killed job is dropped when the file is opened.
+    A torn last line left by a killed job is dropped when the file is opened; ``rows`` are the
+    rows the file held then.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        rows = read_rows(path)
+        self.rows = rows = read_rows(path)
         if path.exists():
             _rewrite(path, rows)
         self._handle: TextIO = open(path, "a", newline="")
@@ -120,7 +129,7 @@ def _rewrite(path: Path, rows: list[Row]) -> None:
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(COLUMNS)
     writer.writerows([_format(row[c]) for c in COLUMNS] for row in rows)
-    replace_text(path, text.getvalue())
+    replace_file(path, text.getvalue())
 
 
 def layer_curves(rows: Iterable[Mapping[str, object]], n_layers: int) -> dict[int, np.ndarray]:
@@ -141,6 +150,11 @@ def layer_curves(rows: Iterable[Mapping[str, object]], n_layers: int) -> dict[in
 
 def sort_table(path: Path) -> None:
     """Rewrite information.csv ordered by repeat, estimator, samples, epoch, layer."""
-    rows = read_rows(path)
-    rows.sort(key=lambda r: (r["repeat"], r["estimator"], r["samples"], r["epoch"], r["layer"]))
-    _rewrite(path, rows)
+    write_sorted(path, read_rows(path))
+
+
+def write_sorted(path: Path, rows: list[Row]) -> None:
+    """Replace information.csv with ``rows`` ordered by repeat, estimator, samples, epoch,
+    layer (the order ``sort_table`` gives)."""
+    _rewrite(path, sorted(rows, key=lambda r: (r["repeat"], r["estimator"], r["samples"],
+                                               r["epoch"], r["layer"])))

@@ -1,9 +1,11 @@
 """The parallel runner: measures the saved epochs of a run with joblib, streaming rows to disk.
 
-Scheduling (which epochs) lives in ``information.schedule``, estimation (what number) in the
-estimator modules, storage in ``information.results``; this module decides only where the work
-runs and in what pieces. Tasks are sized to their cost: one task measures a chunk of epochs with
-the cheap estimators (binning), or one layer-epoch with an expensive one (KDE). Workers
+Planning (which windows next) lives in ``information.plan``, estimation (what number) in the
+estimator modules, storage in ``information.results``; this module cuts the plans into tasks,
+runs them and records their rows. A job reads information.csv once, then plans, executes and
+records round after round until a round leaves nothing to measure. Tasks are sized to their
+cost: one task measures a chunk of windows with the estimators whose cost is not pairwise
+(binning), or one layer of one window with a pairwise one (KDE, cost N^2). Workers
 recompute activations from the weight snapshots with the NumPy forward pass, so they never
 import TensorFlow, and they run with one BLAS thread each (no oversubscription, and the same
 numbers on every backend). Arrays over 1 MB reach loky workers memory-mapped (joblib's
@@ -14,7 +16,6 @@ numbers on every backend). Arrays over 1 MB reach loky workers memory-mapped (jo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,83 +24,72 @@ from joblib import Parallel, delayed, effective_n_jobs
 from threadpoolctl import threadpool_limits
 
 from information.backend import check_jobs
-from information.batching import BatchingEstimator
 from information.contract import Estimator
-from information.results import (
-    Key,
-    Row,
-    TableWriter,
-    layer_curves,
-    read_rows,
-    row_key,
-    sort_table,
-)
+from information.plan import Planner, Repeat, WindowPlan
+from information.results import Key, Row, TableWriter, layer_curves, row_key, write_sorted
 from information.samples import Samples
-from information.schedule import FixedSchedule, Schedule
-from information.windows import Window
 from networks.forward import layer_activations
 from networks.snapshots import SnapshotReader
-
-MeasuredRow = tuple[int, int, int, int, str, float, float]
-"""(first epoch, last epoch, layer, units, estimator name, I(X;T), I(Y;T)); bits."""
 
 MAX_EPOCHS_PER_TASK = 50
 
 
-def measure_windows(
-    snapshot_dir: Path,
-    windows: Sequence[Window],
-    layers: Sequence[int] | None,
-    estimators: Sequence[Estimator],
-    samples: Samples,
-    batching: bool = False,
-) -> list[MeasuredRow]:
-    """Worker task: measure ``layers`` (from 1; None = all) of each window with ``estimators``.
+@dataclass(frozen=True)
+class Task:
+    """One worker's share of a job: ``layers`` (from 1) of each planned window of one repeat."""
 
-    A window is an inclusive epoch range (first, last). Without ``batching`` each window is one
-    epoch (e, e) and the estimators see its (N, d)
-    activations. With ``batching`` each estimator is wrapped in a BatchingEstimator that pools
-    the window's (b, N, d) activations. Windows with non-finite activations (diverged
-    training) give NaN rows, not estimates.
+    repeat: int
+    snapshot_dir: Path
+    plans: tuple[WindowPlan, ...]
+    layers: tuple[int, ...]
+    samples: Samples
+
+    @property
+    def rows(self) -> int:
+        """How many rows the task measures."""
+        return len(self.layers) * sum(len(plan.estimators) for plan in self.plans)
+
+
+def measure(task: Task) -> list[Row]:
+    """Worker: the rows of information.csv that ``task`` measures.
+
+    Activations are recomputed from the snapshots, each epoch once per task; an estimator that
+    pools epochs sees the window's (b, N, d) stack, any other the (N, d) activations of the
+    window's one epoch. Windows with non-finite activations (diverged training) give NaN rows,
+    not estimates.
     """
-    reader = SnapshotReader(snapshot_dir)
+    reader = SnapshotReader(task.snapshot_dir)
+    samples = task.samples
     cache: dict[int, list[np.ndarray]] = {}
-    out = []
+    rows = []
     with threadpool_limits(limits=1):
-        for first, last in windows:
+        for plan in task.plans:
+            first, last = plan.window
             for epoch in [e for e in cache if e < first]:
                 del cache[epoch]
             for epoch in range(first, last + 1):
                 if epoch not in cache:
                     cache[epoch] = layer_activations(reader.params(epoch), samples.X,
                                                      reader.activation)
-            per_epoch = [cache[e] for e in range(first, last + 1)]
-            for layer in range(1, len(per_epoch[0]) + 1) if layers is None else layers:
-                stack = [activations[layer - 1] for activations in per_epoch]
+            for layer in task.layers:
+                stack = [cache[epoch][layer - 1] for epoch in range(first, last + 1)]
                 finite = all(np.isfinite(T).all() for T in stack)
-                for estimator in estimators:
-                    if batching:
-                        estimator = pooled(estimator, (first, last))
-                    T = np.stack(stack) if batching else stack[0]
-                    i_xt, i_yt = (
-                        estimator.mutual_information(T, samples.ids, samples.y)
-                        if finite
-                        else (np.nan, np.nan)
-                    )
-                    out.append((first, last, layer, stack[0].shape[1], estimator.name,
-                                float(i_xt), float(i_yt)))
-    return out
-
-
-def pooled(estimator: Estimator, window: Window) -> BatchingEstimator:
-    """``estimator`` under Batching over the epochs of ``window``."""
-    return BatchingEstimator(estimator, window=window[1] - window[0] + 1)
+                for estimator in plan.estimators:
+                    T = np.stack(stack) if estimator.pools_epochs else stack[0]
+                    i_xt, i_yt = (estimator.mutual_information(T, samples.ids, samples.y)
+                                  if finite else (np.nan, np.nan))
+                    rows.append({"repeat": task.repeat, "epoch": first, "layer": layer,
+                                 "units": stack[0].shape[1], "estimator": estimator.name,
+                                 "i_xt": float(i_xt), "i_yt": float(i_yt),
+                                 "samples": samples.name, "h_x": samples.h_x,
+                                 "h_y": samples.h_y, "epoch_last": last})
+    return rows
 
 
 def activation_range(
     snapshot_dir: Path, epochs: Sequence[int], X: np.ndarray
 ) -> tuple[float, float]:
-    """Worker task: the min and max finite activation over every layer of ``epochs``."""
+    """Worker: the min and max finite activation over every layer of ``epochs``."""
     reader = SnapshotReader(snapshot_dir)
     low, high = np.inf, -np.inf
     for epoch in epochs:
@@ -128,54 +118,45 @@ class Report:
 
 
 @dataclass
-class Runner:
-    """Measures the repeats of one run with several estimators.
+class Ledger:
+    """What one job knows is measured: every row of the table (read once, then appended),
+    their keys, and per repeat the rows of the estimator that drives adaptive schedules."""
 
-    ``snapshot_dirs`` maps each repeat to its snapshot folder. ``run`` measures the epochs a
-    schedule picks: the first estimator drives adaptive schedules (its values decide which
-    epochs are measured) and every estimator measures the chosen epochs. ``run_windows``
-    measures fixed epoch windows with the Batching estimator over each estimator.
+    driver: tuple[str, str]
+    rows: list[Row] = field(default_factory=list)
+    done: set[Key] = field(default_factory=set)
+    driver_rows: dict[int, list[Row]] = field(default_factory=dict)
+
+    def add(self, rows: list[Row]) -> None:
+        """Note ``rows`` as measured."""
+        for row in rows:
+            self.rows.append(row)
+            self.done.add(row_key(row))
+            if (row["estimator"], row["samples"]) == self.driver:
+                self.driver_rows.setdefault(int(row["repeat"]), []).append(row)
+
+    def missing(self, repeat: int, window: tuple[int, int], layer: int,
+                estimator: Estimator, samples: str) -> bool:
+        """Whether ``estimator``'s row of that layer and window is not in the table yet."""
+        return (repeat, window[0], layer, estimator.name, samples) not in self.done
+
+
+@dataclass
+class Runner:
+    """Measures the repeats of one run with several estimators, as a planner directs.
+
+    ``snapshot_dirs`` maps each repeat to its snapshot folder; the first estimator drives
+    adaptive schedules. ``measure(table, planner)`` plans (the planner's windows, minus what
+    the table holds, cut into tasks), executes (the tasks in parallel) and records (each task's
+    rows appended as it finishes) until a round leaves nothing to measure.
     ``progress(done, planned)`` hears of planned and finished rows.
     """
 
     snapshot_dirs: dict[int, Path]
     estimators: Sequence[Estimator]
-    schedule: Schedule | None
     samples: Samples
     jobs: int = -1
     progress: Callable[[int, int], None] = lambda done, planned: None
-
-    def run(self, table: Path) -> Report:
-        """Measure the scheduled epochs into ``table``; rows already there are kept, not redone."""
-        if self.schedule is None:
-            raise ValueError("a schedule is needed to pick the epochs to measure")
-        with self._session(table) as session:
-            first_round = True
-            while True:
-                tasks = []
-                for repeat, reader in session.readers.items():
-                    measured = layer_curves(session.driver_rows[repeat], reader.n_layers)
-                    epochs = self.schedule.next_epochs(
-                        measured, last_epoch=reader.n_epochs - 1, h_x=self.samples.h_x,
-                        h_y=self.samples.h_y, lookahead=self.workers,
-                    )
-                    if first_round:  # other estimators may lack epochs the driver measured
-                        epochs = sorted(set(epochs) | self._planned(measured, reader))
-                    windows = [(e, e) for e in epochs]
-                    tasks += session.tasks(repeat, windows, batching=False)
-                first_round = False
-                if not tasks:
-                    return session.report
-                session.execute(tasks)
-
-    def run_windows(self, table: Path, windows: Sequence[Window]) -> Report:
-        """Measure each window of every repeat with Batching over each estimator."""
-        with self._session(table) as session:
-            session.execute([
-                task for repeat in session.readers
-                for task in session.tasks(repeat, windows, batching=True)
-            ])
-            return session.report
 
     def __post_init__(self) -> None:
         check_jobs(self.jobs)
@@ -185,124 +166,94 @@ class Runner:
         """How many tasks run at once on the active joblib backend (local or dask)."""
         return effective_n_jobs(self.jobs)
 
-    def _planned(self, measured: dict, reader: SnapshotReader) -> set[int]:
-        """The epochs the driver has measured that this schedule wants measured."""
-        if isinstance(self.schedule, FixedSchedule):
-            return set(measured) & set(self.schedule.epochs(reader.n_epochs - 1))
-        return set(measured)
-
-    @contextmanager
-    def _session(self, table: Path) -> Iterator[_Session]:
+    def measure(self, table: Path, planner: Planner) -> Report:
+        """Measure what ``planner`` plans into ``table``; rows already there are not redone."""
+        report = Report()
+        ledger = Ledger((self.estimators[0].name, self.samples.name))
         with TableWriter(table) as writer, Parallel(
             n_jobs=self.jobs, return_as="generator_unordered"
         ) as parallel:
-            session = _Session(self, writer, parallel, table)
-            yield session
-        sort_table(table)
-        session.report.non_finite = {
-            (k[0], k[1]) for k, row in session.done.items() if np.isnan(row["i_xt"])
-        }
+            ledger.add(writer.rows)
+            repeats = self._repeats(parallel)
+            plan = planner.first_plan
+            while tasks := [task for repeat in repeats
+                            for task in self._tasks(repeat, plan, ledger)]:
+                self.progress(0, sum(task.rows for task in tasks))
+                for rows in parallel(delayed(measure)(task) for task in tasks):
+                    report.rows_written += self._record(rows, ledger, writer)
+                plan = planner.plan
+        write_sorted(table, ledger.rows)
+        report.non_finite = {(int(row["repeat"]), int(row["epoch"])) for row in ledger.rows
+                             if np.isnan(row["i_xt"])}
+        return report
 
-
-class _Session:
-    """One measuring job: the open table, the worker pool, and what is already done."""
-
-    def __init__(self, runner: Runner, writer: TableWriter, parallel: Parallel,
-                 table: Path) -> None:
-        self.runner = runner
-        self.writer = writer
-        self.parallel = parallel
-        self.report = Report()
-        self.done: dict[Key, Row] = {}
-        self.readers = {r: SnapshotReader(d) for r, d in runner.snapshot_dirs.items()}
-        self.driver_rows: dict[int, list[Row]] = {r: [] for r in self.readers}
-        """Per repeat, the rows of the estimator that drives adaptive schedules."""
-        self._record(read_rows(table))
-        self.estimators = self._with_ranges()
-
-    def tasks(self, repeat: int, windows: Sequence[Window],
-              batching: bool) -> list[tuple[object, int]]:
-        """(delayed task, rows it writes) for what ``windows`` still lack, sized to cost."""
-        runner, samples = self.runner, self.runner.samples
-        estimators = self.estimators[repeat]
-        snapshot_dir = runner.snapshot_dirs[repeat]
-        layers = range(1, self.readers[repeat].n_layers + 1)
-
-        def missing(estimator: Estimator, window: Window, layer: int) -> bool:
-            name = pooled(estimator, window).name if batching else estimator.name
-            return (repeat, window[0], layer, name, samples.name) not in self.done
-
-        cheap = [e for e in estimators if not e.pairwise]
-        pending = [w for w in windows if any(missing(e, w, la) for e in cheap for la in layers)]
-        per_task = MAX_EPOCHS_PER_TASK // max(1, max((b - a + 1 for a, b in windows), default=1))
-        size = max(1, min(per_task, len(pending) // (4 * runner.workers)))
-        tasks = [
-            (delayed(_tagged)(repeat, snapshot_dir, part, None, cheap, samples, batching),
-             len(part) * len(layers) * len(cheap))
-            for part in _chunks(pending, size)
-        ]
-        tasks += [
-            (delayed(_tagged)(repeat, snapshot_dir, [w], [la], [e], samples, batching), 1)
-            for e in estimators if e.pairwise
-            for w in windows for la in layers if missing(e, w, la)
-        ]
-        return tasks
-
-    def execute(self, tasks: list[tuple[object, int]]) -> None:
-        """Run ``tasks`` in parallel, appending each task's rows as soon as it finishes."""
-        self.runner.progress(0, sum(count for _, count in tasks))
-        for repeat, rows in self.parallel(task for task, _ in tasks):
-            written = [self._row(repeat, *row) for row in rows]
-            written = [row for row in written if row_key(row) not in self.done]
-            self.writer.write(written)
-            self._record(written)
-            self.report.rows_written += len(written)
-            self.runner.progress(len(written), 0)
-
-    def _record(self, rows: list[Row]) -> None:
-        """Note ``rows`` as done; keep the driving estimator's apart for the schedule."""
-        driver = (self.runner.estimators[0].name, self.runner.samples.name)
-        for row in rows:
-            self.done[row_key(row)] = row
-            if (row["estimator"], row["samples"]) == driver and row["repeat"] in self.driver_rows:
-                self.driver_rows[row["repeat"]].append(row)
-
-    def _row(self, repeat: int, first: int, last: int, layer: int, units: int, name: str,
-             i_xt: float, i_yt: float) -> Row:
-        s = self.runner.samples
-        return {"repeat": repeat, "epoch": first, "layer": layer, "units": units,
-                "estimator": name, "i_xt": i_xt, "i_yt": i_yt, "samples": s.name,
-                "h_x": s.h_x, "h_y": s.h_y, "epoch_last": last}
-
-    def _with_ranges(self) -> dict[int, list[Estimator]]:
-        """Per repeat, the estimators with any run-wide ("global") binning range filled in.
+    def _repeats(self, parallel: Parallel) -> list[Repeat]:
+        """Each repeat with its estimators, any run-wide range supplied.
 
         The range is the min and max activation over every layer and every saved epoch of
-        that repeat, found by one parallel pass over its snapshots.
+        that repeat, found by one parallel pass over its snapshots when an estimator needs it.
         """
-        runner = self.runner
-        global_range = [e for e in runner.estimators if e.needs_run_range]
-        resolved = {}
-        for repeat, reader in self.readers.items():
-            if not global_range:
-                resolved[repeat] = list(runner.estimators)
-                continue
-            epochs = list(range(reader.n_epochs))
-            size = max(1, len(epochs) // (4 * runner.workers))
-            ranges = list(self.parallel(
-                delayed(activation_range)(runner.snapshot_dirs[repeat], part, runner.samples.X)
-                for part in _chunks(epochs, size)
-            ))
-            low, high = min(r[0] for r in ranges), max(r[1] for r in ranges)
-            resolved[repeat] = [e.with_run_range(low, high) if e in global_range else e
-                                for e in runner.estimators]
-        return resolved
+        repeats = []
+        for number, directory in self.snapshot_dirs.items():
+            reader = SnapshotReader(directory)
+            estimators = tuple(self.estimators)
+            if any(e.needs_run_range for e in estimators):
+                low, high = self._activation_range(parallel, directory, reader.n_epochs)
+                estimators = tuple(e.with_run_range(low, high) if e.needs_run_range else e
+                                   for e in estimators)
+            repeats.append(Repeat(number, directory, reader.n_layers, reader.n_epochs - 1,
+                                  estimators))
+        return repeats
+
+    def _activation_range(self, parallel: Parallel, directory: Path,
+                          n_epochs: int) -> tuple[float, float]:
+        epochs = list(range(n_epochs))
+        size = max(1, len(epochs) // (4 * self.workers))
+        ranges = list(parallel(delayed(activation_range)(directory, part, self.samples.X)
+                               for part in _chunks(epochs, size)))
+        return min(r[0] for r in ranges), max(r[1] for r in ranges)
+
+    def _tasks(self, repeat: Repeat, plan: Callable[..., list[WindowPlan]],
+               ledger: Ledger) -> list[Task]:
+        """The tasks of the windows ``plan`` (a planner's round) gives ``repeat`` that the table
+        lacks.
+
+        Estimators whose cost is not pairwise measure every layer of a chunk of windows per
+        task; a pairwise one measures one layer of one window per task.
+        """
+        measured = layer_curves(ledger.driver_rows.get(repeat.number, []), repeat.n_layers)
+        plans = plan(repeat, measured, self.samples, self.workers)
+        layers = tuple(range(1, repeat.n_layers + 1))
+
+        def missing(window: WindowPlan, estimator: Estimator, layer: int) -> bool:
+            return ledger.missing(repeat.number, window.window, layer, estimator,
+                                  self.samples.name)
+
+        def task(windows: Sequence[WindowPlan], task_layers: tuple[int, ...]) -> Task:
+            return Task(repeat.number, repeat.snapshot_dir, tuple(windows), task_layers,
+                        self.samples)
+
+        cheap = [WindowPlan(p.window, tuple(e for e in p.estimators if not e.pairwise))
+                 for p in plans]
+        pending = [p for p in cheap
+                   if any(missing(p, e, layer) for e in p.estimators for layer in layers)]
+        longest = max((last - first + 1 for first, last in (p.window for p in plans)), default=1)
+        size = max(1, min(MAX_EPOCHS_PER_TASK // longest, len(pending) // (4 * self.workers)))
+        tasks = [task(part, layers) for part in _chunks(pending, size)]
+        tasks += [task([WindowPlan(p.window, (e,))], (layer,))
+                  for p in plans for e in p.estimators if e.pairwise
+                  for layer in layers if missing(p, e, layer)]
+        return tasks
+
+    def _record(self, rows: list[Row], ledger: Ledger, writer: TableWriter) -> int:
+        """Append the rows the table lacks; how many."""
+        new = [row for row in rows if row_key(row) not in ledger.done]
+        writer.write(new)
+        ledger.add(new)
+        self.progress(len(new), 0)
+        return len(new)
 
 
-def _tagged(repeat: int, *args: object) -> tuple[int, list[MeasuredRow]]:
-    return repeat, measure_windows(*args)
-
-
-def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

@@ -1,37 +1,78 @@
 """A saved run as the measuring side sees it: its samples and snapshot folders, from config.json,
-and ``measure_run``, which measures it and records the measurement there.
+each checked against the others, and ``measure_run``, which measures it and records the
+measurement there.
 
 The dataset is regenerated (or re-read) from its recorded name and path and split again with
-the recorded seed, so a run directory never stores a copy of the data.
+the recorded seed, so a run directory never stores a copy of the data; a command that has just
+trained the run hands its already loaded and split data in instead (``RunData``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from information.estimators import Estimator
+from information.plan import EpochPlanner, WindowPlanner
 from information.progress import Progress
+from information.results import read_rows
 from information.runner import Report, Runner
 from information.samples import Samples
 from information.schedule import Schedule
 from information.windows import Window
 from networks import run_directory
-from networks.datasets import load_dataset, sample_indices, split_indices
+from networks.datasets import Dataset, Split, load_dataset, sample_indices, split_indices
+from networks.run_config import brief
+from networks.snapshots import LAYOUT, Layout, check_snapshots, read_layout
 
 
-def measured_samples(config: dict, which: str) -> Samples:
-    """The ``which`` ("all", "train" or "test") samples of the run described by ``config``."""
+class RunData(NamedTuple):
+    """The dataset a run was trained on, and its train/test split."""
+
+    dataset: Dataset
+    split: Split
+
+
+def run_data(config: dict) -> RunData:
+    """Load the run's dataset and split it as the run did; ValueError if the data changed."""
     data = config["dataset"]
     dataset = load_dataset(data["name"], data["data_path"])
-    if len(dataset.y) != data["n_samples"]:
-        raise ValueError(
-            f"dataset {data['name']} now has {len(dataset.y)} samples but the run was trained "
-            f"on {data['n_samples']}; the data file changed"
-        )
+    recorded = {key: data[key] for key in ("n_samples", "n_features", "n_classes") if key in data}
+    found = {"n_samples": len(dataset.y), "n_features": dataset.X.shape[1],
+             "n_classes": dataset.n_classes}
+    changed = [f"{key} {found[key]} (the run has {value})" for key, value in recorded.items()
+               if found[key] != value]
+    if changed:
+        raise ValueError(f"dataset {data['name']} now has {brief(changed)}: the data file "
+                         "changed since the run was trained")
     split = split_indices(len(dataset.y), data["train_fraction"], config["training"]["seed"],
                           shuffle=data["shuffle"])
+    return RunData(dataset, split)
+
+
+def measured_samples(config: dict, which: str, data: RunData | None = None) -> Samples:
+    """The ``which`` ("all", "train" or "test") samples of the run described by ``config``,
+    from ``data`` when given (else loaded)."""
+    dataset, split = data if data is not None else run_data(config)
     index = sample_indices(split, which)
     return Samples(dataset.X[index], dataset.y[index], which)
+
+
+def expected_layout(config: dict, stored: Layout) -> Layout:
+    """The layout config.json describes; input width and classes from ``stored`` where the
+    config does not record them."""
+    data, training = config["dataset"], config["training"]
+    return Layout((data.get("n_features", stored.sizes[0]), *training["hidden"],
+                   data.get("n_classes", stored.sizes[-1])), training["activation"])
+
+
+def check_repeat(run_dir: Path, config: dict, repeat: int) -> int:
+    """The last completed epoch of ``repeat`` (-1: none saved), its snapshot files checked
+    against each other and against ``config``; ValueError naming the file that disagrees."""
+    directory = run_directory.snapshot_dir(run_dir, repeat)
+    stored = read_layout(directory) if (directory / LAYOUT).is_file() else None
+    expected = expected_layout(config, stored) if stored else None
+    return check_snapshots(directory, expected, config["training"]["epochs"])
 
 
 def snapshot_dirs(run_dir: Path, config: dict) -> dict[int, Path]:
@@ -40,24 +81,33 @@ def snapshot_dirs(run_dir: Path, config: dict) -> dict[int, Path]:
     dirs = {r: run_directory.snapshot_dir(run_dir, r) for r in range(config["repeats"])}
     missing = [str(d) for d in dirs.values() if not d.is_dir()]
     if missing:
-        raise FileNotFoundError(f"{run_dir} lacks snapshots: {', '.join(missing)}")
+        raise FileNotFoundError(f"{run_dir} lacks snapshots: {brief(missing)}")
+    for repeat in dirs:
+        check_repeat(run_dir, config, repeat)
     return dirs
 
 
 def measure_run(run_dir: Path, config: dict, estimators: list[Estimator], samples: str,
                 jobs: int, record: dict, schedule: Schedule | None = None,
-                windows: list[Window] | None = None) -> Report:
+                windows: list[Window] | None = None, data: RunData | None = None) -> Report:
     """Measure the run's schedule-picked epochs (or, given ``windows``, its Batching windows).
 
     Rows go to information.csv; ``record`` (what was asked for) is added to config.json's
-    ``measurements`` once the inputs are known to be good, before the first row is written.
+    ``measurements`` once every input is known to be good (config, snapshots, samples,
+    information.csv), before the first row is written, unless it repeats the last record (the
+    same command resumed after a kill is one measurement). ``data`` is the run's dataset and split when already loaded.
+    The caller holds the run's writers' lock (``networks.lock``).
     """
     dirs = snapshot_dirs(run_dir, config)
-    measured = measured_samples(config, samples)
-    config.setdefault("measurements", []).append(record)
-    run_directory.write_config(run_dir, config)
+    measured = measured_samples(config, samples, data)
     table = run_dir / run_directory.INFORMATION
+    read_rows(table)  # a damaged table is refused before the measurement is recorded
+    recorded = config.setdefault("measurements", [])
+    if not recorded or recorded[-1] != record:  # a resumed job is the same measurement
+        recorded.append(record)
+        run_directory.write_config(run_dir, config)
     unit = "layer-epoch" if windows is None else "layer-window"
     with Progress("measuring", unit) as progress:
-        runner = Runner(dirs, estimators, schedule, measured, jobs, progress.advance)
-        return runner.run(table) if windows is None else runner.run_windows(table, windows)
+        runner = Runner(dirs, estimators, measured, jobs, progress.advance)
+        return runner.measure(table, EpochPlanner(schedule) if windows is None
+                              else WindowPlanner(windows))

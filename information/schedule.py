@@ -78,6 +78,14 @@ class Schedule(ABC):
         epochs can be measured at once (schedules may return more or fewer).
         """
 
+    def backfill(self, measured: Measured, last_epoch: int) -> set[int]:
+        """Which of the measured epochs every other estimator should measure too.
+
+        An estimator added to a run measured before catches up on the epochs the driving
+        estimator measured; an adaptive schedule chose all of them.
+        """
+        return set(measured)
+
 
 class FixedSchedule(Schedule):
     """A schedule whose epochs depend only on the last epoch; one round returns all of them."""
@@ -85,6 +93,10 @@ class FixedSchedule(Schedule):
     @abstractmethod
     def epochs(self, last_epoch: int) -> list[int]:
         """Every epoch this schedule measures in a run whose last epoch is ``last_epoch``."""
+
+    def backfill(self, measured: Measured, last_epoch: int) -> set[int]:
+        """The measured epochs that are this schedule's own (not those of an earlier schedule)."""
+        return set(measured) & set(self.epochs(last_epoch))
 
     def next_epochs(self, measured: Measured, last_epoch: int, h_x: float, h_y: float,
                     lookahead: int = 1) -> list[int]:

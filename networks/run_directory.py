@@ -1,16 +1,20 @@
-"""The run directory: where one experiment's files live, and its ``config.json``.
+"""The run directory: where one experiment's files live, and how they are written and removed.
 
 Layout::
 
     RUN_DIR/config.json            everything needed to reproduce the run, and a record of
-                                   every measurement made on it ("measurements")
+                                   every measurement made on it (schema: networks.run_config)
     RUN_DIR/metrics.csv            loss and accuracy per repeat and epoch (networks.train)
     RUN_DIR/information.csv        one row per measurement (information.results)
     RUN_DIR/snapshots/repeat-R/    the weights of every epoch of repeat R (networks.snapshots)
     RUN_DIR/information_plane.png  drawn by main_data.py when it has measured (plotting.plane)
+    RUN_DIR/writer.lock            while a process writes the run: its id (networks.lock)
 
-This module creates and checks the directory and reads and writes the configuration; it knows
-nothing of training or measuring.
+Lives here: the file names, ``replace_file`` (the one atomic write every file goes through),
+``table_lines`` (the complete lines of an appended table), creating a run directory and
+``remove_run`` (which deletes only the files this tool writes, in a directory it recognises as
+its own). Not here: what config.json must hold (``networks.run_config``), the lock
+(``networks.lock``), training or measuring.
 """
 
 from __future__ import annotations
@@ -18,24 +22,30 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+
+from networks import run_config
+from networks.lock import LOCK, locked
 
 CONFIG = "config.json"
 METRICS = "metrics.csv"
 INFORMATION = "information.csv"
-REQUIRED = {
-    "dataset": ("name", "data_path", "train_fraction", "shuffle", "n_samples"),
-    "training": ("hidden", "activation", "seed", "epochs"),
-    "repeats": (),
-}
-"""The sections (and their keys) of config.json that measuring a saved run relies on."""
+SNAPSHOTS = "snapshots"
+FIGURES = ("information_plane.png", "information_curves.png", "metrics.png",
+           "information_plane.gif")
+"""Pictures the commands write into a run directory by default."""
+SNAPSHOT_FILES = ("layout.json", "weights.bin", "state.npy")
+TEMPORARY = ".tmp"
+"""Suffix of the file ``replace_file`` writes before renaming it into place."""
+REQUIRED = run_config.REQUIRED
 
 
 def snapshot_dir(run_dir: Path, repeat: int) -> Path:
     """The folder holding repeat ``repeat``'s weight snapshots."""
-    return run_dir / "snapshots" / f"repeat-{repeat}"
+    return run_dir / SNAPSHOTS / f"repeat-{repeat}"
 
 
 def default_run_dir(dataset: str, activation: str, hidden: tuple[int, ...]) -> Path:
@@ -46,63 +56,127 @@ def default_run_dir(dataset: str, activation: str, hidden: tuple[int, ...]) -> P
     return Path("runs") / f"{stem}-{activation}-{shape}-{stamp}"
 
 
-def prepare(run_dir: Path, resume: bool, overwrite: bool) -> None:
-    """Create ``run_dir`` for a new run, or check it holds a run to resume.
-
-    A directory with files in it is never reused silently: without ``resume`` or ``overwrite``
-    that is an error, and ``resume`` needs a config.json to continue from.
-    """
-    if resume and overwrite:
-        raise ValueError("--resume and --overwrite exclude each other")
-    has_files = run_dir.is_dir() and any(run_dir.iterdir())
-    if run_dir.exists() and not run_dir.is_dir():
-        raise ValueError(f"run directory {run_dir} is a file")
-    if resume:
-        if not (run_dir / CONFIG).is_file():
-            raise ValueError(f"cannot resume {run_dir}: it holds no {CONFIG}")
-        return
-    if has_files:
-        if not overwrite:
-            raise ValueError(
-                f"run directory {run_dir} already exists; pass --resume to continue it "
-                "or --overwrite to replace it"
-            )
-        shutil.rmtree(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-
-
-def replace_text(path: Path, text: str) -> None:
-    """Replace ``path``'s content with ``text`` atomically (temporary file + ``os.replace``):
-    a reader, or a job killed half-way, sees the old content or the new, never a mix."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
+def replace_file(path: Path, content: str | bytes) -> None:
+    """Replace ``path``'s content atomically (temporary file + ``os.replace``): a reader, or a
+    job killed half-way, sees the old content or the new, never a mix."""
+    tmp = path.with_name(path.name + TEMPORARY)
+    if isinstance(content, str):
+        tmp.write_text(content)
+    else:
+        tmp.write_bytes(content)
     os.replace(tmp, path)
+
+
+def table_lines(path: Path) -> list[str]:
+    """The complete lines of a table that is appended to (no line ends): a torn last line,
+    left by a killed writer or being written right now, is not returned."""
+    return path.read_text().split("\n")[:-1]
 
 
 def write_config(run_dir: Path, config: dict) -> None:
     """Write config.json atomically."""
-    replace_text(run_dir / CONFIG, json.dumps(config, indent=2, sort_keys=True) + "\n")
+    replace_file(run_dir / CONFIG, json.dumps(config, indent=2, sort_keys=True) + "\n")
 
 
 def read_config(run_dir: Path) -> dict:
-    """The run's configuration; a clear error when the directory holds no run."""
+    """The run's configuration, its values' types checked; a clear error when there is none."""
     path = run_dir / CONFIG
     if not run_dir.is_dir():
         raise FileNotFoundError(f"run directory {run_dir} does not exist")
     if not path.is_file():
         raise FileNotFoundError(f"{run_dir} is not a run directory: it holds no {CONFIG}")
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not valid JSON: {error}") from None
+    return run_config.parse(path.read_text(), path)
 
 
 def check_config(config: dict, run_dir: Path) -> None:
     """Raise ValueError naming what ``config`` lacks of the REQUIRED settings."""
-    missing = [f"{section}.{key}" if key else section
-               for section, keys in REQUIRED.items()
-               for key in ((None,) if section not in config else keys)
-               if section not in config or (key and key not in config[section])]
-    if missing:
-        raise ValueError(f"{run_dir / CONFIG} is not a run's configuration: it lacks "
-                         f"{', '.join(missing)}")
+    run_config.check_complete(config, run_dir / CONFIG)
+
+
+def check_out(run_dir: Path) -> None:
+    """``run_dir`` may hold a run: it is not a file."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ValueError(f"run directory {run_dir} is a file")
+
+
+@contextmanager
+def writing(run_dir: Path, wait: bool = False,
+            announce: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold ``run_dir``'s writers' lock inside the block, creating the directory if needed.
+
+    A directory this call created is removed again (with the folders created for it) when the
+    block fails before anything was written into it: a refused command leaves no trace.
+    The lock file exists only while the lock is held (``networks.lock``).
+    """
+    check_out(run_dir)
+    created = [p for p in (run_dir, *run_dir.parents) if not p.exists()]
+    run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with locked(run_dir, wait, announce):
+            yield
+    except BaseException:
+        for folder in created:
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        raise
+
+
+def has_files(run_dir: Path) -> bool:
+    """Whether ``run_dir`` holds anything besides the writers' lock file."""
+    return run_dir.is_dir() and any(p.name != LOCK for p in run_dir.iterdir())
+
+
+def remove_run(run_dir: Path) -> None:
+    """Delete the run in ``run_dir``: only the files this tool writes, never anything else.
+
+    Refused (ValueError, nothing touched) unless ``run_dir`` is recognisably a run directory
+    (a config.json of this tool's schema, and nothing in snapshots/ but repeat folders), and
+    never for the current directory, one of its parents, the home directory or the root.
+    Files the tool did not write stay, and so do the folders holding them; the lock file stays
+    (its holder is the caller).
+    """
+    _refuse_to_delete(run_dir)
+    snapshots = run_dir / SNAPSHOTS
+    repeats = sorted(snapshots.glob("repeat-*")) if snapshots.is_dir() else []
+    for folder in repeats:
+        _remove_files(folder, SNAPSHOT_FILES)
+        _remove_folder_if_empty(folder)
+    if snapshots.is_dir():
+        _remove_folder_if_empty(snapshots)
+    _remove_files(run_dir, (CONFIG, METRICS, INFORMATION, *FIGURES))
+
+
+def _refuse_to_delete(run_dir: Path) -> None:
+    here = Path.cwd().resolve()
+    target = run_dir.resolve()
+    if target == here or target in here.parents or \
+            target == Path.home().resolve() or target == Path(target.anchor):
+        raise ValueError(f"refusing to delete {run_dir}: it is the current "
+                         "directory, one of its parents, the home directory or the root")
+    if not (run_dir / CONFIG).is_file():
+        raise ValueError(f"refusing to delete {run_dir}: it is not a run directory (it holds "
+                         f"no {CONFIG}); remove it yourself if you mean to")
+    try:
+        run_config.check_complete(run_config.parse((run_dir / CONFIG).read_text(),
+                                                   run_dir / CONFIG), run_dir / CONFIG)
+    except ValueError as error:
+        raise ValueError(f"refusing to delete {run_dir}: {error}") from None
+    snapshots = run_dir / SNAPSHOTS
+    strange = [p.name for p in snapshots.iterdir()
+               if not (p.is_dir() and re.fullmatch(r"repeat-\d+", p.name))] \
+        if snapshots.is_dir() else []
+    if snapshots.exists() and not snapshots.is_dir() or strange:
+        raise ValueError(f"refusing to delete {run_dir}: {snapshots} holds "
+                         f"{run_config.brief(strange) or 'a file'}, not this tool's snapshots")
+
+
+def _remove_files(folder: Path, names: Sequence[str]) -> None:
+    for name in names:
+        for path in (folder / name, folder / (name + TEMPORARY)):
+            if path.is_file() or path.is_symlink():
+                path.unlink()
+
+
+def _remove_folder_if_empty(folder: Path) -> None:
+    if not any(folder.iterdir()):
+        folder.rmdir()

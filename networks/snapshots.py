@@ -23,14 +23,15 @@ fsync, to keep an epoch cheap). No TensorFlow here: measurement workers import t
 
 from __future__ import annotations
 
+import io
 import json
-import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from networks.run_directory import replace_text
+from networks.run_directory import replace_file, table_lines
 
 LAYOUT = "layout.json"
 WEIGHTS = "weights.bin"
@@ -71,12 +72,69 @@ class Layout:
 
 
 def read_layout(directory: Path) -> Layout:
-    """The layout stored in ``directory``; FileNotFoundError when it holds no snapshots."""
+    """The layout stored in ``directory``; FileNotFoundError when it holds no snapshots,
+    ValueError naming the file when it is damaged."""
     path = directory / LAYOUT
     if not path.is_file():
         raise FileNotFoundError(f"{directory} holds no snapshots: {LAYOUT} is missing")
-    stored = json.loads(path.read_text())
-    return Layout(tuple(stored["sizes"]), stored["activation"])
+    try:
+        stored = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not valid JSON: {error}") from None
+    sizes = stored.get("sizes") if isinstance(stored, dict) else None
+    if not (isinstance(sizes, list) and len(sizes) >= 2
+            and all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in sizes)
+            and isinstance(stored.get("activation"), str)):
+        raise ValueError(f"{path} is damaged: it must hold sizes (a list of at least two "
+                         "integers >= 1) and activation (a string)")
+    return Layout(tuple(sizes), stored["activation"])
+
+
+def check_layout(directory: Path, layout: Layout) -> None:
+    """The snapshots in ``directory`` are of a network of ``layout``, else ValueError."""
+    if read_layout(directory) != layout:
+        raise ValueError(f"cannot resume: {directory} holds a network of layout "
+                         f"{read_layout(directory)}, not {layout}")
+
+
+def check_snapshots(directory: Path, expected: Layout, epochs: int) -> int:
+    """The last completed epoch saved in ``directory`` (-1: none), every file checked against
+    the others and against the run's ``expected`` layout and ``epochs``; ValueError naming the
+    first file that disagrees.
+
+    A missing folder has no epochs. The state may record at most ``epochs`` epochs, never more
+    than weights.bin holds, and at most one fewer (training appends a row, then saves the
+    state); weights.bin may hold a torn row or the row past the state only while training is
+    unfinished (a killed run), and exactly epochs + 1 rows once it is done.
+    """
+    if not (directory / LAYOUT).exists() and not (directory / WEIGHTS).exists():
+        if (directory / STATE).exists():
+            raise ValueError(f"{directory / STATE} records epochs but {LAYOUT} and "
+                             f"{WEIGHTS} are missing")
+        return -1
+    layout = read_layout(directory)
+    if layout != expected:
+        raise ValueError(f"{directory / LAYOUT} describes a network of sizes "
+                         f"{list(layout.sizes)} ({layout.activation}), config.json one of "
+                         f"{list(expected.sizes)} ({expected.activation})")
+    row_bytes = layout.row_length * ROW_DTYPE.itemsize
+    size = (directory / WEIGHTS).stat().st_size if (directory / WEIGHTS).exists() else 0
+    state = read_state(directory)
+    completed = -1 if state is None else state[0]
+    if completed > epochs:
+        raise ValueError(f"{directory / STATE} records epoch {completed} but config.json "
+                         f"trains {epochs} epochs")
+    if size // row_bytes < completed + 1:
+        raise ValueError(f"{directory / STATE} records epoch {completed} but {WEIGHTS} holds "
+                         f"{size // row_bytes} complete epochs")
+    if size // row_bytes > completed + 2:
+        raise ValueError(f"{directory / STATE} records epoch {completed} but {WEIGHTS} holds "
+                         f"{size // row_bytes} epochs (training writes at most one past it)")
+    if completed == epochs and size != (epochs + 1) * row_bytes:
+        raise ValueError(f"{directory / WEIGHTS} holds {size} bytes, not the {epochs + 1} "
+                         f"rows of {layout.row_length} parameters its {LAYOUT} and {STATE} "
+                         "describe")
+    return completed
 
 
 class SnapshotReader:
@@ -139,11 +197,10 @@ class SnapshotWriter(_AppendedFile):
         self.layout = layout
         directory.mkdir(parents=True, exist_ok=True)
         if keep_epochs == 0:
-            replace_text(directory / LAYOUT, json.dumps(
+            replace_file(directory / LAYOUT, json.dumps(
                 {"sizes": list(layout.sizes), "activation": layout.activation}) + "\n")
-        elif read_layout(directory) != layout:
-            raise ValueError(f"cannot resume: {directory} holds a network of layout "
-                             f"{read_layout(directory)}, not {layout}")
+        else:
+            check_layout(directory, layout)
         self._handle = open(directory / WEIGHTS, "ab")
         keep_bytes = keep_epochs * layout.row_length * ROW_DTYPE.itemsize
         if self._handle.tell() < keep_bytes:
@@ -170,15 +227,12 @@ class MetricsLog(_AppendedFile):
 
     def __init__(self, path: Path, repeat: int, keep_epochs: int) -> None:
         self.repeat = repeat
-        header = ",".join(METRICS_COLUMNS)
         text = path.read_text() if path.exists() else ""
-        lines = text.split("\n")[:-1]  # the last piece is "" or a torn line
-        if lines and lines[0] != header:
-            raise ValueError(f"{path} is not a metrics table: its header is {lines[0]!r}")
-        kept = [line for line in lines[1:] if not _is_row_of(line, repeat, keep_epochs)]
-        new_text = "\n".join([header, *kept]) + "\n"
+        kept = [line for line, (r, epoch) in zip(table_lines(path)[1:], metrics_rows(path))
+                if r != repeat or epoch < keep_epochs] if text else []
+        new_text = "\n".join([",".join(METRICS_COLUMNS), *kept]) + "\n"
         if new_text != text:
-            replace_text(path, new_text)
+            replace_file(path, new_text)
         self._handle = open(path, "a")
 
     def append(self, epoch: int, train_loss: float, train_accuracy: float, test_loss: float,
@@ -190,24 +244,47 @@ class MetricsLog(_AppendedFile):
         self._handle.flush()
 
 
-def _is_row_of(line: str, repeat: int, from_epoch: int) -> bool:
-    """Whether the metrics line is repeat ``repeat``'s row of an epoch >= ``from_epoch``."""
-    r, epoch = line.split(",", 2)[:2]
-    return int(r) == repeat and int(epoch) >= from_epoch
+def metrics_rows(path: Path) -> list[tuple[int, int]]:
+    """(repeat, epoch) of every complete row of metrics.csv, in file order; ValueError naming
+    the file and line of a wrong header or a malformed row. A torn last line is skipped."""
+    lines = table_lines(path)
+    if lines and lines[0] != ",".join(METRICS_COLUMNS):
+        raise ValueError(f"{path} is not a metrics table: its header is {lines[0][:80]!r}")
+    rows = []
+    for number, line in enumerate(lines[1:], start=2):
+        fields = line.split(",")
+        try:
+            if len(fields) != len(METRICS_COLUMNS):
+                raise ValueError(f"{len(fields)} fields, not {len(METRICS_COLUMNS)}")
+            [float(value or "nan") for value in fields[2:]]
+            rows.append((int(fields[0]), int(fields[1])))
+        except ValueError as error:
+            raise ValueError(f"{path} line {number} is damaged ({str(error)[:60]})") from None
+    return rows
 
 
 def write_state(directory: Path, epoch: int, optimizer_state: np.ndarray) -> None:
     """Atomically record that ``epoch`` is complete, with the optimizer's flat float64 state."""
-    tmp = directory / (STATE + ".tmp")
-    with open(tmp, "wb") as handle:
-        np.save(handle, np.concatenate([[epoch], optimizer_state]).astype(np.float64))
-    os.replace(tmp, directory / STATE)
+    buffer = io.BytesIO()
+    np.save(buffer, np.concatenate([[epoch], optimizer_state]).astype(np.float64))
+    replace_file(directory / STATE, buffer.getvalue())
 
 
 def read_state(directory: Path) -> tuple[int, np.ndarray] | None:
-    """(last completed epoch, optimizer state) from ``directory``; None before epoch 0."""
+    """(last completed epoch, optimizer state) from ``directory``; None before epoch 0.
+
+    ValueError naming the file when it is not a float64 vector starting with an epoch; never
+    unpickles anything.
+    """
     path = directory / STATE
     if not path.is_file():
         return None
-    stored = np.load(path)
+    try:
+        stored = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{path} is damaged ({str(error)[:80]})") from None
+    if not (isinstance(stored, np.ndarray) and stored.dtype == np.float64 and stored.ndim == 1
+            and stored.size and np.isfinite(stored[0]) and stored[0] == int(stored[0])
+            and stored[0] >= 0):
+        raise ValueError(f"{path} is damaged: not a float64 vector starting with an epoch")
     return int(stored[0]), stored[1:]

@@ -39,6 +39,7 @@ from networks.snapshots import (
     MetricsLog,
     SnapshotReader,
     SnapshotWriter,
+    check_layout,
     read_state,
     write_state,
 )
@@ -129,10 +130,11 @@ def train_repeat(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,
                         config.init, seed)
     optimizer = _optimizer(config)
     optimizer.build(model.trainable_variables)
+    if state is not None:  # checked and restored before any file is changed
+        check_layout(directory, layout)
+        _restore(model, optimizer, SnapshotReader(directory).params(completed), state[1])
     with SnapshotWriter(directory, layout, keep_epochs=completed + 1) as weights, \
             MetricsLog(run_dir / run_directory.METRICS, repeat, completed + 1) as metrics:
-        if state is not None:
-            _restore(model, optimizer, SnapshotReader(directory).params(completed), state[1])
         epochs = CompiledEpochs(model, optimizer, X_train, y_train, X_test, y_test,
                                 config.batch_size)
         bar = tqdm(total=config.epochs, initial=max(completed, 0), unit="epoch",
@@ -233,6 +235,15 @@ class CompiledEpochs:
         p = self._model(X, training=False)
         correct = tf.equal(tf.argmax(p, axis=1, output_type=y.dtype), y)
         return self._loss(y, p), tf.reduce_mean(tf.cast(correct, tf.float32))
+
+
+def optimizer_state_size(config: TrainingConfig, sizes: tuple[int, ...]) -> int:
+    """Values in the flat optimizer state (``state.npy`` after its epoch) of a network of layer
+    widths ``sizes`` (input, hidden..., classes) trained with ``config``."""
+    model = build_model(sizes[0], config.hidden, sizes[-1], config.activation, config.init, 0)
+    optimizer = _optimizer(config)
+    optimizer.build(model.trainable_variables)
+    return sum(int(np.prod(v.shape)) for v in optimizer.variables)
 
 
 def _optimizer(config: TrainingConfig) -> keras.optimizers.Optimizer:

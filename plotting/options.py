@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import click
 
+from information.estimators import Spec, parse_spec
 from networks.datasets import SAMPLES
 from plotting.style import EPOCH_SCALES
 
@@ -31,15 +32,32 @@ class AxisLimits(click.ParamType):
         return low, high
 
 
+class EstimatorFilter(click.ParamType):
+    """An estimator spec that chooses among the measured estimators, parsed by ``parse_spec``."""
+
+    name = "SPEC"
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> Spec:
+        if isinstance(value, Spec):
+            return value
+        try:
+            return parse_spec(str(value))
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
 def plane_options(multiple: bool) -> Callable:
     """--estimator and --samples (repeatable when ``multiple``), --epoch-scale, --xlim, --ylim."""
-    which = ("Estimators to show, repeatable: a canonical name from information.csv or its "
-             "start (binning, kde-upper, binning:bins=30) [default: all]." if multiple else
-             "The estimator to animate: a canonical name from information.csv or its start "
-             "(binning, kde-upper) [default: the first measured].")
+    rule = ("selects every measured estimator of that head whose given parameters have the "
+            "given values, whatever the order and spelling (binning: every binning; "
+            "binning:low=-1,bins=30 selects binning:bins=30,low=-1.0,high=1.0)")
+    which = (f"Estimators to show, repeatable: a spec that {rule} [default: all]." if multiple
+             else f"The estimator to animate: a spec that {rule}; the first selected is "
+                  "animated [default: the first measured].")
     options = [
         click.option("--estimator", "estimators" if multiple else "estimator", multiple=multiple,
-                     metavar="SPEC", help=which),
+                     type=EstimatorFilter(), help=which),
         click.option("--samples", type=click.Choice(SAMPLES), multiple=multiple,
                      help="Show only measurements on these samples, repeatable [default: all]."
                           if multiple else "The samples whose measurements to animate "

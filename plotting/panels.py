@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from information.estimators import Spec, parse_spec
 from networks.run_directory import CONFIG, INFORMATION, read_config
 from plotting.tables import Measurements, read_information
 
@@ -75,23 +76,25 @@ def run_settings(config: dict, prefix: str = "") -> dict[str, str]:
     return settings
 
 
-def matches(spec: str, estimator: str) -> bool:
+def matches(spec: Spec, estimator: str) -> bool:
     """Whether the estimator filter ``spec`` selects ``estimator`` (a canonical name).
 
-    A filter selects a name equal to it or beginning with it followed by ":" or ",":
-    ``binning`` selects every Binning estimator, ``binning:bins=30`` those with 30 bins.
+    By value, as ``Spec.selects`` says: the same head and every parameter the filter gives
+    equal (``binning`` selects every Binning estimator, ``binning:bins=30,low=-1`` the one
+    named ``binning:bins=30,low=-1.0,high=1.0``). Names of other heads are not parsed.
     """
-    return estimator == spec or estimator.startswith((spec + ":", spec + ","))
+    return estimator.partition(":")[0] == spec.head and spec.selects(parse_spec(estimator))
 
 
 def select(
-    measured: Sequence[Measurements], estimators: Sequence[str] = (), samples: Sequence[str] = ()
+    measured: Sequence[Measurements], estimators: Sequence[Spec] = (), samples: Sequence[str] = ()
 ) -> list[Measurements]:
     """The measurements passing the filters, in the filters' order (none given: all of them)."""
     names = sorted({m.estimator for m in measured})
-    for spec in estimators:
-        if not any(matches(spec, name) for name in names):
-            raise ValueError(f"estimator {spec!r} matches none of the measured estimators: "
+    selected = [{name for name in names if matches(spec, name)} for spec in estimators]
+    for spec, chosen_names in zip(estimators, selected, strict=True):
+        if not chosen_names:
+            raise ValueError(f"estimator {spec.text!r} matches none of the measured estimators: "
                              f"{', '.join(names)}")
     measured_samples = sorted({m.samples for m in measured})
     for choice in samples:
@@ -101,11 +104,11 @@ def select(
     chosen = [m for m in measured if not samples or m.samples in samples]
     if not estimators:
         return chosen
-    return [m for spec in estimators for m in chosen if matches(spec, m.estimator)]
+    return [m for chosen_names in selected for m in chosen if m.estimator in chosen_names]
 
 
 def information_panels(
-    runs: Sequence[Run], estimators: Sequence[str] = (), samples: Sequence[str] = ()
+    runs: Sequence[Run], estimators: Sequence[Spec] = (), samples: Sequence[str] = ()
 ) -> list[Panel]:
     """One panel per run and measured (estimator, samples) pair passing the filters."""
     panels = []

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from information.results import read_rows
-from networks.snapshots import METRICS_COLUMNS
+from networks.run_directory import table_lines
+from networks.snapshots import METRICS_COLUMNS, metrics_rows
 
 
 @dataclass(frozen=True)
@@ -107,12 +108,12 @@ def read_metrics(path: Path) -> Metrics:
     """Loss and accuracy from a metrics.csv; empty cells read as nan."""
     if not path.is_file():
         raise FileNotFoundError(f"{path.parent} holds no {path.name}: the run was not trained")
-    with open(path, newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in METRICS_COLUMNS if c not in (reader.fieldnames or ())]
-        if missing:
-            raise ValueError(f"{path.name} in {path.parent} lacks columns: {', '.join(missing)}")
-        rows = [row for row in reader if None not in row.values()]
+    reader = csv.DictReader(table_lines(path))
+    missing = [c for c in METRICS_COLUMNS if c not in (reader.fieldnames or ())]
+    if missing:
+        raise ValueError(f"{path.name} in {path.parent} lacks columns: {', '.join(missing)}")
+    metrics_rows(path)  # a malformed row is an error naming the file, not a gap
+    rows = list(reader)
     if not rows:
         raise ValueError(f"{path.name} in {path.parent} holds no epochs")
     repeat = np.array([int(row["repeat"]) for row in rows])

@@ -130,3 +130,25 @@ def test_an_existing_run_is_not_touched_without_resume(small_run, capsys):
     status, err = _run([*SMALL, "--out", small_run], capsys)
     assert status == 2 and "--resume" in err
     assert (small_run / "information.csv").read_text() == before
+
+
+def test_a_train_and_measure_run_loads_and_splits_its_data_once(tmp_path, monkeypatch):
+    import information.saved_run
+    import main_data
+    import networks.datasets
+
+    calls = {"load_dataset": 0, "split_indices": 0}
+
+    def counted(name):
+        original = getattr(networks.datasets, name)
+
+        def call(*args, **kwargs):
+            calls[name] += 1
+            return original(*args, **kwargs)
+        return call
+
+    for name in calls:
+        for module in (main_data, information.saved_run):
+            monkeypatch.setattr(module, name, counted(name))
+    assert run_cli(main, [*SMALL, "--out", str(tmp_path / "run")]) == 0
+    assert calls == {"load_dataset": 1, "split_indices": 1}

@@ -115,3 +115,15 @@ def test_limits_with_curves_are_refused_not_ignored(capsys, run_dir):
 def test_an_unmeasured_estimator_is_an_error(capsys, run_dir):
     status, _, err = plot(capsys, run_dir, "--estimator", "kde-lower")
     assert_one_line_error(status, err, "'kde-lower' matches none")
+
+
+def test_an_estimator_typed_as_measured_selects_its_stored_canonical_name(capsys, run_dir,
+                                                                            tmp_path):
+    status, out, err = plot(capsys, run_dir, "--estimator", "binning:bins=30,low=-1,high=1",
+                            "-o", tmp_path / "p.png")
+    assert status == 0 and err == "" and (tmp_path / "p.png").exists()
+
+
+def test_an_invalid_estimator_filter_is_a_one_line_error(capsys, run_dir):
+    status, _, err = plot(capsys, run_dir, "--estimator", "binning:bins=0")
+    assert_one_line_error(status, err, "bins must be an integer in 1..2**52")

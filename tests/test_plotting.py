@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from information.estimators import parse_spec
 from plotting import video
 from plotting.curves import curves_figure
 from plotting.metrics import metrics_figure
@@ -199,26 +200,63 @@ def test_run_settings_flatten_the_config_and_skip_the_command():
 def test_plane_panels_of_two_runs_are_titled_by_their_activation(tmp_path):
     runs = [find_run(write_synthetic_run(tmp_path / a, epochs=3, units=UNITS, activation=a))
             for a in ("tanh", "relu")]
-    figure = plane_figure(information_panels(runs, estimators=["kde-upper"]))
+    figure = plane_figure(information_panels(runs, estimators=[parse_spec("kde-upper")]))
     shown = [ax.get_title() for ax in figure.axes if ax.get_label() != "<colorbar>"]
     assert shown == ["activation=tanh", "activation=relu"]
 
 
-def test_an_estimator_filter_selects_whole_parameters_only():
-    assert matches("binning", ESTIMATORS[0]) and matches("binning:bins=30", ESTIMATORS[0])
-    assert not matches("binning:bins=3", ESTIMATORS[0])
-    assert not matches("binning", "batching:window=10,binning:bins=30,low=-1.0,high=1.0")
+MEASURED = ("binning:bins=30,low=-1.0,high=1.0", "binning:bins=30,range=layer",
+            "binning:bin_size=0.07", "kde-upper:noise_variance=0.1",
+            "kde-upper:noise_variance=0.1,dtype=float32",
+            "batching:window=10,binning:bins=30,low=-1.0,high=1.0")
 
 
-def test_panels_follow_the_order_of_the_estimator_filters(run_dir):
-    measured = read_information(run_dir / "information.csv")
-    chosen = select(measured, estimators=["kde-upper", "binning"])
-    assert [m.estimator for m in chosen] == [ESTIMATORS[1], ESTIMATORS[0]]
+def selected(spec: str) -> list[str]:
+    """The names among MEASURED that the filter ``spec`` selects."""
+    return [name for name in MEASURED if matches(parse_spec(spec), name)]
+
+
+@pytest.mark.parametrize("spec", ["binning:bins=30,low=-1,high=1",
+                                  "binning:high=1,low=-1,bins=30",
+                                  "binning:low=-1.0,bins=30,high=1.0", "binning:low=-1e0,high=1"])
+def test_a_filter_selects_by_value_whatever_the_spelling_and_order(spec):
+    assert selected(spec) == ["binning:bins=30,low=-1.0,high=1.0"]
+
+
+@pytest.mark.parametrize("value", ["0.10", "1e-1", ".1"])
+def test_a_noise_variance_is_compared_as_a_number(value):
+    spec = f"kde-upper:dtype=float64,noise_variance={value}"
+    assert selected(spec) == ["kde-upper:noise_variance=0.1"]
+
+
+def test_a_bare_head_selects_every_estimator_of_that_head_and_no_other():
+    assert selected("binning") == list(MEASURED[:3])
+    assert selected("kde-upper") == list(MEASURED[3:5])
+
+
+def test_a_partial_spec_leaves_the_parameters_it_omits_free():
+    assert selected("binning:bins=30") == list(MEASURED[:2])
+    assert selected("binning:range=layer") == ["binning:bins=30,range=layer"]
+    assert selected("kde-upper:dtype=float32") == ["kde-upper:noise_variance=0.1,dtype=float32"]
+
+
+def test_a_value_that_differs_selects_nothing():
+    assert selected("binning:bins=3") == [] and selected("kde-upper:noise_variance=0.2") == []
+    assert selected("binning:range=global") == [] and selected("kde-lower") == []
+
+
+def test_a_batching_filter_selects_by_window_and_by_the_wrapped_filter():
+    batching = [MEASURED[5]]
+    assert selected("batching") == selected("batching:window=10") == batching
+    assert selected("batching:binning") == batching
+    assert selected("batching:window=10,binning:bins=30") == batching
+    assert selected("batching:window=5") == [] and selected("batching:kde-upper") == []
 
 
 def test_an_estimator_filter_matching_nothing_lists_the_measured_ones(run_dir):
     with pytest.raises(ValueError, match="'kde-lower' matches none .*kde-upper"):
-        select(read_information(run_dir / "information.csv"), estimators=["kde-lower"])
+        select(read_information(run_dir / "information.csv"),
+               estimators=[parse_spec("kde-lower")])
 
 
 def test_unmeasured_samples_are_an_error(run_dir):
@@ -248,7 +286,7 @@ def test_plane_legend_names_each_layer_with_its_units(run_dir):
 
 
 def test_show_repeats_draws_each_repeat_behind_the_mean(run_dir):
-    panels = information_panels([find_run(run_dir)], estimators=["binning"])
+    panels = information_panels([find_run(run_dir)], estimators=[parse_spec("binning")])
     plain = plane_figure(panels).axes[0]
     with_repeats = plane_figure(panels, show_repeats=True).axes[0]
     per_path = 1 + len(UNITS)  # the lines and one scatter per layer
@@ -256,7 +294,8 @@ def test_show_repeats_draws_each_repeat_behind_the_mean(run_dir):
 
 
 def test_curves_draw_each_layer_in_both_rows(run_dir):
-    figure = curves_figure(information_panels([find_run(run_dir)], estimators=["binning"]))
+    panels = information_panels([find_run(run_dir)], estimators=[parse_spec("binning")])
+    figure = curves_figure(panels)
     top, bottom = figure.axes
     assert [len(ax.get_lines()) for ax in (top, bottom)] == [len(UNITS) + 1] * 2  # + H line
     assert top.get_ylim() == pytest.approx((0, 1.03 * H_X))

@@ -1,39 +1,124 @@
-"""The run directory is never reused silently, and its config round-trips."""
+"""The run directory: created and cleaned up safely, deleted only when it is ours, its files
+replaced atomically, its appended tables read without a torn line."""
+
+import json
+import os
+from pathlib import Path
 
 import pytest
 
 from networks import run_directory
+from networks.lock import LOCK
+
+CONFIG = {"dataset": {"name": "tishby", "data_path": None, "train_fraction": 0.8,
+                      "shuffle": True, "n_samples": 4096},
+          "training": {"hidden": [4], "activation": "tanh", "seed": 0, "epochs": 2},
+          "repeats": 1}
 
 
-def test_a_new_directory_is_created(tmp_path):
-    run_directory.prepare(tmp_path / "run", resume=False, overwrite=False)
-    assert (tmp_path / "run").is_dir()
+def _run(directory: Path) -> Path:
+    """A run directory as the tool leaves it, plus a file of the user's."""
+    repeat = run_directory.snapshot_dir(directory, 0)
+    repeat.mkdir(parents=True)
+    for name in run_directory.SNAPSHOT_FILES:
+        (repeat / name).write_text("x")
+    run_directory.write_config(directory, CONFIG)
+    for name in (run_directory.METRICS, run_directory.INFORMATION, "information_plane.png"):
+        (directory / name).write_text("x")
+    (directory / "notes.txt").write_text("mine")
+    return directory
 
 
-def test_an_existing_run_needs_resume_or_overwrite(tmp_path):
-    (tmp_path / "config.json").write_text("{}")
-    with pytest.raises(ValueError, match="already exists; pass --resume"):
-        run_directory.prepare(tmp_path, resume=False, overwrite=False)
-    assert (tmp_path / "config.json").read_text() == "{}"
+def _tree(directory: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
-def test_overwrite_empties_the_directory(tmp_path):
-    (tmp_path / "old.csv").write_text("x")
-    run_directory.prepare(tmp_path, resume=False, overwrite=True)
+def test_overwrite_deletes_only_the_files_the_tool_wrote(tmp_path):
+    run = _run(tmp_path / "run")
+    run_directory.remove_run(run)
+    assert _tree(run) == {"notes.txt": b"mine"}
+
+
+def test_overwrite_removes_a_run_completely_when_nothing_else_is_there(tmp_path):
+    run = _run(tmp_path / "run")
+    (run / "notes.txt").unlink()
+    run_directory.remove_run(run)
+    assert list(run.iterdir()) == []
+
+
+def test_overwrite_refuses_a_plain_folder_and_touches_nothing(tmp_path):
+    (tmp_path / "thesis.tex").write_text("years of work")
+    (tmp_path / "information.csv").write_text("mine")
+    before = _tree(tmp_path)
+    with pytest.raises(ValueError, match="not a run directory"):
+        run_directory.remove_run(tmp_path)
+    assert _tree(tmp_path) == before
+
+
+def test_overwrite_refuses_a_folder_whose_config_is_not_ours(tmp_path):
+    (tmp_path / "config.json").write_text('{"my": "settings"}')
+    with pytest.raises(ValueError, match="refusing to delete.*lacks dataset"):
+        run_directory.remove_run(tmp_path)
+    assert (tmp_path / "config.json").read_text() == '{"my": "settings"}'
+
+
+def test_overwrite_refuses_snapshots_holding_foreign_files(tmp_path):
+    run = _run(tmp_path / "run")
+    (run / "snapshots" / "backup.tar").write_text("x")
+    before = _tree(run)
+    with pytest.raises(ValueError, match="backup.tar"):
+        run_directory.remove_run(run)
+    assert _tree(run) == before
+
+
+@pytest.mark.parametrize("where", ["", ".", "..", "~"])
+def test_overwrite_refuses_the_current_directory_its_parents_and_home(tmp_path, monkeypatch,
+                                                                       where):
+    run = _run(tmp_path / "run")
+    monkeypatch.chdir(run)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    before = _tree(tmp_path)
+    with pytest.raises(ValueError, match="refusing to delete"):
+        run_directory.remove_run(Path(where).expanduser())
+    assert _tree(tmp_path) == before
+
+
+def test_writing_creates_the_directory_and_leaves_no_lock_file(tmp_path):
+    with run_directory.writing(tmp_path / "runs" / "new"):
+        assert (tmp_path / "runs" / "new" / LOCK).read_text() == f"{os.getpid()}\n"
+    assert list((tmp_path / "runs" / "new").iterdir()) == []
+
+
+def test_a_refused_command_leaves_no_directory_behind(tmp_path):
+    with pytest.raises(ValueError, match="refused"), \
+            run_directory.writing(tmp_path / "runs" / "new"):
+        raise ValueError("refused")
     assert list(tmp_path.iterdir()) == []
 
 
-def test_resume_needs_a_config(tmp_path):
-    with pytest.raises(ValueError, match="holds no config.json"):
-        run_directory.prepare(tmp_path, resume=True, overwrite=False)
+def test_a_refused_command_keeps_a_directory_it_did_not_create_as_it_was(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError), run_directory.writing(tmp_path):
+        raise ValueError("refused")
+    assert _tree(tmp_path) == {"notes.txt": b"mine"}
+
+
+def test_replace_file_leaves_no_temporary_file(tmp_path):
+    run_directory.replace_file(tmp_path / "a.txt", "new")
+    run_directory.replace_file(tmp_path / "b.bin", b"\x00\x01")
+    assert _tree(tmp_path) == {"a.txt": b"new", "b.bin": b"\x00\x01"}
+
+
+def test_table_lines_drop_a_torn_last_line(tmp_path):
+    (tmp_path / "t.csv").write_text("a,b\n1,2\n3,")
+    assert run_directory.table_lines(tmp_path / "t.csv") == ["a,b", "1,2"]
 
 
 def test_config_round_trips(tmp_path):
-    config = {section: {key: 1 for key in keys} if keys else 1
-              for section, keys in run_directory.REQUIRED.items()}
-    run_directory.write_config(tmp_path, config)
-    assert run_directory.read_config(tmp_path) == config
-    run_directory.check_config(config, tmp_path)
+    run_directory.write_config(tmp_path, CONFIG)
+    assert run_directory.read_config(tmp_path) == CONFIG
+    run_directory.check_config(CONFIG, tmp_path)
 
 
 def test_reading_a_directory_without_config_names_it(tmp_path):
@@ -49,5 +134,10 @@ def test_default_name_holds_dataset_activation_and_shape():
 def test_a_config_without_the_run_settings_names_what_is_missing(tmp_path):
     (tmp_path / "config.json").write_text('{"dataset": {"name": "tishby"}, "training": {}}')
     config = run_directory.read_config(tmp_path)
-    with pytest.raises(ValueError, match="lacks dataset.data_path.*training.hidden.*repeats"):
+    with pytest.raises(ValueError, match="lacks dataset.data_path.*training.hidden and 4 more"):
         run_directory.check_config(config, tmp_path)
+
+
+def test_written_config_is_sorted_json(tmp_path):
+    run_directory.write_config(tmp_path, {"b": 1, "a": 2})
+    assert json.loads((tmp_path / "config.json").read_text()) == {"a": 2, "b": 1}

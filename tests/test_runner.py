@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from information import BinningEstimator, KDEEstimator
+from information.plan import EpochPlanner, WindowPlanner
 from information.results import read_rows
 from information.runner import Runner
 from information.samples import Samples
@@ -45,14 +46,18 @@ def samples() -> Samples:
     return Samples(X, (X.sum(1) > 3).astype(np.int64), "all")
 
 
-def _runner(tmp_path, samples, estimators, schedule="every:1", jobs=1, repeats=1, **kw):
+def _runner(tmp_path, samples, estimators, jobs=1, repeats=1, **kw):
     dirs = {r: _write_run(tmp_path / f"repeat-{r}", seed=r, **kw) for r in range(repeats)}
-    return Runner(dirs, estimators, schedule_from_spec(schedule), samples, jobs)
+    return Runner(dirs, estimators, samples, jobs)
+
+
+def _every(spec="every:1"):
+    return EpochPlanner(schedule_from_spec(spec))
 
 
 def test_every_layer_of_every_scheduled_epoch_is_measured_once(tmp_path, samples):
-    runner = _runner(tmp_path, samples, [BinningEstimator(), KDEEstimator()], "every:2")
-    runner.run(tmp_path / "information.csv")
+    runner = _runner(tmp_path, samples, [BinningEstimator(), KDEEstimator()])
+    runner.measure(tmp_path / "information.csv", _every("every:2"))
     rows = read_rows(tmp_path / "information.csv")
     keys = [(r["epoch"], r["layer"], r["estimator"]) for r in rows]
     assert len(keys) == len(set(keys)) == 4 * 3 * 2  # epochs 0, 2, 4, 6 x 3 layers x 2 estimators
@@ -60,7 +65,7 @@ def test_every_layer_of_every_scheduled_epoch_is_measured_once(tmp_path, samples
 
 def test_rows_hold_the_estimate_of_that_layer_and_epoch(tmp_path, samples):
     runner = _runner(tmp_path, samples, [BinningEstimator(bins=8)])
-    runner.run(tmp_path / "information.csv")
+    runner.measure(tmp_path / "information.csv", _every())
     row = next(r for r in read_rows(tmp_path / "information.csv")
                if r["epoch"] == 3 and r["layer"] == 2)
     reader = SnapshotReader(tmp_path / "repeat-0")
@@ -72,18 +77,18 @@ def test_rows_hold_the_estimate_of_that_layer_and_epoch(tmp_path, samples):
 
 def test_a_second_run_measures_nothing_again(tmp_path, samples):
     runner = _runner(tmp_path, samples, [BinningEstimator()])
-    runner.run(tmp_path / "information.csv")
-    assert runner.run(tmp_path / "information.csv").rows_written == 0
+    runner.measure(tmp_path / "information.csv", _every())
+    assert runner.measure(tmp_path / "information.csv", _every()).rows_written == 0
 
 
 def test_a_killed_job_resumes_to_the_same_table(tmp_path, samples):
     table = tmp_path / "information.csv"
     runner = _runner(tmp_path, samples, [BinningEstimator(), KDEEstimator()])
-    runner.run(table)
+    runner.measure(table, _every())
     complete = table.read_text()
     lines = complete.splitlines()
     table.write_text("\n".join(lines[: len(lines) // 2]) + "\n" + lines[len(lines) // 2][:9])
-    written = runner.run(table).rows_written
+    written = runner.measure(table, _every()).rows_written
     assert table.read_text() == complete
     assert written == len(lines) - len(lines) // 2
 
@@ -92,14 +97,14 @@ def test_two_jobs_write_the_same_table_as_one(tmp_path, samples):
     estimators = [BinningEstimator(), KDEEstimator(bound="lower")]
     one = _runner(tmp_path / "a", samples, estimators, jobs=1, repeats=2)
     two = _runner(tmp_path / "b", samples, estimators, jobs=2, repeats=2)
-    one.run(tmp_path / "one.csv")
-    two.run(tmp_path / "two.csv")
+    one.measure(tmp_path / "one.csv", _every())
+    two.measure(tmp_path / "two.csv", _every())
     assert (tmp_path / "one.csv").read_text() == (tmp_path / "two.csv").read_text()
 
 
 def test_diverged_epochs_are_recorded_as_nan_and_reported(tmp_path, samples):
     runner = _runner(tmp_path, samples, [BinningEstimator()], diverge_from=5)
-    report = runner.run(tmp_path / "information.csv")
+    report = runner.measure(tmp_path / "information.csv", _every())
     assert report.non_finite == {(0, 5), (0, 6)}
     nan_epochs = {r["epoch"] for r in read_rows(tmp_path / "information.csv")
                   if np.isnan(r["i_xt"])}
@@ -108,8 +113,8 @@ def test_diverged_epochs_are_recorded_as_nan_and_reported(tmp_path, samples):
 
 def test_global_range_is_the_run_wide_activation_range(tmp_path, samples):
     estimator = BinningEstimator(bins=20, range="global")
-    runner = _runner(tmp_path, samples, [estimator], "every:3")
-    runner.run(tmp_path / "information.csv")
+    runner = _runner(tmp_path, samples, [estimator])
+    runner.measure(tmp_path / "information.csv", _every("every:3"))
     reader = SnapshotReader(tmp_path / "repeat-0")
     activations = [T for e in range(EPOCHS)
                    for T in layer_activations(reader.params(e), samples.X, "tanh")]
@@ -123,15 +128,15 @@ def test_global_range_is_the_run_wide_activation_range(tmp_path, samples):
 
 
 def test_adaptive_schedules_measure_a_subset_ending_at_the_last_epoch(tmp_path, samples):
-    runner = _runner(tmp_path, samples, [BinningEstimator()], "delta-approx:0.5")
-    runner.run(tmp_path / "information.csv")
+    runner = _runner(tmp_path, samples, [BinningEstimator()])
+    runner.measure(tmp_path / "information.csv", _every("delta-approx:0.5"))
     epochs = {r["epoch"] for r in read_rows(tmp_path / "information.csv")}
     assert 0 in epochs and EPOCHS - 1 in epochs
 
 
 def test_batching_windows_record_their_first_and_last_epoch(tmp_path, samples):
     runner = _runner(tmp_path, samples, [BinningEstimator()])
-    runner.run_windows(tmp_path / "information.csv", [(0, 2), (2, 5)])
+    runner.measure(tmp_path / "information.csv", WindowPlanner([(0, 2), (2, 5)]))
     rows = read_rows(tmp_path / "information.csv")
     assert {(r["epoch"], r["epoch_last"], r["estimator"]) for r in rows} == {
         (0, 2, "batching:window=3,binning:bins=30,low=-1.0,high=1.0"),
@@ -153,20 +158,33 @@ def test_dask_cluster_writes_the_same_table_as_local_processes(tmp_path, samples
 
     estimators = [BinningEstimator(), KDEEstimator()]
     local = _runner(tmp_path / "a", samples, estimators, jobs=2)
-    local.run(tmp_path / "local.csv")
+    local.measure(tmp_path / "local.csv", _every())
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
                                   dashboard_address=None, processes=True) as cluster:
         with execution("dask", cluster.scheduler_address):
             remote = _runner(tmp_path / "b", samples, estimators, jobs=-1)
-            remote.run(tmp_path / "dask.csv")
+            remote.measure(tmp_path / "dask.csv", _every())
     assert (tmp_path / "dask.csv").read_text() == (tmp_path / "local.csv").read_text()
 
 
 def test_a_new_estimator_is_added_only_on_the_epochs_its_schedule_picks(tmp_path, samples):
     table = tmp_path / "information.csv"
-    _runner(tmp_path, samples, [BinningEstimator()]).run(table)  # every epoch, binned
+    _runner(tmp_path, samples, [BinningEstimator()]).measure(table, _every())  # every epoch, binned
     dirs = {0: tmp_path / "repeat-0"}
-    Runner(dirs, [BinningEstimator(), KDEEstimator()], schedule_from_spec("every:3"), samples,
-           1).run(table)
+    Runner(dirs, [BinningEstimator(), KDEEstimator()], samples, 1).measure(table,
+                                                                          _every("every:3"))
     kde = {r["epoch"] for r in read_rows(table) if r["estimator"].startswith("kde")}
     assert kde == {0, 3, 6}
+
+
+def test_a_job_reads_information_csv_once(tmp_path, samples, monkeypatch):
+    import information.results
+
+    table = tmp_path / "information.csv"
+    runner = _runner(tmp_path, samples, [BinningEstimator(), KDEEstimator()])
+    runner.measure(table, _every("every:3"))
+    reads = []
+    real = information.results.read_rows
+    monkeypatch.setattr(information.results, "read_rows", lambda p: reads.append(p) or real(p))
+    runner.measure(table, _every("delta-exact:0.1"))
+    assert reads == [table]

@@ -1,0 +1,189 @@
+"""The schema of a run's ``config.json``, and the policy for resuming a run with new flags.
+
+A config is a JSON object::
+
+    dataset       name, data_path (str or null), train_fraction, shuffle, n_samples,
+                  n_features, n_classes: what was trained on, and its size
+    training      the keys of ``networks.train.TrainingConfig.to_dict`` (hidden, activation,
+                  seed, epochs, ...; only the keys measuring relies on are checked here, the
+                  rest by ``TrainingConfig.from_dict`` when a run is resumed)
+    repeats       how many networks were trained (seeds seed, seed + 1, ...)
+    preset        the preset named on the command line, or null
+    command       the command line that created the run
+    versions      python, numpy, tensorflow
+    measurements  one record per measuring command, appended when it starts measuring
+
+Lives here: ``parse`` (the text of a config.json, every known value's type and range checked),
+``check_complete`` (the keys measuring needs are there), ``resumed`` (which stored settings a
+resumed command may change) and ``check_fits_in_memory``. Error messages name the file and stay
+one short line (``brief``). Not here: reading or writing files (``networks.run_directory``).
+No TensorFlow here.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+from collections.abc import Callable, Collection, Sequence
+from numbers import Integral, Real
+from pathlib import Path
+
+REQUIRED = {
+    "dataset": ("name", "data_path", "train_fraction", "shuffle", "n_samples"),
+    "training": ("hidden", "activation", "seed", "epochs"),
+    "repeats": (),
+}
+"""The sections (and their keys) of config.json that measuring a saved run relies on."""
+
+MAX_REPEATS = 100_000
+"""More repeats than any experiment trains; a larger count is a damaged file."""
+
+
+def brief(items: Sequence[object], shown: int = 3) -> str:
+    """``items`` joined by commas, at most ``shown`` of them then "and N more" (short errors)."""
+    listed = ", ".join(str(item) for item in items[:shown])
+    return listed + (f" and {len(items) - shown} more" if len(items) > shown else "")
+
+
+def _integer(low: int, high: float = math.inf) -> Callable[[object], bool]:
+    return lambda v: isinstance(v, Integral) and not isinstance(v, bool) and low <= v <= high
+
+
+def _text(v: object) -> bool:
+    return isinstance(v, str)
+
+
+def _optional_text(v: object) -> bool:
+    return v is None or isinstance(v, str)
+
+
+def _fraction(v: object) -> bool:
+    return isinstance(v, Real) and not isinstance(v, bool) and 0 < v <= 1
+
+
+def _widths(v: object) -> bool:
+    return isinstance(v, list) and len(v) > 0 and all(_integer(1)(w) for w in v)
+
+
+_SECTIONS: dict[str, dict[str, tuple[Callable[[object], bool], str]]] = {
+    "dataset": {
+        "name": (_text, "a string"),
+        "data_path": (_optional_text, "a string or null"),
+        "train_fraction": (_fraction, "a number in (0, 1]"),
+        "shuffle": (lambda v: isinstance(v, bool), "true or false"),
+        "n_samples": (_integer(1), "an integer >= 1"),
+        "n_features": (_integer(1), "an integer >= 1"),
+        "n_classes": (_integer(2), "an integer >= 2"),
+    },
+    "training": {
+        "hidden": (_widths, "a non-empty list of integers >= 1"),
+        "activation": (_text, "a string"),
+        "seed": (_integer(0), "an integer >= 0"),
+        "epochs": (_integer(1), "an integer >= 1"),
+    },
+}
+_VALUES: dict[str, tuple[Callable[[object], bool], str]] = {
+    "repeats": (_integer(1, MAX_REPEATS), f"an integer in 1..{MAX_REPEATS}"),
+    "preset": (_optional_text, "a string or null"),
+    "command": (_text, "a string"),
+    "versions": (lambda v: isinstance(v, dict), "an object"),
+    "measurements": (lambda v: isinstance(v, list) and all(isinstance(m, dict) for m in v),
+                     "a list of objects"),
+}
+
+
+def parse(text: str, path: Path) -> dict:
+    """The config in ``text`` (read from ``path``); ValueError naming the file and the first
+    value of a wrong type. Keys it does not know are kept unchecked."""
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not valid JSON: {error}") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"{path} is not a run's configuration: it holds "
+                         f"{type(config).__name__ if config is not None else 'null'}, "
+                         "not a JSON object")
+    wrong = []
+    for section, keys in _SECTIONS.items():
+        if section not in config:
+            continue
+        values = config[section]
+        if not isinstance(values, dict):
+            wrong.append(f"{section} must be an object")
+            continue
+        wrong += [f"{section}.{key} must be {what}" for key, (valid, what) in keys.items()
+                  if key in values and not valid(values[key])]
+    wrong += [f"{key} must be {what}" for key, (valid, what) in _VALUES.items()
+              if key in config and not valid(config[key])]
+    if wrong:
+        raise ValueError(f"{path} is damaged: {brief(wrong, 2)}")
+    return config
+
+
+def check_complete(config: dict, path: Path) -> None:
+    """Raise ValueError naming what ``config`` lacks of the REQUIRED settings."""
+    missing = [f"{section}.{key}" if key else section
+               for section, keys in REQUIRED.items()
+               for key in ((None,) if section not in config else keys)
+               if section not in config or (key and key not in config[section])]
+    if missing:
+        raise ValueError(f"{path} is not a run's configuration: it lacks {brief(missing, 5)}")
+
+
+FLAG_OF_KEY = {"hidden": "shape", "shuffle": "keep_order"}
+"""config.json keys whose ``main_data.py`` flag has another name."""
+
+
+def resumed(stored: dict, new: dict, given: Collection[str]) -> dict:
+    """The config a resumed run continues with: ``stored``, its epochs and repeats raised to
+    ``new``'s when those flags are in ``given`` (never lowered).
+
+    ``given`` names the flags typed on the command line (click parameter names); each other
+    dataset or training setting among them must agree with the stored run (ValueError listing
+    the conflicts); flags left at their defaults take the stored values. ``stored`` is not
+    changed.
+    """
+    conflicts = [f"{key}={value!r} (the run has {stored[section].get(key)!r})"
+                 for section in ("dataset", "training") for key, value in new[section].items()
+                 if key != "epochs" and FLAG_OF_KEY.get(key, key) in given
+                 and stored[section].get(key) != value]
+    if conflicts:
+        raise ValueError(f"cannot resume with different settings: {brief(conflicts)}")
+    merged = copy.deepcopy(stored)
+    if "epochs" in given:
+        merged["training"]["epochs"] = max(new["training"]["epochs"], stored["training"]["epochs"])
+    if "repeats" in given:
+        merged["repeats"] = max(new["repeats"], stored["repeats"])
+    return merged
+
+
+def parameter_count(sizes: Sequence[int]) -> int:
+    """Weights and biases of a dense network of layer widths ``sizes`` (input first)."""
+    return sum((fan_in + 1) * width for fan_in, width in zip(sizes[:-1], sizes[1:]))
+
+
+def check_fits_in_memory(config: dict) -> None:
+    """Refuse a network this machine cannot hold before anything is allocated.
+
+    The estimate is a floor: 16 bytes per parameter (float32 weights, gradients and two Adam
+    moments) and 8 bytes per activation of every training sample in every hidden layer.
+    """
+    data, hidden = config["dataset"], config["training"]["hidden"]
+    sizes = (data.get("n_features", 1), *hidden, data.get("n_classes", 2))
+    parameters = parameter_count(sizes)
+    needed = 16 * parameters + 8 * data.get("n_samples", 1) * sum(hidden)
+    available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    if needed > available:
+        raise ValueError(f"--shape {','.join(map(str, hidden))}: a network of "
+                         f"{parameters:.3g} parameters needs at least {_size(needed)} of memory; "
+                         f"this machine has {_size(available)}")
+
+
+def _size(n_bytes: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n_bytes < 1024:
+            return f"{n_bytes:.0f} {unit}"
+        n_bytes /= 1024
+    return f"{n_bytes:.3g} PiB"

@@ -1,0 +1,94 @@
+"""config.json's schema: a damaged or foreign config is one short error naming the file; a
+resumed run may only train longer or more repeats."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from networks import run_config
+
+PATH = Path("run/config.json")
+GOOD = {"dataset": {"name": "tishby", "data_path": None, "train_fraction": 0.8, "shuffle": True,
+                    "n_samples": 4096, "n_features": 12, "n_classes": 2},
+        "training": {"hidden": [10, 7], "activation": "tanh", "seed": 0, "epochs": 20,
+                     "learning_rate": 4e-4, "a_key_added_later": 1},
+        "repeats": 2, "preset": None, "command": "main_data.py", "versions": {},
+        "measurements": [{"estimators": ["binning"]}]}
+
+
+def _with(section, key, value):
+    config = json.loads(json.dumps(GOOD))
+    (config if section is None else config[section])[key] = value
+    return json.dumps(config)
+
+
+def test_a_config_of_the_schema_parses_with_unknown_keys_kept():
+    assert run_config.parse(json.dumps(GOOD), PATH) == GOOD
+    run_config.check_complete(GOOD, PATH)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[]", "holds list, not a JSON object"),
+    ("null", "holds null, not a JSON object"),
+    ("5", "holds int, not a JSON object"),
+    ('{"training": 5}', "training must be an object"),
+    ('{"dataset": {"name": "tishby"', "is not valid JSON"),
+    (_with("training", "hidden", "10,7"), "training.hidden must be a non-empty list"),
+    (_with("training", "hidden", [10, -1]), "training.hidden must be"),
+    (_with("training", "epochs", "20"), "training.epochs must be an integer >= 1"),
+    (_with("training", "seed", 1.5), "training.seed must be an integer >= 0"),
+    (_with("dataset", "train_fraction", "0.8"), "dataset.train_fraction must be a number"),
+    (_with("dataset", "shuffle", 1), "dataset.shuffle must be true or false"),
+    (_with("dataset", "n_samples", True), "dataset.n_samples must be an integer"),
+    (_with(None, "repeats", 1000000), "repeats must be an integer in 1..100000"),
+    (_with(None, "measurements", {"a": 1}), "measurements must be a list of objects"),
+])
+def test_a_damaged_config_is_one_error_naming_the_file(text, message):
+    with pytest.raises(ValueError, match=message) as error:
+        run_config.parse(text, PATH)
+    assert str(PATH) in str(error.value) and "\n" not in str(error.value)
+
+
+def test_many_wrong_values_make_a_short_message():
+    config = {"dataset": {key: "?" for key in ("n_samples", "n_features", "n_classes",
+                                               "shuffle", "train_fraction")}}
+    with pytest.raises(ValueError, match="and 3 more") as error:
+        run_config.parse(json.dumps(config), PATH)
+    assert len(str(error.value)) < 200
+
+
+def test_brief_lists_a_few_items_then_a_count():
+    assert run_config.brief(list(range(1000000))) == "0, 1, 2 and 999997 more"
+    assert run_config.brief(["a", "b"]) == "a, b"
+
+
+def test_resume_raises_epochs_and_repeats_when_given_and_never_lowers_them():
+    new = json.loads(json.dumps(GOOD))
+    new["training"]["epochs"], new["repeats"] = 50, 1
+    merged = run_config.resumed(GOOD, new, {"epochs", "repeats"})
+    assert merged["training"]["epochs"] == 50 and merged["repeats"] == 2
+    assert GOOD["training"]["epochs"] == 20  # the stored config is not changed
+
+
+def test_resume_keeps_the_stored_settings_of_flags_not_given():
+    new = json.loads(json.dumps(GOOD))
+    new["training"]["activation"], new["training"]["epochs"] = "relu", 50
+    assert run_config.resumed(GOOD, new, set()) == GOOD
+
+
+def test_resume_refuses_a_given_setting_that_differs():
+    new = json.loads(json.dumps(GOOD))
+    new["training"]["hidden"], new["dataset"]["shuffle"] = [5], False
+    with pytest.raises(ValueError, match=r"shuffle=False.*hidden=\[5\]"):
+        run_config.resumed(GOOD, new, {"shape", "keep_order"})
+
+
+def test_a_network_too_large_for_memory_is_refused_before_allocating():
+    config = json.loads(_with("training", "hidden", [100000000, 100000000]))
+    with pytest.raises(ValueError, match="--shape 100000000,100000000: .* needs at least"):
+        run_config.check_fits_in_memory(config)
+
+
+def test_a_small_network_fits_in_memory():
+    run_config.check_fits_in_memory(GOOD)
