@@ -207,7 +207,7 @@ def standard_errors() -> None:
         estimator = MonteCarloEstimator()
         (i_x, error_x), (i_y, error_y) = estimator.estimate(T, np.arange(4096), y)
         V, sources = noisy_samples(T, 0.1, estimator.samples, estimator.seed)
-        _, log_total, _ = noisy_log_kernel_sums(V, sources, T, [], 0.1)
+        _, log_total, _, _ = noisy_log_kernel_sums(V, sources, T, y, None, 0.1)
         plain = (np.log(len(T)) - log_total).std(ddof=1) / math.sqrt(len(V)) / math.log(2)
         print(f"  tanh({scale:>4} z), {units:2d} units   I(X;T+Z) {i_x:7.3f} +- {error_x:.4f}   "
               f"I(Y;T+Z) {i_y:6.3f} +- {error_y:.4f}   plain h(T+Z) - h(Z) +- {plain:.4f}")

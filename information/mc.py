@@ -40,35 +40,35 @@ def noisy_log_kernel_sums(
     V: np.ndarray,
     sources: np.ndarray,
     T: np.ndarray,
-    groupings: list[np.ndarray],
+    labels: np.ndarray,
+    inputs: np.ndarray | None,
     width: float,
     *,
     block_rows: int | None = None,
-) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """Log kernel sums at draws v_i = t_{sources_i} + z_i, K(v, t) = exp(-||v - t||^2 / 2 width).
 
-    V: (n, d) draws; sources: (n,) the row of T each was drawn around; T: (N, d); groupings:
-    (N,) dense group ids of T's rows. Returns, in nats, (log_source (n,) = ln K(v_i, t_source),
-    log_total (n,) = ln sum_j K(v_i, t_j), per grouping log_own (n,) = ln of the sum over the
-    rows j in the source's group). Computed ``block_rows`` draws at a time, each block
-    shifted by its row maximum (log-sum-exp); memory O(block_rows * N). The first grouping
-    (few large groups: the classes) is summed over T's rows sorted by it; the others (many
-    small groups: the inputs of a pooled window) by gathering each group's rows.
+    V: (n, d) draws; sources: (n,) the row of T each was drawn around; T: (N, d); labels,
+    inputs: (N,) dense class and input ids of T's rows (inputs None: every row its own input).
+    Returns, in nats, each (n,): ln K(v_i, t_source); ln sum_j K(v_i, t_j) over all rows; the
+    same over the rows of the source's class; over the rows of the source's input (None when
+    inputs is None). Computed ``block_rows`` draws at a time, each block shifted by its row
+    maximum (log-sum-exp); memory O(block_rows * N). Classes (few, large) are summed over T's
+    rows sorted by class, inputs (many, small: a pooled window) by gathering their rows.
     """
-    n, centres = len(V), len(T)
+    n = len(V)
     log_source = -0.5 * ((V - T[sources]) ** 2).sum(axis=1) / width
-    order = np.argsort(groupings[0], kind="stable") if groupings else np.arange(centres)
-    T = T[order]
-    sorted_groupings = [grouping[order] for grouping in groupings]
-    query_groups = [grouping[sources] for grouping in groupings]
-    if groupings:
-        first_grouping = sorted_groupings[0]
-        starts = np.flatnonzero(np.r_[True, first_grouping[1:] != first_grouping[:-1]])
-    members = [_members(grouping) for grouping in sorted_groupings[1:]]
+    order = np.argsort(labels, kind="stable")
+    T, sorted_labels = T[order], labels[order]
+    starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+    groupings = [(sorted_labels, labels[sources])]
+    if inputs is not None:
+        groupings.append((inputs[order], inputs[sources]))
+        input_rows, present = _members(inputs[order])
     left, right = _exponent_factors(V, T, width)
     log_total = np.empty(n)
     log_owns = [np.empty(n) for _ in groupings]
-    rows = block_rows or max(1, _BLOCK_ELEMENTS // centres)
+    rows = block_rows or max(1, _BLOCK_ELEMENTS // len(T))
     for first in range(0, n, rows):
         block = slice(first, min(first + rows, n))
         exponent = left[block] @ right
@@ -76,19 +76,19 @@ def noisy_log_kernel_sums(
         kernel = np.exp(exponent - shift[:, None])
         log_total[block] = np.log(kernel.sum(axis=1)) + shift
         here = np.arange(block.stop - first)
-        owns = [np.add.reduceat(kernel, starts, axis=1)[here, query_groups[0][block]]] if (
-            groupings) else []
-        for (rows_of, present), groups in zip(members, query_groups[1:], strict=True):
-            own_rows = rows_of[groups[block]]
-            owns.append((kernel[here[:, None], own_rows] * present[groups[block]]).sum(axis=1))
+        owns = [np.add.reduceat(kernel, starts, axis=1)[here, labels[sources[block]]]]
+        if inputs is not None:
+            own_input = inputs[sources[block]]
+            gathered = kernel[here[:, None], input_rows[own_input]] * present[own_input]
+            owns.append(gathered.sum(axis=1))
         with np.errstate(divide="ignore"):
-            for own, log_own in zip(owns, log_owns, strict=True):
+            for own, log_own in zip(owns, log_owns, strict=False):
                 log_own[block] = np.log(own) + shift
-    for grouping, groups, log_own in zip(sorted_groupings, query_groups, log_owns, strict=True):
+    for (grouping, query), log_own in zip(groupings, log_owns, strict=True):
         for i in np.flatnonzero(~np.isfinite(log_own)):  # the own group underflowed the shift
-            exponent = -0.5 * ((T[grouping == groups[i]] - V[i]) ** 2).sum(axis=1) / width
+            exponent = -0.5 * ((T[grouping == query[i]] - V[i]) ** 2).sum(axis=1) / width
             log_own[i] = logsumexp(exponent)
-    return log_source, log_total, log_owns
+    return log_source, log_total, log_owns[0], (log_owns[1] if inputs is not None else None)
 
 
 def monte_carlo_information(
@@ -149,14 +149,14 @@ class MonteCarloEstimator(Estimator):
         y_ids = dense_ids(y)[0]
         V, sources = noisy_samples(T, self.noise_variance, self.samples, self.seed)
         distinct = x_ids.max() + 1 == len(x_ids)
-        groupings = [y_ids] if distinct else [y_ids, x_ids]
-        log_source, log_total, log_owns = noisy_log_kernel_sums(
-            V, sources, T, groupings, self.noise_variance
+        log_source, log_total, log_own_y, log_own_x = noisy_log_kernel_sums(
+            V, sources, T, y_ids, None if distinct else x_ids, self.noise_variance
         )
-        log_own_x = log_source if distinct else log_owns[1]
         return (
-            monte_carlo_information(log_own_x, log_total, x_ids, sources),
-            monte_carlo_information(log_owns[0], log_total, y_ids, sources),
+            monte_carlo_information(
+                log_source if distinct else log_own_x, log_total, x_ids, sources
+            ),
+            monte_carlo_information(log_own_y, log_total, y_ids, sources),
         )
 
 

@@ -72,22 +72,25 @@ def test_a_window_of_identical_epochs_measures_the_single_epoch():
 
 def test_log_kernel_sums_match_the_direct_sums_for_draws_in_any_order():
     rng = np.random.default_rng(1)
-    T, groups = rng.normal(size=(40, 2)), rng.integers(0, 3, 40)
+    T, labels, inputs = rng.normal(size=(40, 2)), rng.integers(0, 3, 40), rng.integers(0, 9, 40)
+    inputs[:9] = np.arange(9)  # every input id present, groups of unequal sizes
     sources = rng.integers(0, 40, 90)
     V = T[sources] + 0.3 * rng.normal(size=(90, 2))
-    log_source, log_total, (log_own,) = noisy_log_kernel_sums(V, sources, T, [groups], 0.2,
-                                                              block_rows=7)
+    log_source, log_total, log_class, log_input = noisy_log_kernel_sums(
+        V, sources, T, labels, inputs, 0.2, block_rows=7)
     kernel = np.exp(-((V[:, None, :] - T[None, :, :]) ** 2).sum(axis=2) / 0.4)
-    same = groups[sources][:, None] == groups[None, :]
+    same_class = labels[sources][:, None] == labels[None, :]
+    same_input = inputs[sources][:, None] == inputs[None, :]
     assert log_total == pytest.approx(np.log(kernel.sum(axis=1)), abs=1e-12)
-    assert log_own == pytest.approx(np.log((kernel * same).sum(axis=1)), abs=1e-12)
+    assert log_class == pytest.approx(np.log((kernel * same_class).sum(axis=1)), abs=1e-12)
+    assert log_input == pytest.approx(np.log((kernel * same_input).sum(axis=1)), abs=1e-12)
     assert log_source == pytest.approx(np.log(kernel[np.arange(90), sources]), abs=1e-12)
 
 
 def test_an_own_group_far_below_the_nearest_row_keeps_its_exact_log_sum():
-    T, groups = np.array([[0.0], [100.0]]), np.array([0, 1])
+    T, labels = np.array([[0.0], [100.0]]), np.array([0, 1])
     V, sources = np.array([[0.0]]), np.array([1])  # drawn (improbably) far from its own row
-    _, log_total, (log_own,) = noisy_log_kernel_sums(V, sources, T, [groups], 0.1)
+    _, log_total, log_own, _ = noisy_log_kernel_sums(V, sources, T, labels, None, 0.1)
     assert log_total[0] == pytest.approx(0.0, abs=1e-9)
     assert log_own[0] == pytest.approx(-100.0**2 / 0.2, rel=1e-12)
 
