@@ -1,6 +1,8 @@
 """mc, knn, renyi and adaptive binning through every entry point: spec strings, main_data
 (training run and --from-run), Batching (main_as_if_random), plots and movies."""
 
+import pickle
+
 import pytest
 
 from information import estimator_from_spec
@@ -34,6 +36,12 @@ def _run(command, args, capsys):
 def test_each_spec_has_a_canonical_name_that_parses_back(spec, name):
     estimator = estimator_from_spec(spec)
     assert estimator.name == name and estimator_from_spec(name) == estimator
+
+
+@pytest.mark.parametrize("spec", NEW_SPECS)
+def test_each_estimator_survives_pickling_for_the_workers(spec):
+    estimator = estimator_from_spec(spec)
+    assert pickle.loads(pickle.dumps(estimator)) == estimator
 
 
 @pytest.mark.parametrize(
