@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -162,38 +163,38 @@ class SnapshotWriter(_AppendedFile):
 
 
 class MetricsLog(_AppendedFile):
-    """Appends repeat ``repeat``'s rows to metrics.csv (columns METRICS_COLUMNS).
+    """Appends rows of the repeats in ``keep_epochs`` (repeat -> epochs to keep) to metrics.csv.
 
-    Opening drops this repeat's rows for epochs >= ``keep_epochs`` and a torn last line,
-    keeps every other repeat's rows, and writes the header when the file is new.
+    Columns METRICS_COLUMNS. Opening drops each of those repeats' rows for epochs >= its
+    ``keep_epochs`` and a torn last line, keeps every other row, and writes the header when
+    the file is new.
     """
 
-    def __init__(self, path: Path, repeat: int, keep_epochs: int) -> None:
-        self.repeat = repeat
+    def __init__(self, path: Path, keep_epochs: Mapping[int, int]) -> None:
         header = ",".join(METRICS_COLUMNS)
         text = path.read_text() if path.exists() else ""
         lines = text.split("\n")[:-1]  # the last piece is "" or a torn line
         if lines and lines[0] != header:
             raise ValueError(f"{path} is not a metrics table: its header is {lines[0]!r}")
-        kept = [line for line in lines[1:] if not _is_row_of(line, repeat, keep_epochs)]
+        kept = [line for line in lines[1:] if not _is_dropped(line, keep_epochs)]
         new_text = "\n".join([header, *kept]) + "\n"
         if new_text != text:
             replace_text(path, new_text)
         self._handle = open(path, "a")
 
-    def append(self, epoch: int, train_loss: float, train_accuracy: float, test_loss: float,
-               test_accuracy: float) -> None:
-        """Append the row of ``epoch`` and flush; floats are written exactly (``repr``)."""
-        values = (train_loss, train_accuracy, test_loss, test_accuracy)
-        self._handle.write(",".join([str(self.repeat), str(epoch),
-                                     *(repr(float(v)) for v in values)]) + "\n")
+    def append(self, epoch: int, rows: Mapping[int, Sequence[float]]) -> None:
+        """Append ``epoch``'s row of each repeat in ``rows`` (repeat -> (train loss, train
+        accuracy, test loss, test accuracy)) and flush; floats are written exactly (``repr``)."""
+        self._handle.write("".join(
+            ",".join([str(repeat), str(epoch), *(repr(float(v)) for v in values)]) + "\n"
+            for repeat, values in rows.items()))
         self._handle.flush()
 
 
-def _is_row_of(line: str, repeat: int, from_epoch: int) -> bool:
-    """Whether the metrics line is repeat ``repeat``'s row of an epoch >= ``from_epoch``."""
-    r, epoch = line.split(",", 2)[:2]
-    return int(r) == repeat and int(epoch) >= from_epoch
+def _is_dropped(line: str, keep_epochs: Mapping[int, int]) -> bool:
+    """Whether the metrics line is the row of a repeat in ``keep_epochs`` at an epoch past it."""
+    repeat, epoch = (int(part) for part in line.split(",", 2)[:2])
+    return repeat in keep_epochs and epoch >= keep_epochs[repeat]
 
 
 def write_state(directory: Path, epoch: int, optimizer_state: np.ndarray) -> None:
