@@ -31,7 +31,8 @@ from networks.presets import PRESETS, preset_arguments, with_preset
 
 TRAINING_FLAGS = (
     "dataset", "data_path", "train_fraction", "keep_order", "shape", "activation",
-    "optimizer", "learning_rate", "batch_size", "init", "seed", "repeats",
+    "optimizer", "learning_rate", "batch_size", "init", "seed", "repeats", "adam_epsilon",
+    "repeats_together",
 )
 
 
@@ -61,6 +62,9 @@ TRAINING_FLAGS = (
               help="Activation of the hidden layers (the output layer is softmax).")
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam")
 @click.option("--learning-rate", type=float, default=4e-4)
+@click.option("--adam-epsilon", type=float, default=1e-7,
+              help="Adam's epsilon: Keras's default 1e-7; TensorFlow 1's AdamOptimizer, used by "
+                   "the papers' code, had 1e-8 (the presets set their source's value).")
 @click.option("--batch-size", type=int, default=256, help="Minibatch size; 0 = full batch.")
 @click.option("--epochs", type=click.IntRange(min=1), default=2000,
               help="Training epochs (epoch 0 is the initial network, so a run has epochs+1 "
@@ -72,6 +76,10 @@ TRAINING_FLAGS = (
                    "seed+r.")
 @click.option("--repeats", type=click.IntRange(min=1), default=1,
               help="Independent networks trained with seeds seed, seed+1, ...")
+@click.option("--repeats-together", type=click.IntRange(min=0), default=0,
+              help="Repeats trained together in one compiled program (0 = choose from memory, "
+                   "at most 50). A repeat's last float32 bits may depend on it; the number used "
+                   "is recorded in config.json.")
 @click.option("--estimator", "estimators", multiple=True, default=("binning",),
               metavar="SPEC",
               help="Estimator, repeatable: binning[:bins=30,low=-1,high=1 | :bin_size=0.07 | "
@@ -165,7 +173,7 @@ def _train(ctx: click.Context, flags: dict) -> tuple[Path, dict]:
     if flags["resume"]:
         config = _resumable(ctx, run_directory.read_config(run_dir), config)
     run_directory.write_config(run_dir, config)
-    from networks.train import TrainingConfig, train_repeat
+    from networks.train import TrainingConfig, train_repeats
 
     data = config["dataset"]
     if (data["name"], data["data_path"]) != (asked["name"], asked["data_path"]):
@@ -173,9 +181,8 @@ def _train(ctx: click.Context, flags: dict) -> tuple[Path, dict]:
     training = TrainingConfig.from_dict(config["training"])
     train, test = split_indices(len(dataset.y), data["train_fraction"], training.seed,
                                 shuffle=data["shuffle"])
-    for repeat in range(config["repeats"]):
-        train_repeat(dataset.X[train], dataset.y[train], dataset.X[test], dataset.y[test],
-                     training, run_dir, repeat, resume=flags["resume"])
+    train_repeats(dataset.X[train], dataset.y[train], dataset.X[test], dataset.y[test],
+                  training, run_dir, config["repeats"], resume=flags["resume"])
     return run_dir, config
 
 
@@ -188,8 +195,9 @@ def _config(flags: dict) -> tuple[dict, Dataset]:
         hidden=parse_shape(flags["shape"]), activation=flags["activation"],
         optimizer=flags["optimizer"], learning_rate=flags["learning_rate"],
         batch_size=flags["batch_size"], epochs=flags["epochs"], init=flags["init"],
-        seed=flags["seed"],
-    )
+        seed=flags["seed"], adam_epsilon=flags["adam_epsilon"],
+        repeats_together=flags["repeats_together"],
+    ).grouped(len(dataset.y), dataset.X.shape[1], flags["repeats"])
     split_indices(len(dataset.y), flags["train_fraction"], flags["seed"])  # checks the fraction
     return {
         "dataset": {

@@ -253,7 +253,7 @@ def _warn_divergence(group: Sequence[int], writing: Sequence[int], epoch: int,
             diverged.add(group[i])
             warnings.warn(f"repeat {group[i]} diverged at epoch {epoch}: its loss or weights "
                           "are not finite; training goes on and those epochs will measure "
-                          "as nan", RuntimeWarning, stacklevel=3)
+                          "as nan", RuntimeWarning, stacklevel=4)
 
 
 def _optimizer(config: TrainingConfig) -> keras.optimizers.Optimizer:
