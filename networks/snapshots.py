@@ -9,8 +9,11 @@ Per repeat, in ``RUN_DIR/snapshots/repeat-R/``:
   ``SnapshotReader`` memory-maps the complete rows and ignores a torn last one.
 - ``state.npy``: a float64 vector, the last completed epoch then the optimizer's variables
   flattened (Adam's iteration count, learning rate, moments; all exact in float64), replaced
-  atomically (temporary file + ``os.replace``) after every epoch; one array, because
-  ``np.savez`` of the separate variables took longer than the rest of the epoch's I/O.
+  atomically (temporary file + ``os.replace``); one array, because ``np.savez`` of the
+  separate variables took longer than the rest of the epoch's I/O. Runs from before repeats
+  were trained together wrote it after every epoch; training now keeps the same vectors of a
+  whole group of repeats in one file (``networks.group_state``) and reads this one to resume
+  an older run.
 
 And ``RUN_DIR/metrics.csv``, shared by all repeats: one row per repeat and epoch with the loss
 and accuracy on the training and test sets (nan when the test set is empty).

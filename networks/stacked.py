@@ -57,7 +57,9 @@ class StackedEpochs:
         self._full_batches = n_train // self._batch
         self._last_batch = n_train - self._full_batches * self._batch
         self._train_set = (tf.constant(X_train), tf.constant(y_train))
-        self._test_set = (tf.constant(X_test), tf.constant(y_test)) if len(y_test) else None
+        self._n_train = n_train
+        self._all = (tf.constant(np.concatenate([X_train, X_test]))[None],
+                     tf.constant(np.concatenate([y_train, y_test])))
         self._train = tf.function(self._train_graph)
 
     def train(self, orders: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -129,18 +131,18 @@ class StackedEpochs:
 
     def _measure(self) -> tuple[tf.Tensor, ...]:
         rows = tf.concat([tf.reshape(v, [self.repeats, -1]) for v in self._variables], 1)
-        columns = [*self._loss_and_accuracy(self._train_set),
-                   *(self._loss_and_accuracy(self._test_set) if self._test_set
-                     else (tf.fill([self.repeats], tf.constant(np.nan, tf.float32)),) * 2)]
+        logits = self._logits(self._all[0])  # one pass over the training and test sets
+        n = self._n_train
+        columns = [*self._loss_and_accuracy(logits[:, :n], self._all[1][:n]),
+                   *self._loss_and_accuracy(logits[:, n:], self._all[1][n:])]
         states = tf.concat([tf.reshape(tf.cast(v, tf.float64), [self.repeats, -1])
                             if len(v.shape) else
                             tf.fill([self.repeats, 1], tf.cast(v, tf.float64))
                             for v in self._optimizer.variables], 1)
         return rows, tf.cast(tf.stack(columns, axis=1), tf.float64), states
 
-    def _loss_and_accuracy(self, data: tuple[tf.Tensor, tf.Tensor]) -> tuple[tf.Tensor, ...]:
-        X, y = data
-        logits = self._logits(X[None])
+    def _loss_and_accuracy(self, logits: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, ...]:
+        """Each repeat's mean loss and accuracy (R,) on one set; nan for an empty set."""
         p = tf.nn.softmax(logits)
         correct = tf.equal(tf.argmax(p, axis=2, output_type=y.dtype), y)
         return self._mean_losses(logits, y), tf.reduce_mean(tf.cast(correct, tf.float32), axis=1)

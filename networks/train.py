@@ -21,7 +21,7 @@ rounding of a repeat's arithmetic may depend on how many repeats share its group
 
 Resuming: each repeat restarts from its last saved epoch. A group whose repeats saved
 different epochs (a run from before grouping, or one extended with more repeats) restarts
-from the least advanced one with every repeat in its slot, so the group keeps its shape; a
+from the least advanced one, every repeat in its slot so that the group keeps its shape; a
 repeat further on is not written until the group reaches its epoch, where its saved weights
 and optimizer state are put back in its slot. Because a repeat's arithmetic depends only on
 its own values and the group's shape, the result is the same bit for bit as uninterrupted
