@@ -18,8 +18,9 @@ and accuracy on the training and test sets (nan when the test set is empty).
 
 Order per epoch: weights row, metrics row, then state (each repeat's rows, then its group's
 state). The state's epoch is therefore always complete in both files; resuming keeps rows up
-to it and drops anything after it (a torn row, or rows written after the last state). Files survive a killed process, not a power cut (no
-fsync, to keep an epoch cheap). No TensorFlow here: measurement workers import this module.
+to it and drops anything after it (a torn row, or rows written after the last state). Files
+survive a killed process, not a power cut (no fsync, to keep an epoch cheap). No TensorFlow
+here: measurement workers import this module.
 """
 
 from __future__ import annotations
