@@ -81,6 +81,7 @@ class StackedEpochs:
 
     @staticmethod
     def _assign_slices(variables: Sequence, repeat: int, flat: np.ndarray) -> None:
+        """Set slot ``repeat`` of each stacked variable (and each scalar) from ``flat``."""
         shapes = [tuple(v.shape[1:]) if len(v.shape) else () for v in variables]
         sizes = [int(np.prod(shape)) for shape in shapes]
         if sum(sizes) != len(flat):
@@ -106,7 +107,7 @@ class StackedEpochs:
     def _step(self, indices: tf.Tensor) -> None:
         X = tf.gather(self._train_set[0], indices)  # (R, batch, D)
         y = tf.gather(self._train_set[1], indices)
-        with tf.GradientTape() as tape:
+        with tf.GradientTape() as tape:  # d(sum)/d(each repeat's loss) = 1: nothing mixes
             loss = tf.reduce_sum(self._mean_losses(self._logits(X), y))
         gradients = tape.gradient(loss, self._variables)
         self._optimizer.apply_gradients(zip(gradients, self._variables, strict=True))
