@@ -243,7 +243,8 @@ def _train_group(data: tuple[np.ndarray, ...], config: TrainingConfig, layout: L
         _put_back(networks, directories, completed, saved, group, start)
         bar = stack.enter_context(tqdm(
             total=config.epochs, initial=max(start, 0), unit="epoch",
-            desc=f"training repeats {group[0]}-{group[-1]}", dynamic_ncols=True,
+            desc=f"training repeat {group[0]}" if len(group) == 1 else
+            f"training repeats {group[0]}-{group[-1]}", dynamic_ncols=True,
             disable=None if progress else True))
         diverged: set[int] = set()
         for epoch in range(start + 1, config.epochs + 1):
