@@ -23,7 +23,7 @@ from information.windows import Window
 from networks import run_directory
 from networks.datasets import Dataset, Split, load_dataset, sample_indices, split_indices
 from networks.run_config import brief
-from networks.snapshots import LAYOUT, Layout, check_snapshots, read_layout
+from networks.snapshots import LAYOUT, Layout, ModelLayout, check_snapshots, read_layout
 
 
 class RunData(NamedTuple):
@@ -58,10 +58,14 @@ def measured_samples(config: dict, which: str, data: RunData | None = None) -> S
     return Samples(dataset.X[index], dataset.y[index], which)
 
 
-def expected_layout(config: dict, stored: Layout) -> Layout:
+def expected_layout(config: dict, stored: Layout | ModelLayout) -> Layout | ModelLayout:
     """The layout config.json describes; input width and classes from ``stored`` where the
-    config does not record them."""
+    config does not record them. A Keras model's layout must measure the config's layers."""
     data, training = config["dataset"], config["training"]
+    if "model" in training:
+        weights, architecture = ((stored.weights, stored.architecture)
+                                 if isinstance(stored, ModelLayout) else ((), "{}"))
+        return ModelLayout(weights, tuple(training["layers"]), architecture)
     return Layout((data.get("n_features", stored.sizes[0]), *training["hidden"],
                    data.get("n_classes", stored.sizes[-1])), training["activation"])
 

@@ -4,7 +4,7 @@
 for the built-in network (the NumPy forward pass of ``networks.forward``, no TensorFlow) or
 ``networks.keras_activations.KerasSource`` for any other Keras model (TensorFlow imported only
 then). Both answer the same questions: ``n_epochs``, ``layer_names`` (layer l, from 1, is
-``layer_names[l - 1]``) and ``activations(epoch, X, layers)``, the outputs of the asked layers
+``layer_names[l - 1]``), ``reader`` (the ``SnapshotReader``) and ``activations(epoch, X, layers)``, the outputs of the asked layers
 as (N, units) float32 arrays. The runner (``information.runner``) and ``open_run`` ask only
 this. The built-in network's layers are named as ``networks.model.build_model`` names them:
 ``hidden_1`` ... ``hidden_k``, then ``output`` (the softmax).
@@ -25,6 +25,7 @@ from networks.snapshots import Layout, SnapshotReader
 class ActivationSource(Protocol):
     """The saved epochs of one repeat, asked for layer outputs."""
 
+    reader: SnapshotReader
     n_epochs: int
     layer_names: tuple[str, ...]
 
@@ -43,14 +44,14 @@ class DenseSource:
     """The built-in network's layers, recomputed with NumPy (``networks.forward``)."""
 
     def __init__(self, reader: SnapshotReader) -> None:
-        self._reader = reader
+        self.reader = reader
         self.n_epochs = reader.n_epochs
         self.layer_names = dense_layer_names(reader.n_layers)
 
     def activations(self, epoch: int, X: np.ndarray,
                     layers: Sequence[int]) -> dict[int, np.ndarray]:
         """Layer (from 1) -> its output (N, units) float32 on X (N, D) after ``epoch``."""
-        outputs = layer_activations(self._reader.params(epoch), X, self._reader.activation)
+        outputs = layer_activations(self.reader.params(epoch), X, self.reader.activation)
         return {layer: outputs[layer - 1] for layer in layers}
 
 

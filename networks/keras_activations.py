@@ -32,7 +32,7 @@ class KerasSource:
     """The measured layers of a Keras model's snapshots (``ModelLayout``), recomputed."""
 
     def __init__(self, reader: SnapshotReader) -> None:
-        self._reader = reader
+        self.reader = reader
         self.layout: ModelLayout = reader.layout
         self.n_epochs = reader.n_epochs
         self.layer_names = self.layout.layers
@@ -42,7 +42,7 @@ class KerasSource:
         """Layer (from 1) -> its output (N, units) float32 on inputs X (N, D) after
         ``epoch``, in inference mode."""
         model, widest = _model(self.layout.architecture)
-        model.set_weights(self._reader.params(epoch))
+        model.set_weights(self.reader.params(epoch))
         names = [self.layer_names[layer - 1] for layer in layers]
         probe = _probe(self.layout.architecture, tuple(names))
         X = np.asarray(X, dtype=np.float32)
@@ -50,6 +50,7 @@ class KerasSource:
         parts: list[list[np.ndarray]] = [[] for _ in layers]
         for start in range(0, len(X), block):
             outputs = probe(X[start : start + block], training=False)
+            outputs = outputs if isinstance(outputs, list | tuple) else [outputs]
             for part, output in zip(parts, outputs, strict=True):
                 part.append(np.asarray(output, dtype=np.float32).reshape(len(output), -1))
         return {layer: np.concatenate(part) for layer, part in zip(layers, parts, strict=True)}
@@ -72,4 +73,4 @@ def _probe(architecture: str, names: tuple[str, ...]) -> object:
     import keras
 
     model, _ = _model(architecture)
-    return keras.Model(model.input, [model.get_layer(name).output for name in names])
+    return keras.Model(model.inputs[0], [model.get_layer(name).output for name in names])

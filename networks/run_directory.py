@@ -50,9 +50,9 @@ def snapshot_dir(run_dir: Path, repeat: int) -> Path:
 def default_run_dir(dataset: str, activation: str, hidden: tuple[int, ...]) -> Path:
     """``runs/<dataset>-<activation>-<shape>-<timestamp>`` under the current directory."""
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(dataset).stem)
-    shape = "x".join(str(w) for w in hidden)
+    shape = "".join(f"-{'x'.join(str(w) for w in hidden)}" for _ in hidden[:1])
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"{stem}-{activation}-{shape}-{stamp}"
+    return Path("runs") / f"{stem}-{activation}{shape}-{stamp}"
 
 
 def replace_file(path: Path, content: str | bytes) -> None:

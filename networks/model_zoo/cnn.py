@@ -2,10 +2,11 @@
 
 ``lenet_digits``: a small LeNet-style network for the 8x8 digits (64 features): conv 3x3 x 8
 (ReLU), 2x2 max pooling, conv 3x3 x 16 (ReLU, padded), 2x2 max pooling, dense 32 (ReLU),
-softmax. ``noshad_mnist``: the convolutional network of Noshad et al. 2019 (Sec. 5, their
-MNIST CNN) for 28x28 MNIST (784 features): two conv 5x5 layers (4 and 8 filters, ReLU), each
-followed by 2x2 max pooling, then dense 256-128 (ReLU) and softmax. Both take the flat
-feature vector and reshape inside; Keras's default initialisers, seeded by ``seed``.
+softmax. ``lenet5_mnist``: LeNet-5's layer sizes (LeCun et al. 1998) for 28x28 MNIST (784
+features): conv 5x5 x 6, 2x2 max pooling, conv 5x5 x 16, 2x2 max pooling, dense 120 and 84,
+softmax; ReLU where LeNet-5 had scaled tanh, max pooling where it had trained subsampling.
+Both take the flat feature vector and reshape inside; kernels start Glorot-uniform (Keras's
+default) with seeds derived from ``seed``, biases at zero.
 """
 
 from __future__ import annotations
@@ -34,18 +35,18 @@ def lenet_digits(input_dim: int, n_classes: int, seed: int) -> keras.Model:
     ], name="lenet_digits")
 
 
-def noshad_mnist(input_dim: int, n_classes: int, seed: int) -> keras.Model:
-    """Noshad et al. 2019's MNIST CNN for (N, 784) images -> (N, n_classes) probabilities."""
+def lenet5_mnist(input_dim: int, n_classes: int, seed: int) -> keras.Model:
+    """LeNet-5-sized CNN for (N, 784) 28x28 images -> (N, n_classes) probabilities."""
     side = int(round(input_dim ** 0.5))
     return keras.Sequential([
         keras.Input((input_dim,)),
         keras.layers.Reshape((side, side, 1), name="image"),
-        keras.layers.Conv2D(4, 5, activation="relu", name="conv_1", **_seeded(seed, 1)),
+        keras.layers.Conv2D(6, 5, activation="relu", name="conv_1", **_seeded(seed, 1)),
         keras.layers.MaxPooling2D(2, name="pool_1"),
-        keras.layers.Conv2D(8, 5, activation="relu", name="conv_2", **_seeded(seed, 2)),
+        keras.layers.Conv2D(16, 5, activation="relu", name="conv_2", **_seeded(seed, 2)),
         keras.layers.MaxPooling2D(2, name="pool_2"),
         keras.layers.Flatten(name="flatten"),
-        keras.layers.Dense(256, activation="relu", name="dense_1", **_seeded(seed, 3)),
-        keras.layers.Dense(128, activation="relu", name="dense_2", **_seeded(seed, 4)),
+        keras.layers.Dense(120, activation="relu", name="dense_1", **_seeded(seed, 3)),
+        keras.layers.Dense(84, activation="relu", name="dense_2", **_seeded(seed, 4)),
         keras.layers.Dense(n_classes, activation="softmax", name="output", **_seeded(seed, 5)),
-    ], name="noshad_mnist")
+    ], name="lenet5_mnist")
