@@ -311,6 +311,9 @@ def _training(config: dict, run_dir: Path) -> object:
     from networks.keras_training import ModelTraining
     from networks.train import TrainingConfig
 
+    if "model" in config["training"] and config["training"]["model"] is None:
+        raise ValueError(f"{run_dir} was recorded by RunRecorder during a model.fit: it can be "
+                         "measured (--from-run) but not trained here")
     kind = ModelTraining if "model" in config["training"] else TrainingConfig
     try:
         return kind.from_dict(config["training"])

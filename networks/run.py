@@ -45,7 +45,7 @@ class SavedRun:
         self.config = run_directory.read_config(directory)
         self._snapshot_dirs = snapshot_dirs(directory, self.config)
         self._sources: dict[int, ActivationSource] = {}
-        self.samples: Samples = measured_samples(self.config, samples)
+        self.samples: Samples = measured_samples(self.config, samples, run_dir=directory)
 
     @property
     def X(self) -> np.ndarray:

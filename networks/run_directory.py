@@ -7,6 +7,7 @@ Layout::
     RUN_DIR/metrics.csv            loss and accuracy per repeat and epoch (networks.train)
     RUN_DIR/information.csv        one row per measurement (information.results)
     RUN_DIR/snapshots/repeat-R/    the weights of every epoch of repeat R (networks.snapshots)
+    RUN_DIR/samples.npz            only in a run recorded by RunRecorder: its samples
     RUN_DIR/information_plane.png  drawn by main_data.py when it has measured (plotting.plane)
     RUN_DIR/writer.lock            while a process writes the run: its id (networks.lock)
 
@@ -34,6 +35,10 @@ CONFIG = "config.json"
 METRICS = "metrics.csv"
 INFORMATION = "information.csv"
 SNAPSHOTS = "snapshots"
+RECORDED = "recorded"
+"""The dataset name of a run recorded by ``networks.recorder.RunRecorder``."""
+RECORDED_SAMPLES = "samples.npz"
+"""Where a recorded run keeps its measured samples: arrays X (N, D) float32 and y (N,)."""
 FIGURES = ("information_plane.png", "information_curves.png", "metrics.png",
            "information_plane.gif")
 """Pictures the commands write into a run directory by default."""
@@ -138,7 +143,7 @@ def remove_run(run_dir: Path) -> None:
         _remove_folder_if_empty(folder)
     if snapshots.is_dir():
         _remove_folder_if_empty(snapshots)
-    _remove_files(run_dir, (CONFIG, METRICS, INFORMATION, *FIGURES))
+    _remove_files(run_dir, (CONFIG, METRICS, INFORMATION, RECORDED_SAMPLES, *FIGURES))
 
 
 def _refuse_to_delete(run_dir: Path) -> None:
