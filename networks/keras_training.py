@@ -120,7 +120,10 @@ def model_layout(model: keras.Model, layers: tuple[str, ...]) -> ModelLayout:
 
 def build_seeded(model_file: ModelFile, input_dim: int, n_classes: int,
                  seed: int) -> keras.Model:
-    """The model file's model for ``seed``, built with Keras's global seed set to it."""
+    """The model file's model for ``seed``, built in a fresh Keras session (so that layers
+    without a name of their own get the same automatic names at every build: ``dense``,
+    ``dense_1``, ...) with Keras's global seed set to ``seed``."""
+    keras.backend.clear_session()
     keras.utils.set_random_seed(seed)
     return model_file.build(input_dim, n_classes, seed)
 
