@@ -51,7 +51,8 @@ from networks.snapshots import STATE, metrics_rows, read_layout, read_state
               help="Start from a paper's settings: tishby2017 (Shwartz-Ziv & Tishby 2017), "
                    "saxe2018-tanh, saxe2018-relu (Saxe et al. 2018 Fig. 1A, 1B), saxe2018-kde "
                    "(KDE bounds on the test samples), mnist-style (1024-20-20-20, SGD, on "
-                   "digits). A flag given on the command line overrides the preset's value; "
+                   "digits), cnn-digits (a LeNet-style CNN on digits), cnn-mnist (LeNet-5 on "
+                   "your MNIST). A flag given on the command line overrides the preset's value; "
                    "with --from-run only its measuring flags apply. See docs/presets.md.")
 @click.option("--show-preset", is_flag=True,
               help="Print the flags the preset sets (after overrides) as a command line, and "
@@ -145,7 +146,7 @@ def main(ctx: click.Context, **flags: object) -> None:
         _refuse_unused(ctx, "--no-measure", (*MEASURING_FLAGS, "from_run"))
     if flags["from_run"] is not None:
         _refuse_unused(ctx, "--from-run measures a saved run without training it",
-                       (*TRAINING_FLAGS, "model", "layers", "out", "resume", "overwrite"))
+                       (*TRAINING_FLAGS, "out", "resume", "overwrite"))
     if flags["model"] is not None:
         _refuse_unused(ctx, "--model trains the model file's network",
                        ("shape", "activation", "init"))
