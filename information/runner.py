@@ -8,9 +8,10 @@ cost: one task measures a chunk of windows with the estimators whose cost is not
 (binning), or one layer of one window with a pairwise one (KDE, cost N^2). Workers ask the
 repeat's activation source (``networks.activations``) for the task's layers: the built-in
 network's are recomputed from the weight snapshots with the NumPy forward pass, so its
-workers never import TensorFlow; any other Keras model's with Keras, in sample blocks. They run with one BLAS thread each (no oversubscription, and the same
-numbers on every backend). Arrays over 1 MB reach loky workers memory-mapped (joblib's
-``max_nbytes``), not pickled per task. Results stream back as they finish
+workers never import TensorFlow; any other Keras model's with Keras, in sample blocks. They
+run with one BLAS thread each (no oversubscription, and the same numbers on every backend).
+Arrays over 1 MB reach loky workers memory-mapped (joblib's ``max_nbytes``), not pickled per
+task. Results stream back as they finish
 (``return_as="generator_unordered"``) and are appended at once; the table is sorted at the end.
 """
 

@@ -180,8 +180,9 @@ def parameter_count(sizes: Sequence[int]) -> int:
 def check_fits_in_memory(config: dict) -> None:
     """Refuse a network this machine cannot hold before anything is allocated.
 
-    The estimate, for the built-in network, is a floor: 16 bytes per parameter (float32 weights, gradients and two Adam
-    moments) and 8 bytes per activation of every training sample in every hidden layer.
+    The estimate, for the built-in network, is a floor: 16 bytes per parameter (float32
+    weights, gradients and two Adam moments) and 8 bytes per activation of every training
+    sample in every hidden layer.
     """
     if "model" in config["training"]:
         return  # a model file's network is built, so checked, before anything is written

@@ -25,7 +25,8 @@ class Measurements:
 
     ``i_xt`` and ``i_yt`` have shape (repeats, epochs, layers) and hold nan where a repeat has
     no finite measurement of that epoch and layer. ``epoch`` is the first epoch of a Batching
-    window. ``names`` and ``units`` are each layer's name and width. ``h_x`` and ``h_y`` are H(X) and H(Y) of the measured samples (nan if unknown).
+    window. ``names`` and ``units`` are each layer's name and width. ``h_x`` and ``h_y`` are
+    H(X) and H(Y) of the measured samples (nan if unknown).
     """
 
     estimator: str
