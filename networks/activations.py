@@ -6,8 +6,9 @@ for the built-in network (the NumPy forward pass of ``networks.forward``, no Ten
 then). Both answer the same questions: ``n_epochs``, ``layer_names`` (layer l, from 1, is
 ``layer_names[l - 1]``), ``reader`` (the ``SnapshotReader``) and ``activations(epoch, X,
 layers)``, the outputs of the asked layers as (N, units) float32 arrays. The runner
-(``information.runner``) and ``open_run`` ask only this. The built-in network's layers are named as ``networks.model.build_model`` names them:
-``hidden_1`` ... ``hidden_k``, then ``output`` (the softmax).
+(``information.runner``) and ``open_run`` ask only this. The built-in network's layers are
+named as ``networks.model.build_model`` names them: ``hidden_1`` ... ``hidden_k``, then
+``output`` (the softmax).
 """
 
 from __future__ import annotations
