@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,7 +138,8 @@ def train_model_repeat(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndar
 
     X_* are (N, D) float32 inputs, y_* (N,) integer labels 0..n_classes-1. With ``resume`` a
     repeat continues from its last saved epoch (everything checked before a file changes);
-    without it, a repeat that already has snapshots is an error.
+    without it, a repeat that already has snapshots is an error. A diverging network
+    (non-finite loss or weights) is trained on and saved as it is, with one RuntimeWarning.
     """
     directory = run_directory.snapshot_dir(run_dir, repeat)
     if not resume and (directory / WEIGHTS).exists():
@@ -160,12 +162,19 @@ def train_model_repeat(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndar
             tqdm(total=config.epochs, initial=max(completed, 0), unit="epoch",
                  desc=f"training repeat {repeat}", disable=None if progress else True,
                  dynamic_ncols=True) as bar:
+        diverged = False
         for epoch in range(completed + 1, config.epochs + 1):
             if epoch:
                 epochs.train(epoch_order(seed, epoch, len(y_train)))
-            weights.append(epochs.row())
-            metrics.append(epoch, *epochs.evaluate())
+            row, values = epochs.row(), epochs.evaluate()
+            weights.append(row)
+            metrics.append(epoch, *values)
             write_state(directory, epoch, epochs.state())
+            if not diverged and not (np.isfinite(values[0]) and np.isfinite(row).all()):
+                diverged = True
+                warnings.warn(f"repeat {repeat} diverged at epoch {epoch}: its loss or "
+                              "weights are not finite; training goes on and those epochs "
+                              "will measure as nan", RuntimeWarning, stacklevel=2)
             if epoch:
                 bar.update()
 
