@@ -49,7 +49,7 @@ from networks.snapshots import (
     read_state,
     write_state,
 )
-from networks.train import epoch_order
+from networks.train import build_optimizer, epoch_order
 
 EVALUATION_BLOCK = 1024
 """Samples per block when loss and accuracy are evaluated (bounded memory for wide models)."""
@@ -61,7 +61,8 @@ class ModelTraining:
 
     ``model`` is ``FILE.py:FUNCTION``, ``model_sha256`` the hex SHA-256 of the file's text,
     ``layers`` the names of the measured layers; the rest as ``networks.train.TrainingConfig``
-    (``batch_size`` 0 = full batch; repeat r uses seed ``seed + r``).
+    (``batch_size`` 0 = full batch; repeat r uses seed ``seed + r``; ``adam_epsilon`` is
+    Adam's epsilon).
     """
 
     model: str
@@ -72,6 +73,7 @@ class ModelTraining:
     batch_size: int = 256
     epochs: int = 2000
     seed: int = 0
+    adam_epsilon: float = 1e-7
 
     def __post_init__(self) -> None:
         ModelFile.parse(self.model)
@@ -86,6 +88,8 @@ class ModelTraining:
             raise ValueError(f"epochs must be at least 1, got {self.epochs}")
         if self.seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {self.seed}")
+        if not self.adam_epsilon > 0:
+            raise ValueError(f"adam_epsilon must be positive, got {self.adam_epsilon}")
 
     @property
     def model_file(self) -> ModelFile:
@@ -152,13 +156,13 @@ def train_model_repeat(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndar
     seed = config.seed + repeat
     model = build_seeded(config.model_file, X_train.shape[1], n_classes, seed)
     layout = model_layout(model, config.layers)
-    epochs = ModelEpochs(model, _optimizer(config), X_train, y_train, X_test, y_test,
-                         config.batch_size)
+    optimizer = build_optimizer(config.optimizer, config.learning_rate, config.adam_epsilon)
+    epochs = ModelEpochs(model, optimizer, X_train, y_train, X_test, y_test, config.batch_size)
     if state is not None:  # checked and restored before any file is changed
         check_layout(directory, layout)
         epochs.restore(SnapshotReader(directory).params(completed), state[1])
     with SnapshotWriter(directory, layout, keep_epochs=completed + 1) as weights, \
-            MetricsLog(run_dir / run_directory.METRICS, repeat, completed + 1) as metrics, \
+            MetricsLog(run_dir / run_directory.METRICS, {repeat: completed + 1}) as metrics, \
             tqdm(total=config.epochs, initial=max(completed, 0), unit="epoch",
                  desc=f"training repeat {repeat}", disable=None if progress else True,
                  dynamic_ncols=True) as bar:
@@ -168,7 +172,7 @@ def train_model_repeat(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndar
                 epochs.train(epoch_order(seed, epoch, len(y_train)))
             row, values = epochs.row(), epochs.evaluate()
             weights.append(row)
-            metrics.append(epoch, *values)
+            metrics.append(epoch, {repeat: values})
             write_state(directory, epoch, epochs.state())
             if not diverged and not (np.isfinite(values[0]) and np.isfinite(row).all()):
                 diverged = True
@@ -264,12 +268,6 @@ class ModelEpochs:
         correct = tf.equal(tf.argmax(p, axis=1, output_type=y.dtype), y)
         return tf.stack([tf.reduce_sum(tf.cast(loss, tf.float64)),
                          tf.reduce_sum(tf.cast(correct, tf.float64))])
-
-
-def _optimizer(config: ModelTraining) -> keras.optimizers.Optimizer:
-    if config.optimizer == "adam":
-        return keras.optimizers.Adam(learning_rate=config.learning_rate)
-    return keras.optimizers.SGD(learning_rate=config.learning_rate)
 
 
 def model_training(spec: str, layers: tuple[str, ...] | None, input_dim: int, n_classes: int,

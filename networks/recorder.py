@@ -93,7 +93,7 @@ class RunRecorder(keras.callbacks.Callback):
         self._weights = self._open.enter_context(
             SnapshotWriter(directory, layout, keep_epochs=self._epoch + 1))
         self._metrics = self._open.enter_context(MetricsLog(
-            self.run_dir / run_directory.METRICS, 0, self._epoch + 1))
+            self.run_dir / run_directory.METRICS, {0: self._epoch + 1}))
         if first:
             self._record({})
 
@@ -116,7 +116,7 @@ class RunRecorder(keras.callbacks.Callback):
         self._epoch += 1
         self._weights.append(np.concatenate(
             [np.asarray(w, np.float32).ravel() for w in self.model.get_weights()]))
-        self._metrics.append(self._epoch, *(float(logs.get(key, math.nan)) for key in _LOGGED))
+        self._metrics.append(self._epoch, {0: [float(logs.get(key, math.nan)) for key in _LOGGED]})
         optimizer = self.model.optimizer
         state = [np.asarray(v.numpy(), np.float64).ravel()
                  for v in (optimizer.variables if optimizer is not None else [])]
