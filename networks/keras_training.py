@@ -37,7 +37,7 @@ from tqdm.auto import tqdm
 
 from networks import run_directory
 from networks.layers import measured_layers
-from networks.model import OPTIMIZERS, check_choice
+from networks.model import OPTIMIZERS
 from networks.model_file import ModelFile
 from networks.snapshots import (
     WEIGHTS,
@@ -49,7 +49,7 @@ from networks.snapshots import (
     read_state,
     write_state,
 )
-from networks.train import build_optimizer, epoch_order
+from networks.train import build_optimizer, check_optimization, epoch_order
 
 EVALUATION_BLOCK = 1024
 """Samples per block when loss and accuracy are evaluated (bounded memory for wide models)."""
@@ -78,18 +78,8 @@ class ModelTraining:
     def __post_init__(self) -> None:
         ModelFile.parse(self.model)
         object.__setattr__(self, "layers", tuple(self.layers))
-        check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
-        if self.batch_size < 0:
-            raise ValueError(f"batch_size must be 0 (full batch) or positive, got "
-                             f"{self.batch_size}")
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be at least 1, got {self.epochs}")
-        if self.seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {self.seed}")
-        if not self.adam_epsilon > 0:
-            raise ValueError(f"adam_epsilon must be positive, got {self.adam_epsilon}")
+        check_optimization(self.optimizer, self.learning_rate, self.batch_size, self.epochs,
+                           self.seed, self.adam_epsilon)
 
     @property
     def model_file(self) -> ModelFile:

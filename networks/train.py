@@ -98,19 +98,9 @@ class TrainingConfig:
         check_hidden(self.hidden)
         object.__setattr__(self, "hidden", tuple(int(width) for width in self.hidden))
         check_activation(self.activation)
-        check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_choice("init", self.init, INITIALIZERS)
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
-        if self.batch_size < 0:
-            raise ValueError(f"batch_size must be 0 (full batch) or positive, got "
-                             f"{self.batch_size}")
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be at least 1, got {self.epochs}")
-        if self.seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {self.seed}")
-        if not self.adam_epsilon > 0:
-            raise ValueError(f"adam_epsilon must be positive, got {self.adam_epsilon}")
+        check_optimization(self.optimizer, self.learning_rate, self.batch_size, self.epochs,
+                           self.seed, self.adam_epsilon)
         if self.repeats_together < 0:
             raise ValueError(f"repeats_together must be 0 (choose) or positive, got "
                              f"{self.repeats_together}")
@@ -138,6 +128,23 @@ class TrainingConfig:
         if unknown:
             raise ValueError(f"unknown training settings: {', '.join(sorted(unknown))}")
         return cls(**{"repeats_together": 1, **values})
+
+
+def check_optimization(optimizer: str, learning_rate: float, batch_size: int, epochs: int,
+                       seed: int, adam_epsilon: float) -> None:
+    """ValueError naming the first setting of how a network is optimised that is out of range
+    (any network's: the built-in one's and a model file's)."""
+    check_choice("optimizer", optimizer, OPTIMIZERS)
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be positive, got {learning_rate}")
+    if batch_size < 0:
+        raise ValueError(f"batch_size must be 0 (full batch) or positive, got {batch_size}")
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed}")
+    if not adam_epsilon > 0:
+        raise ValueError(f"adam_epsilon must be positive, got {adam_epsilon}")
 
 
 def epoch_order(seed: int, epoch: int, n_train: int) -> np.ndarray:

@@ -137,9 +137,11 @@ def test_an_unknown_layer_name_is_refused_naming_it(tmp_path, capsys):
     assert status == 2 and "no layer 'nope'" in err and not (tmp_path / "run").exists()
 
 
-def test_flags_of_the_built_in_network_are_refused_with_a_model(tmp_path, capsys):
-    status, err = _run([*CNN, "--shape", "4,3", "--out", tmp_path / "run"], capsys)
-    assert status == 2 and "--shape would be ignored" in err
+@pytest.mark.parametrize("flag", [["--shape", "4,3"], ["--activation", "relu"],
+                                  ["--init", "glorot_uniform"], ["--repeats-together", "2"]])
+def test_flags_of_the_built_in_network_are_refused_with_a_model(tmp_path, capsys, flag):
+    status, err = _run([*CNN, *flag, "--out", tmp_path / "run"], capsys)
+    assert status == 2 and f"{flag[0]} would be ignored" in err
 
 
 def test_layers_keras_named_get_the_same_names_when_trained_and_resumed(tmp_path, capsys):
