@@ -153,3 +153,16 @@ def test_layers_keras_named_get_the_same_names_when_trained_and_resumed(tmp_path
     rows = read_rows(tmp_path / "run" / "information.csv")
     assert {(r["epoch"], r["layer_name"]) for r in rows} == {
         (e, name) for e in (0, 1, 2) for name in ("dense", "dense_1")}
+
+
+def test_open_run_gives_python_a_model_runs_layers_as_measured(cnn_run):
+    from information import estimator_from_spec
+    from networks import open_run
+
+    run = open_run(cnn_run)
+    assert run.layer_names() == ("conv", "norm", "pool", "dense", "output")
+    binning = estimator_from_spec(RANGE_BINS)
+    (row,) = [r for r in read_rows(cnn_run / "information.csv") if r["epoch"] == 3
+              and r["layer_name"] == "pool" and r["estimator"] == binning.name]
+    T = run.activations(epoch=3)[2]
+    assert binning.mutual_information(T, run.samples.ids, run.y) == (row["i_xt"], row["i_yt"])
