@@ -53,7 +53,8 @@ from networks.snapshots import metrics_rows, read_layout
               help="Start from a paper's settings: tishby2017 (Shwartz-Ziv & Tishby 2017), "
                    "saxe2018-tanh, saxe2018-relu (Saxe et al. 2018 Fig. 1A, 1B), saxe2018-kde "
                    "(KDE bounds on the test samples), mnist-style (1024-20-20-20, SGD, on "
-                   "digits). A flag given on the command line overrides the preset's value; "
+                   "digits), cnn-digits (a LeNet-style CNN on digits), cnn-mnist (LeNet-5 on "
+                   "your MNIST). A flag given on the command line overrides the preset's value; "
                    "with --from-run only its measuring flags apply. See docs/presets.md.")
 @click.option("--show-preset", is_flag=True,
               help="Print the flags the preset sets (after overrides) as a command line, and "
@@ -70,6 +71,13 @@ from networks.snapshots import metrics_rows, read_layout
               help="Split in file order (the first samples train) instead of shuffling with "
                    "the seed, as the original IDNNs code did.")
 @click.option("--shape", default="10,7,5,4,3", help="Hidden layer widths, comma-separated.")
+@click.option("--model", "model", default=None, metavar="FILE.py:FUNCTION",
+              help="Train your own Keras model instead of the built-in network: FUNCTION("
+                   "input_dim, n_classes, seed) in FILE.py returns an uncompiled keras.Model "
+                   "from the flat features to class probabilities (README, 'Any Keras model').")
+@click.option("--layers", default=None, metavar="NAME,NAME",
+              help="With --model: the layers to measure, by Keras name [default: every layer "
+                   "computing a new representation].")
 @click.option("--activation", type=click.Choice(ACTIVATIONS), default="tanh",
               help="Activation of the hidden layers (the output layer is softmax).")
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam")
@@ -148,6 +156,11 @@ def main(ctx: click.Context, **flags: object) -> None:
     if flags["from_run"] is not None:
         _refuse_unused(ctx, "--from-run measures a saved run without training it",
                        (*TRAINING_FLAGS, "out", "resume", "overwrite"))
+    if flags["model"] is not None:
+        _refuse_unused(ctx, "--model trains the model file's network, one repeat at a time",
+                       ("shape", "activation", "init", "repeats_together"))
+    elif flags["layers"] is not None:
+        raise click.UsageError("--layers picks layers of a --model FILE.py:FUNCTION")
     tls = tls_of(flags)
     with execution(flags["backend"], flags["scheduler_address"], tls):
         if flags["from_run"] is not None:
@@ -156,7 +169,7 @@ def main(ctx: click.Context, **flags: object) -> None:
         else:
             config, data = _config(flags)  # every training flag checked, the data loaded once
             run_dir = flags["out"] or run_directory.default_run_dir(
-                flags["dataset"], flags["activation"], tuple(config["training"]["hidden"]))
+                flags["dataset"], *_network_words(flags, config["training"]))
         with run_directory.writing(run_dir, flags["wait"], announce):
             if flags["from_run"] is not None:
                 config = run_directory.read_config(run_dir)
@@ -180,6 +193,14 @@ def main(ctx: click.Context, **flags: object) -> None:
         raise ValueError(report.diverged())
 
 
+def _network_words(flags: dict, training: dict) -> tuple[str, tuple[int, ...]]:
+    """What the default run directory's name says of the network: the model file's function,
+    or the activation and the hidden widths."""
+    if flags["model"] is not None:
+        return training["model"].rpartition(":")[2], ()
+    return flags["activation"], tuple(training["hidden"])
+
+
 def _refuse_unused(ctx: click.Context, reason: str, names: tuple[str, ...]) -> None:
     """Flags among ``names`` given on the command line would be ignored: an error."""
     typed = [param.opts[0] for param in ctx.command.params
@@ -193,13 +214,20 @@ def _config(flags: dict) -> tuple[dict, RunData]:
     from networks.train import TrainingConfig
 
     dataset = load_dataset(flags["dataset"], flags["data_path"])
-    training = TrainingConfig(
-        hidden=parse_shape(flags["shape"]), activation=flags["activation"],
-        optimizer=flags["optimizer"], learning_rate=flags["learning_rate"],
-        batch_size=flags["batch_size"], epochs=flags["epochs"], init=flags["init"],
-        seed=flags["seed"], adam_epsilon=flags["adam_epsilon"],
-        repeats_together=flags["repeats_together"],
-    ).grouped(len(dataset.y), dataset.X.shape[1], flags["repeats"])
+    settings = {name: flags[name] for name in ("optimizer", "learning_rate", "batch_size",
+                                                "epochs", "seed", "adam_epsilon")}
+    if flags["model"] is not None:
+        from networks.keras_training import model_training
+        from networks.layers import parse_layers
+
+        layers = parse_layers(flags["layers"]) if flags["layers"] is not None else None
+        training, _ = model_training(flags["model"], layers, dataset.X.shape[1],
+                                     dataset.n_classes, **settings)
+    else:
+        training = TrainingConfig(
+            hidden=parse_shape(flags["shape"]), activation=flags["activation"],
+            init=flags["init"], repeats_together=flags["repeats_together"], **settings,
+        ).grouped(len(dataset.y), dataset.X.shape[1], flags["repeats"])
     split = split_indices(len(dataset.y), flags["train_fraction"], flags["seed"],
                           shuffle=not flags["keep_order"])
     config = {
@@ -262,6 +290,8 @@ def _check_resumable(run_dir: Path, stored: dict, training: object) -> None:
     epoch its state records."""
     from networks.train import check_optimizer_states
 
+    if "model" in stored["training"]:
+        training.check_unchanged()  # the state's size is checked against the model on restore
     completed = {r: check_repeat(run_dir, stored, r) for r in range(stored["repeats"])}
     path = run_dir / run_directory.METRICS
     saved = set(metrics_rows(path)) if path.is_file() else set()
@@ -271,7 +301,7 @@ def _check_resumable(run_dir: Path, stored: dict, training: object) -> None:
         raise ValueError(f"{path} lacks epochs the snapshots of {run_config.brief(lacking)} "
                          "record")
     started = [r for r, last in completed.items() if last >= 0]
-    if started:
+    if started and "model" not in stored["training"]:
         layout = read_layout(run_directory.snapshot_dir(run_dir, started[0]))
         check_optimizer_states(training, layout.sizes, read_states(run_dir, started))
 
@@ -283,11 +313,17 @@ def _split_settings(config: dict) -> tuple:
 
 
 def _training(config: dict, run_dir: Path) -> object:
-    """The stored training settings as a ``TrainingConfig``; ValueError naming config.json."""
+    """The stored training settings as a ``TrainingConfig`` (a ``ModelTraining`` for a model
+    file's network); ValueError naming config.json."""
+    from networks.keras_training import ModelTraining
     from networks.train import TrainingConfig
 
+    if "model" in config["training"] and config["training"]["model"] is None:
+        raise ValueError(f"{run_dir} was recorded by RunRecorder during a model.fit: it can be "
+                         "measured (--from-run) but not trained here")
+    kind = ModelTraining if "model" in config["training"] else TrainingConfig
     try:
-        return TrainingConfig.from_dict(config["training"])
+        return kind.from_dict(config["training"])
     except (TypeError, ValueError) as error:
         raise ValueError(f"{run_dir / run_directory.CONFIG}: {error}") from None
 
@@ -297,10 +333,18 @@ def _train(run_dir: Path, config: dict, data: RunData, resume: bool) -> None:
     config records."""
     from networks.train import train_repeats
 
+    from networks.keras_training import ModelTraining, train_model_repeat
+
+    training = _training(config, run_dir)
     X, y = data.dataset.X, data.dataset.y
     train, test = data.split
-    train_repeats(X[train], y[train], X[test], y[test], _training(config, run_dir), run_dir,
-                  config["repeats"], resume=resume)
+    if isinstance(training, ModelTraining):
+        for repeat in range(config["repeats"]):
+            train_model_repeat(X[train], y[train], X[test], y[test], data.dataset.n_classes,
+                               training, run_dir, repeat, resume=resume)
+    else:
+        train_repeats(X[train], y[train], X[test], y[test], training, run_dir,
+                      config["repeats"], resume=resume)
 
 
 def _versions() -> dict:

@@ -17,12 +17,14 @@ from typing import TextIO
 
 import numpy as np
 
+from networks.activations import dense_layer_names
 from networks.run_directory import replace_file, table_lines
 
 COLUMNS = (
     "repeat",
     "epoch",
     "layer",
+    "layer_name",
     "units",
     "estimator",
     "i_xt",
@@ -33,7 +35,8 @@ COLUMNS = (
     "epoch_last",
 )
 """Columns of information.csv. i_xt, i_yt, h_x, h_y are in bits; layer counts from 1 (the last
-layer is the softmax output); epoch_last differs from epoch only for Batching windows."""
+layer is the softmax output); layer_name is the layer's Keras name (the built-in network's:
+hidden_1 ... hidden_k, output); epoch_last differs from epoch only for Batching windows."""
 
 _INT_COLUMNS = ("repeat", "epoch", "layer", "units", "epoch_last")
 _FLOAT_COLUMNS = ("i_xt", "i_yt", "h_x", "h_y")
@@ -63,13 +66,16 @@ def read_rows(path: Path) -> list[Row]:
     """All rows of an information.csv, typed; an absent file reads as no rows.
 
     A torn last line (a killed job, or a row being appended right now) is not read; any other
-    malformed row is a ValueError naming the file and the line.
+    malformed row is a ValueError naming the file and the line. A table written before layers
+    had names (no ``layer_name`` column) holds the built-in network's layers: their names are
+    derived, the highest layer of each repeat being its ``output``.
     """
     if not path.exists():
         return []
     text = "".join(line + "\n" for line in table_lines(path))
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
+    named = "layer_name" in (reader.fieldnames or ())
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or ()) and c != "layer_name"]
     if missing:
         raise ValueError(f"{path} lacks columns: {', '.join(missing)}")
     rows = []
@@ -77,7 +83,7 @@ def read_rows(path: Path) -> list[Row]:
         try:
             if None in raw.values() or None in raw:
                 raise ValueError("wrong number of fields")
-            row: Row = {c: raw[c] for c in COLUMNS}
+            row: Row = {c: raw.get(c, "") for c in COLUMNS}
             for c in _INT_COLUMNS:
                 row[c] = int(raw[c])
             for c in _FLOAT_COLUMNS:
@@ -86,6 +92,16 @@ def read_rows(path: Path) -> list[Row]:
             raise ValueError(f"{path} line {number} is damaged "
                              f"({str(error)[:60]})") from None
         rows.append(row)
+    return rows if named else _with_dense_names(rows)
+
+
+def _with_dense_names(rows: list[Row]) -> list[Row]:
+    """``rows`` of the built-in network with their layers' names filled in."""
+    layers: dict[int, int] = {}
+    for row in rows:
+        layers[row["repeat"]] = max(layers.get(row["repeat"], 0), row["layer"])
+    for row in rows:
+        row["layer_name"] = dense_layer_names(layers[row["repeat"]])[row["layer"] - 1]
     return rows
 
 

@@ -5,11 +5,13 @@ estimator modules, storage in ``information.results``; this module cuts the plan
 runs them and records their rows. A job reads information.csv once, then plans, executes and
 records round after round until a round leaves nothing to measure. Tasks are sized to their
 cost: one task measures a chunk of windows with the estimators whose cost is not pairwise
-(binning), or one layer of one window with a pairwise one (KDE, cost N^2). Workers
-recompute activations from the weight snapshots with the NumPy forward pass, so they never
-import TensorFlow, and they run with one BLAS thread each (no oversubscription, and the same
-numbers on every backend). Arrays over 1 MB reach loky workers memory-mapped (joblib's
-``max_nbytes``), not pickled per task. Results stream back as they finish
+(binning), or one layer of one window with a pairwise one (KDE, cost N^2). Workers ask the
+repeat's activation source (``networks.activations``) for the task's layers: the built-in
+network's are recomputed from the weight snapshots with the NumPy forward pass, so its
+workers never import TensorFlow; any other Keras model's with Keras, in sample blocks. They
+run with one BLAS thread each (no oversubscription, and the same numbers on every backend).
+Arrays over 1 MB reach loky workers memory-mapped (joblib's ``max_nbytes``), not pickled per
+task. Results stream back as they finish
 (``return_as="generator_unordered"``) and are appended at once; the table is sorted at the end.
 """
 
@@ -28,8 +30,7 @@ from information.contract import Estimator
 from information.plan import Planner, Repeat, WindowPlan
 from information.results import Key, Row, TableWriter, layer_curves, row_key, write_sorted
 from information.samples import Samples
-from networks.forward import layer_activations
-from networks.snapshots import SnapshotReader
+from networks.activations import open_source
 
 MAX_EPOCHS_PER_TASK = 50
 
@@ -58,9 +59,9 @@ def measure(task: Task) -> list[Row]:
     window's one epoch. Windows with non-finite activations (diverged training) give NaN rows,
     not estimates.
     """
-    reader = SnapshotReader(task.snapshot_dir)
+    source = open_source(task.snapshot_dir)
     samples = task.samples
-    cache: dict[int, list[np.ndarray]] = {}
+    cache: dict[int, dict[int, np.ndarray]] = {}
     rows = []
     with threadpool_limits(limits=1):
         for plan in task.plans:
@@ -69,16 +70,16 @@ def measure(task: Task) -> list[Row]:
                 del cache[epoch]
             for epoch in range(first, last + 1):
                 if epoch not in cache:
-                    cache[epoch] = layer_activations(reader.params(epoch), samples.X,
-                                                     reader.activation)
+                    cache[epoch] = source.activations(epoch, samples.X, task.layers)
             for layer in task.layers:
-                stack = [cache[epoch][layer - 1] for epoch in range(first, last + 1)]
+                stack = [cache[epoch][layer] for epoch in range(first, last + 1)]
                 finite = all(np.isfinite(T).all() for T in stack)
                 for estimator in plan.estimators:
                     T = np.stack(stack) if estimator.pools_epochs else stack[0]
                     i_xt, i_yt = (estimator.mutual_information(T, samples.ids, samples.y)
                                   if finite else (np.nan, np.nan))
                     rows.append({"repeat": task.repeat, "epoch": first, "layer": layer,
+                                 "layer_name": source.layer_names[layer - 1],
                                  "units": stack[0].shape[1], "estimator": estimator.name,
                                  "i_xt": float(i_xt), "i_yt": float(i_yt),
                                  "samples": samples.name, "h_x": samples.h_x,
@@ -90,10 +91,11 @@ def activation_range(
     snapshot_dir: Path, epochs: Sequence[int], X: np.ndarray
 ) -> tuple[float, float]:
     """Worker: the min and max finite activation over every layer of ``epochs``."""
-    reader = SnapshotReader(snapshot_dir)
+    source = open_source(snapshot_dir)
+    layers = range(1, len(source.layer_names) + 1)
     low, high = np.inf, -np.inf
     for epoch in epochs:
-        for T in layer_activations(reader.params(epoch), X, reader.activation):
+        for T in source.activations(epoch, X, layers).values():
             finite = T[np.isfinite(T)]
             if finite.size:
                 low, high = min(low, float(finite.min())), max(high, float(finite.max()))
@@ -195,13 +197,14 @@ class Runner:
         """
         repeats = []
         for number, directory in self.snapshot_dirs.items():
-            reader = SnapshotReader(directory)
+            source = open_source(directory)
             estimators = tuple(self.estimators)
             if any(e.needs_run_range for e in estimators):
-                low, high = self._activation_range(parallel, directory, reader.n_epochs)
+                low, high = self._activation_range(parallel, directory, source.n_epochs)
                 estimators = tuple(e.with_run_range(low, high) if e.needs_run_range else e
                                    for e in estimators)
-            repeats.append(Repeat(number, directory, reader.n_layers, reader.n_epochs - 1,
+            repeats.append(Repeat(number, directory, len(source.layer_names),
+                                  source.n_epochs - 1,
                                   estimators))
         return repeats
 

@@ -24,7 +24,7 @@ from networks import run_directory
 from networks.datasets import Dataset, Split, load_dataset, sample_indices, split_indices
 from networks.group_state import saved_epoch
 from networks.run_config import brief
-from networks.snapshots import LAYOUT, Layout, check_snapshots, read_layout
+from networks.snapshots import LAYOUT, Layout, ModelLayout, check_snapshots, read_layout
 
 
 class RunData(NamedTuple):
@@ -34,10 +34,19 @@ class RunData(NamedTuple):
     split: Split
 
 
-def run_data(config: dict) -> RunData:
-    """Load the run's dataset and split it as the run did; ValueError if the data changed."""
+def run_data(config: dict, run_dir: Path | None = None) -> RunData:
+    """Load the run's dataset and split it as the run did; ValueError if the data changed.
+
+    A run recorded by ``RunRecorder`` (dataset name ``recorded``) keeps its samples in the run
+    directory ``run_dir`` (``data_path`` is relative to it); its seed may be null (no shuffle).
+    """
     data = config["dataset"]
-    dataset = load_dataset(data["name"], data["data_path"])
+    if data["name"] == run_directory.RECORDED:
+        if run_dir is None:
+            raise ValueError("a recorded run's samples are read from its run directory")
+        dataset = load_dataset(str(run_dir / data["data_path"]))
+    else:
+        dataset = load_dataset(data["name"], data["data_path"])
     recorded = {key: data[key] for key in ("n_samples", "n_features", "n_classes") if key in data}
     found = {"n_samples": len(dataset.y), "n_features": dataset.X.shape[1],
              "n_classes": dataset.n_classes}
@@ -46,23 +55,28 @@ def run_data(config: dict) -> RunData:
     if changed:
         raise ValueError(f"dataset {data['name']} now has {brief(changed)}: the data file "
                          "changed since the run was trained")
-    split = split_indices(len(dataset.y), data["train_fraction"], config["training"]["seed"],
-                          shuffle=data["shuffle"])
+    split = split_indices(len(dataset.y), data["train_fraction"],
+                          config["training"]["seed"] or 0, shuffle=data["shuffle"])
     return RunData(dataset, split)
 
 
-def measured_samples(config: dict, which: str, data: RunData | None = None) -> Samples:
-    """The ``which`` ("all", "train" or "test") samples of the run described by ``config``,
-    from ``data`` when given (else loaded)."""
-    dataset, split = data if data is not None else run_data(config)
+def measured_samples(config: dict, which: str, data: RunData | None = None,
+                     run_dir: Path | None = None) -> Samples:
+    """The ``which`` ("all", "train" or "test") samples of the run described by ``config``
+    (in ``run_dir``), from ``data`` when given (else loaded)."""
+    dataset, split = data if data is not None else run_data(config, run_dir)
     index = sample_indices(split, which)
     return Samples(dataset.X[index], dataset.y[index], which)
 
 
-def expected_layout(config: dict, stored: Layout) -> Layout:
+def expected_layout(config: dict, stored: Layout | ModelLayout) -> Layout | ModelLayout:
     """The layout config.json describes; input width and classes from ``stored`` where the
-    config does not record them."""
+    config does not record them. A Keras model's layout must measure the config's layers."""
     data, training = config["dataset"], config["training"]
+    if "model" in training:
+        weights, architecture = ((stored.weights, stored.architecture)
+                                 if isinstance(stored, ModelLayout) else ((), "{}"))
+        return ModelLayout(weights, tuple(training["layers"]), architecture)
     return Layout((data.get("n_features", stored.sizes[0]), *training["hidden"],
                    data.get("n_classes", stored.sizes[-1])), training["activation"])
 
@@ -102,7 +116,7 @@ def measure_run(run_dir: Path, config: dict, estimators: list[Estimator], sample
     split when already loaded. The caller holds the run's writers' lock (``networks.lock``).
     """
     dirs = snapshot_dirs(run_dir, config)
-    measured = measured_samples(config, samples, data)
+    measured = measured_samples(config, samples, data, run_dir)
     table = run_dir / run_directory.INFORMATION
     read_rows(table)  # a damaged table is refused before the measurement is recorded
     recorded = config.setdefault("measurements", [])

@@ -1,14 +1,16 @@
 """The networks: datasets, the model and its training, snapshots, and saved runs.
 
-``from networks import open_run`` opens a saved run for Python (``networks.run``); it is
-imported on first use, so importing any module of this package stays light.
+``from networks import open_run`` opens a saved run for Python (``networks.run``);
+``from networks import RunRecorder`` gives the Keras callback that records a user's own
+``model.fit`` as a run (``networks.recorder``). Both are imported on first use, so importing
+any module of this package stays light (no TensorFlow).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["open_run"]
+__all__ = ["RunRecorder", "open_run"]
 
 
 def __getattr__(name: str) -> Any:
@@ -16,4 +18,9 @@ def __getattr__(name: str) -> Any:
         from networks.run import open_run
 
         return open_run
+    if name == "RunRecorder":
+        import networks.quiet_start  # noqa: F401  (before TensorFlow)
+        from networks.recorder import RunRecorder
+
+        return RunRecorder
     raise AttributeError(f"module 'networks' has no attribute {name!r}")

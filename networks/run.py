@@ -26,8 +26,9 @@ from information.samples import Samples
 from information.saved_run import measured_samples, snapshot_dirs
 from networks import run_directory
 from networks.datasets import SAMPLES
-from networks.forward import Params, layer_activations
-from networks.snapshots import METRICS_COLUMNS, SnapshotReader, metrics_rows
+from networks.activations import ActivationSource, open_source
+from networks.forward import Params
+from networks.snapshots import METRICS_COLUMNS, metrics_rows
 
 
 class SavedRun:
@@ -43,8 +44,8 @@ class SavedRun:
         self.directory = directory
         self.config = run_directory.read_config(directory)
         self._snapshot_dirs = snapshot_dirs(directory, self.config)
-        self._readers: dict[int, SnapshotReader] = {}
-        self.samples: Samples = measured_samples(self.config, samples)
+        self._sources: dict[int, ActivationSource] = {}
+        self.samples: Samples = measured_samples(self.config, samples, run_dir=directory)
 
     @property
     def X(self) -> np.ndarray:
@@ -63,17 +64,26 @@ class SavedRun:
 
     def epochs(self, repeat: int = 0) -> np.ndarray:
         """The saved epochs of ``repeat``: 0 (the initial network) .. the last one saved."""
-        return np.arange(self._reader(repeat).n_epochs)
+        return np.arange(self._source(repeat).n_epochs)
 
-    def params(self, epoch: int, repeat: int = 0) -> Params:
-        """[(W (in, out), b (out,)), ...] float32, input side first, after ``epoch`` epochs."""
-        return self._reader(repeat).params(epoch)
+    def layer_names(self, repeat: int = 0) -> tuple[str, ...]:
+        """The measured layers' names, layer 1 first: hidden_1 ... output for the built-in
+        network, the Keras names for any other model."""
+        return self._source(repeat).layer_names
+
+    def params(self, epoch: int, repeat: int = 0) -> Params | list[np.ndarray]:
+        """The float32 weights after ``epoch`` epochs: [(W (in, out), b (out,)), ...], input
+        side first, for the built-in network; every weight in ``model.weights`` order for any
+        other Keras model."""
+        return self._source(repeat).reader.params(epoch)
 
     def activations(self, epoch: int, repeat: int = 0) -> list[np.ndarray]:
-        """Every layer's output on the measured samples after ``epoch`` epochs: one (N, units)
-        float32 array per layer, the softmax output last; the values the estimators measure."""
-        reader = self._reader(repeat)
-        return layer_activations(reader.params(epoch), self.X, reader.activation)
+        """Every measured layer's output on the measured samples after ``epoch`` epochs: one
+        (N, units) float32 array per layer, the output last; the values the estimators
+        measure (a Keras model's in inference mode)."""
+        source = self._source(repeat)
+        layers = range(1, len(source.layer_names) + 1)
+        return list(source.activations(epoch, self.X, layers).values())
 
     def information(self) -> dict[str, np.ndarray]:
         """information.csv as columns: name -> (rows,) array; i_xt, i_yt, h_x, h_y in bits.
@@ -100,12 +110,12 @@ class SavedRun:
                                  dtype=int if column in ("repeat", "epoch") else float)
                 for column in METRICS_COLUMNS}
 
-    def _reader(self, repeat: int) -> SnapshotReader:
+    def _source(self, repeat: int) -> ActivationSource:
         if repeat not in self._snapshot_dirs:
             raise ValueError(f"repeat must be in 0..{self.repeats - 1}, got {repeat!r}")
-        if repeat not in self._readers:
-            self._readers[repeat] = SnapshotReader(self._snapshot_dirs[repeat])
-        return self._readers[repeat]
+        if repeat not in self._sources:
+            self._sources[repeat] = open_source(self._snapshot_dirs[repeat])
+        return self._sources[repeat]
 
     def __repr__(self) -> str:
         return (f"SavedRun({str(self.directory)!r}, samples={self.samples.name!r}: "

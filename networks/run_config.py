@@ -9,7 +9,10 @@ A config is a JSON object::
                   repeats_together are checked here, the rest by
                   ``TrainingConfig.from_dict`` when a run is resumed; runs from before
                   adam_epsilon and repeats_together lack them, and resume with Keras's
-                  epsilon, one repeat at a time)
+                  epsilon, one repeat at a time); for a model file's network (``--model``)
+                  those of ``networks.keras_training.ModelTraining`` instead (model,
+                  model_sha256, layers, seed, epochs, ...), and for a run recorded by
+                  ``networks.recorder.RunRecorder`` model null, seed null
     repeats       how many networks were trained (seeds seed, seed + 1, ...)
     preset        the preset named on the command line, or null
     command       the command line that created the run
@@ -39,6 +42,10 @@ REQUIRED = {
     "repeats": (),
 }
 """The sections (and their keys) of config.json that measuring a saved run relies on."""
+
+MODEL_REQUIRED = ("model", "layers", "epochs")
+"""What measuring relies on in ``training`` when it holds ``model`` (any Keras model): the
+layers measured and the epochs, in place of REQUIRED's."""
 
 MAX_REPEATS = 100_000
 """More repeats than any experiment trains; a larger count is a damaged file."""
@@ -87,8 +94,11 @@ _SECTIONS: dict[str, dict[str, tuple[Callable[[object], bool], str]]] = {
     "training": {
         "hidden": (_widths, "a non-empty list of integers >= 1"),
         "activation": (_text, "a string"),
-        "seed": (_integer(0), "an integer >= 0"),
+        "seed": (lambda v: v is None or _integer(0)(v), "an integer >= 0 or null"),
         "epochs": (_integer(1), "an integer >= 1"),
+        "model": (_optional_text, "a string or null"),
+        "layers": (lambda v: isinstance(v, list) and len(v) > 0 and all(map(_text, v)),
+                   "a non-empty list of layer names"),
         "adam_epsilon": (_positive, "a positive number"),
         "repeats_together": (_integer(1), "an integer >= 1"),
     },
@@ -133,8 +143,11 @@ def parse(text: str, path: Path) -> dict:
 
 def check_complete(config: dict, path: Path) -> None:
     """Raise ValueError naming what ``config`` lacks of the REQUIRED settings."""
+    required = REQUIRED
+    if isinstance(config.get("training"), dict) and "model" in config["training"]:
+        required = {**REQUIRED, "training": MODEL_REQUIRED}
     missing = [f"{section}.{key}" if key else section
-               for section, keys in REQUIRED.items()
+               for section, keys in required.items()
                for key in ((None,) if section not in config else keys)
                if section not in config or (key and key not in config[section])]
     if missing:
@@ -176,9 +189,12 @@ def parameter_count(sizes: Sequence[int]) -> int:
 def check_fits_in_memory(config: dict) -> None:
     """Refuse a network this machine cannot hold before anything is allocated.
 
-    The estimate is a floor: 16 bytes per parameter (float32 weights, gradients and two Adam
-    moments) and 8 bytes per activation of every training sample in every hidden layer.
+    The estimate, for the built-in network, is a floor: 16 bytes per parameter (float32
+    weights, gradients and two Adam moments) and 8 bytes per activation of every training
+    sample in every hidden layer.
     """
+    if "model" in config["training"]:
+        return  # a model file's network is built, so checked, before anything is written
     data, hidden = config["dataset"], config["training"]["hidden"]
     sizes = (data.get("n_features", 1), *hidden, data.get("n_classes", 2))
     parameters = parameter_count(sizes)

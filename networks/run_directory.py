@@ -9,6 +9,7 @@ Layout::
     RUN_DIR/snapshots/repeat-R/    the weights of every epoch of repeat R (networks.snapshots)
     RUN_DIR/snapshots/state-F-L.npy  the training state of repeats F..L, trained together
                                    (networks.group_state)
+    RUN_DIR/samples.npz            only in a run recorded by RunRecorder: its samples
     RUN_DIR/information_plane.png  drawn by main_data.py when it has measured (plotting.plane)
     RUN_DIR/writer.lock            while a process writes the run: its id (networks.lock)
 
@@ -36,6 +37,10 @@ CONFIG = "config.json"
 METRICS = "metrics.csv"
 INFORMATION = "information.csv"
 SNAPSHOTS = "snapshots"
+RECORDED = "recorded"
+"""The dataset name of a run recorded by ``networks.recorder.RunRecorder``."""
+RECORDED_SAMPLES = "samples.npz"
+"""Where a recorded run keeps its measured samples: arrays X (N, D) float32 and y (N,)."""
 FIGURES = ("information_plane.png", "information_curves.png", "metrics.png",
            "information_plane.gif")
 """Pictures the commands write into a run directory by default."""
@@ -55,9 +60,9 @@ def snapshot_dir(run_dir: Path, repeat: int) -> Path:
 def default_run_dir(dataset: str, activation: str, hidden: tuple[int, ...]) -> Path:
     """``runs/<dataset>-<activation>-<shape>-<timestamp>`` under the current directory."""
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(dataset).stem)
-    shape = "x".join(str(w) for w in hidden)
+    shape = "".join(f"-{'x'.join(str(w) for w in hidden)}" for _ in hidden[:1])
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"{stem}-{activation}-{shape}-{stamp}"
+    return Path("runs") / f"{stem}-{activation}{shape}-{stamp}"
 
 
 def replace_file(path: Path, content: str | bytes) -> None:
@@ -146,7 +151,7 @@ def remove_run(run_dir: Path) -> None:
         _remove_files(snapshots, [p.name.removesuffix(TEMPORARY) for p in snapshots.iterdir()
                                   if _is_group_state(p)])
         _remove_folder_if_empty(snapshots)
-    _remove_files(run_dir, (CONFIG, METRICS, INFORMATION, *FIGURES))
+    _remove_files(run_dir, (CONFIG, METRICS, INFORMATION, RECORDED_SAMPLES, *FIGURES))
 
 
 def _refuse_to_delete(run_dir: Path) -> None:

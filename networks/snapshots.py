@@ -2,10 +2,14 @@
 
 Per repeat, in ``RUN_DIR/snapshots/repeat-R/``:
 
-- ``layout.json``: the layer widths (input, hidden..., classes) and the hidden activation.
+- ``layout.json``: the layer widths (input, hidden..., classes) and the hidden activation;
+  for any other Keras model (``--model``, ``RunRecorder``) a ``ModelLayout`` instead: the
+  name and shape of every weight, the measured layers and the model's architecture (JSON).
 - ``weights.bin``: one row per saved epoch (row e = the network after e epochs; row 0 = the
   initial network), each row every parameter as little-endian float32 in the order
-  W1, b1, W2, b2, ... (W (in, out) row-major). Rows are appended and flushed one per epoch;
+  W1, b1, W2, b2, ... (W (in, out) row-major); a ``ModelLayout``'s rows hold every weight of
+  the model (trainable and not, e.g. batch normalisation's moving statistics) in
+  ``model.weights`` order, each flattened row-major. Rows are appended and flushed one per epoch;
   ``SnapshotReader`` memory-maps the complete rows and ignores a torn last one.
 - ``state.npy`` (runs trained before repeats were grouped): a float64 vector, the last
   completed epoch then the optimizer's variables flattened (Adam's iteration count, learning
@@ -73,8 +77,65 @@ class Layout:
             start += width
         return params
 
+    def to_json(self) -> dict:
+        """The layout.json object."""
+        return {"sizes": list(self.sizes), "activation": self.activation}
 
-def read_layout(directory: Path) -> Layout:
+    def describe(self) -> str:
+        """The network in a few words, for error messages."""
+        return f"a network of sizes {list(self.sizes)} ({self.activation})"
+
+
+@dataclass(frozen=True)
+class ModelLayout:
+    """Any Keras model's snapshot rows: ``weights`` the (name, shape) of every weight in
+    ``model.weights`` order, ``layers`` the names of the measured layers, ``architecture``
+    the model's Keras JSON (``model.to_json()``, read back by ``networks.keras_activations``)."""
+
+    weights: tuple[tuple[str, tuple[int, ...]], ...]
+    layers: tuple[str, ...]
+    architecture: str
+
+    @property
+    def row_length(self) -> int:
+        """Values per epoch: every weight's size."""
+        return sum(int(np.prod(shape)) for _, shape in self.weights)
+
+    def split(self, row: np.ndarray) -> list[np.ndarray]:
+        """A flat row as one array per weight, shaped as ``weights`` says; views."""
+        arrays, start = [], 0
+        for _, shape in self.weights:
+            size = int(np.prod(shape))
+            arrays.append(row[start : start + size].reshape(shape))
+            start += size
+        return arrays
+
+    def to_json(self) -> dict:
+        """The layout.json object."""
+        return {"weights": [[name, list(shape)] for name, shape in self.weights],
+                "layers": list(self.layers), "architecture": json.loads(self.architecture)}
+
+    def describe(self) -> str:
+        """The model in a few words, for error messages."""
+        return f"a Keras model of {self.row_length} weights measured at {len(self.layers)} layers"
+
+
+def _model_layout(stored: dict, path: Path) -> ModelLayout:
+    weights, layers = stored.get("weights"), stored.get("layers")
+    if not (isinstance(weights, list) and isinstance(layers, list) and layers
+            and all(isinstance(name, str) for name in layers)
+            and all(isinstance(w, list) and len(w) == 2 and isinstance(w[0], str)
+                    and isinstance(w[1], list)
+                    and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                            for n in w[1]) for w in weights)
+            and isinstance(stored.get("architecture"), dict)):
+        raise ValueError(f"{path} is damaged: a model's layout must hold weights (name and "
+                         "shape pairs), layers (names) and architecture (an object)")
+    return ModelLayout(tuple((name, tuple(shape)) for name, shape in weights), tuple(layers),
+                       json.dumps(stored["architecture"], sort_keys=True))
+
+
+def read_layout(directory: Path) -> Layout | ModelLayout:
     """The layout stored in ``directory``; FileNotFoundError when it holds no snapshots,
     ValueError naming the file when it is damaged."""
     path = directory / LAYOUT
@@ -84,6 +145,8 @@ def read_layout(directory: Path) -> Layout:
         stored = json.loads(path.read_text())
     except json.JSONDecodeError as error:
         raise ValueError(f"{path} is not valid JSON: {error}") from None
+    if isinstance(stored, dict) and "weights" in stored:
+        return _model_layout(stored, path)
     sizes = stored.get("sizes") if isinstance(stored, dict) else None
     if not (isinstance(sizes, list) and len(sizes) >= 2
             and all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in sizes)
@@ -111,14 +174,15 @@ def _saved_epoch_and_size(directory: Path, recorded: Recorded) -> tuple[int, Pat
         completed = again
 
 
-def check_layout(directory: Path, layout: Layout) -> None:
+def check_layout(directory: Path, layout: Layout | ModelLayout) -> None:
     """The snapshots in ``directory`` are of a network of ``layout``, else ValueError."""
     if read_layout(directory) != layout:
-        raise ValueError(f"cannot resume: {directory} holds a network of layout "
-                         f"{read_layout(directory)}, not {layout}")
+        raise ValueError(f"cannot resume: {directory} holds "
+                         f"{read_layout(directory).describe()}, not {layout.describe()}")
 
 
-def check_snapshots(directory: Path, expected: Layout, epochs: int, recorded: Recorded) -> int:
+def check_snapshots(directory: Path, expected: Layout | ModelLayout, epochs: int,
+                    recorded: Recorded) -> int:
     """The last completed epoch saved in ``directory`` (-1: none), every file checked against
     the others and against the run's ``expected`` layout and ``epochs``; ValueError naming the
     first file that disagrees. ``recorded`` reads the epoch the repeat's training state
@@ -137,9 +201,8 @@ def check_snapshots(directory: Path, expected: Layout, epochs: int, recorded: Re
         return -1
     layout = read_layout(directory)
     if layout != expected:
-        raise ValueError(f"{directory / LAYOUT} describes a network of sizes "
-                         f"{list(layout.sizes)} ({layout.activation}), config.json one of "
-                         f"{list(expected.sizes)} ({expected.activation})")
+        raise ValueError(f"{directory / LAYOUT} describes {layout.describe()}, config.json "
+                         f"{expected.describe()}")
     row_bytes = layout.row_length * ROW_DTYPE.itemsize
     completed, state, size = _saved_epoch_and_size(directory, recorded)
     claim = (f"{state} records epoch {completed} of {directory.name}" if state is not None
@@ -183,8 +246,9 @@ class SnapshotReader:
         """Layers with weights: the hidden layers and the softmax output."""
         return len(self.layout.shapes)
 
-    def params(self, epoch: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        """[(W (in, out), b (out,)), ...] float32 after ``epoch`` epochs (0 = initial)."""
+    def params(self, epoch: int) -> list:
+        """The float32 weights after ``epoch`` epochs (0 = initial): [(W (in, out), b (out,)),
+        ...] for the built-in network, one array per weight for a ``ModelLayout``."""
         if not 0 <= epoch < self.n_epochs:
             raise ValueError(f"epoch must be in 0..{self.n_epochs - 1}, got {epoch}")
         return self.layout.split(np.asarray(self._rows[epoch]))
@@ -214,12 +278,11 @@ class SnapshotWriter(_AppendedFile):
     ``layout``, otherwise the stored layout must equal ``layout``.
     """
 
-    def __init__(self, directory: Path, layout: Layout, keep_epochs: int) -> None:
+    def __init__(self, directory: Path, layout: Layout | ModelLayout, keep_epochs: int) -> None:
         self.layout = layout
         directory.mkdir(parents=True, exist_ok=True)
         if keep_epochs == 0:
-            replace_file(directory / LAYOUT, json.dumps(
-                {"sizes": list(layout.sizes), "activation": layout.activation}) + "\n")
+            replace_file(directory / LAYOUT, json.dumps(layout.to_json()) + "\n")
         else:
             check_layout(directory, layout)
         self._handle = open(directory / WEIGHTS, "ab")

@@ -98,19 +98,9 @@ class TrainingConfig:
         check_hidden(self.hidden)
         object.__setattr__(self, "hidden", tuple(int(width) for width in self.hidden))
         check_activation(self.activation)
-        check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_choice("init", self.init, INITIALIZERS)
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
-        if self.batch_size < 0:
-            raise ValueError(f"batch_size must be 0 (full batch) or positive, got "
-                             f"{self.batch_size}")
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be at least 1, got {self.epochs}")
-        if self.seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {self.seed}")
-        if not self.adam_epsilon > 0:
-            raise ValueError(f"adam_epsilon must be positive, got {self.adam_epsilon}")
+        check_optimization(self.optimizer, self.learning_rate, self.batch_size, self.epochs,
+                           self.seed, self.adam_epsilon)
         if self.repeats_together < 0:
             raise ValueError(f"repeats_together must be 0 (choose) or positive, got "
                              f"{self.repeats_together}")
@@ -138,6 +128,23 @@ class TrainingConfig:
         if unknown:
             raise ValueError(f"unknown training settings: {', '.join(sorted(unknown))}")
         return cls(**{"repeats_together": 1, **values})
+
+
+def check_optimization(optimizer: str, learning_rate: float, batch_size: int, epochs: int,
+                       seed: int, adam_epsilon: float) -> None:
+    """ValueError naming the first setting of how a network is optimised that is out of range
+    (any network's: the built-in one's and a model file's)."""
+    check_choice("optimizer", optimizer, OPTIMIZERS)
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be positive, got {learning_rate}")
+    if batch_size < 0:
+        raise ValueError(f"batch_size must be 0 (full batch) or positive, got {batch_size}")
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed}")
+    if not adam_epsilon > 0:
+        raise ValueError(f"adam_epsilon must be positive, got {adam_epsilon}")
 
 
 def epoch_order(seed: int, epoch: int, n_train: int) -> np.ndarray:
@@ -229,8 +236,8 @@ def _train_group(data: tuple[np.ndarray, ...], config: TrainingConfig, layout: L
     initial = [build_model(X_train.shape[1], config.hidden, layout.sizes[-1],
                            config.activation, config.init, config.seed + r).get_weights()
                for r in group]
-    networks = StackedEpochs(initial, config.activation, _optimizer(config), *data,
-                             config.batch_size)
+    optimizer = build_optimizer(config.optimizer, config.learning_rate, config.adam_epsilon)
+    networks = StackedEpochs(initial, config.activation, optimizer, *data, config.batch_size)
     directories = [run_directory.snapshot_dir(run_dir, r) for r in group]
     states = [None if saved[r] is None else saved[r].values for r in group]
     with ExitStack() as stack:
@@ -297,7 +304,7 @@ def optimizer_state_size(config: TrainingConfig, sizes: tuple[int, ...]) -> int:
     and epoch) of a network of layer widths ``sizes`` (input, hidden..., classes) trained with
     ``config``."""
     model = build_model(sizes[0], config.hidden, sizes[-1], config.activation, config.init, 0)
-    optimizer = _optimizer(config)
+    optimizer = build_optimizer(config.optimizer, config.learning_rate, config.adam_epsilon)
     optimizer.build(model.trainable_variables)
     return sum(int(np.prod(v.shape)) for v in optimizer.variables)
 
@@ -314,11 +321,13 @@ def check_optimizer_states(config: TrainingConfig, sizes: tuple[int, ...],
                              f"per repeat, {config.optimizer} needs {size}")
 
 
-def _optimizer(config: TrainingConfig) -> keras.optimizers.Optimizer:
-    if config.optimizer == "adam":
-        return keras.optimizers.Adam(learning_rate=config.learning_rate,
-                                     epsilon=config.adam_epsilon)
-    return keras.optimizers.SGD(learning_rate=config.learning_rate)
+def build_optimizer(name: str, learning_rate: float,
+                    adam_epsilon: float) -> keras.optimizers.Optimizer:
+    """The optimizer ``name`` (one of OPTIMIZERS) with its step size; epsilon is Adam's."""
+    if name == "adam":
+        return keras.optimizers.Adam(learning_rate=learning_rate, epsilon=adam_epsilon)
+    return keras.optimizers.SGD(learning_rate=learning_rate)
+
 
 def _checked_data(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,
                   y_test: np.ndarray) -> tuple[np.ndarray, ...]:

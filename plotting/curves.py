@@ -71,9 +71,9 @@ def curves_figure(
         for row, (field, bound_field, axis_label, bound_name) in enumerate(QUANTITIES):
             ax = axes[row, column]
             series = getattr(values, field)
-            for i, layer in enumerate(values.layers):
+            for i in range(len(values.layers)):
                 draw_series(ax, values.epochs, series[:, :, i], show_repeats, color=colors[i],
-                            label=layer_label(int(layer), int(values.units[i])))
+                            label=layer_label(values.names[i], int(values.units[i])))
             bound = getattr(values, bound_field)
             if np.isfinite(bound):
                 ax.axhline(bound, color="0.5", linestyle="--", linewidth=0.8, label=bound_name)

@@ -90,10 +90,10 @@ def default_limits(measured: Sequence[Measurements]) -> tuple[Limits | None, Lim
 
 
 def layer_legend(ax: Axes, values: Measurements, loc: str = "best") -> None:
-    """A legend naming each layer's marker: "layer 1 (10 units)", where it hides least data."""
+    """A legend naming each layer's marker: "hidden_1 (10 units)", where it hides least data."""
     handles = [Line2D([], [], marker=layer_marker(i), linestyle="", color="0.25", markersize=5,
-                      label=layer_label(int(layer), int(units)))
-               for i, (layer, units) in enumerate(zip(values.layers, values.units, strict=True))]
+                      label=layer_label(name, int(units)))
+               for i, (name, units) in enumerate(zip(values.names, values.units, strict=True))]
     ax.legend(handles=handles, loc=loc, fontsize="x-small", framealpha=0.9,
               handletextpad=0.2, borderaxespad=0.3)
 

@@ -109,9 +109,9 @@ def layer_colors(count: int) -> np.ndarray:
     return LAYER_COLORMAP(np.linspace(0.0, 0.85, count))
 
 
-def layer_label(layer: int, units: int) -> str:
-    """"layer 2 (7 units)"."""
-    return f"layer {layer} ({units} unit{'s' if units != 1 else ''})"
+def layer_label(name: str, units: int) -> str:
+    """A layer's legend entry, its name and width: "hidden_2 (7 units)"."""
+    return f"{name} ({units} unit{'s' if units != 1 else ''})"
 
 
 def columns(count: int) -> int:

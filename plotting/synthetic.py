@@ -82,7 +82,8 @@ def write_synthetic_run(
                     for layer, width in enumerate(units, start=1):
                         depth = (layer - 1) / max(len(units) - 1, 1)
                         i_xt, i_yt = synthetic_information(repeat, epoch, depth, epochs, e)
-                        writer.writerow([repeat, epoch, layer, width, estimator, i_xt, i_yt,
-                                         "all", H_X, H_Y, epoch])
+                        name = "output" if layer == len(units) else f"hidden_{layer}"
+                        writer.writerow([repeat, epoch, layer, name, width, estimator, i_xt,
+                                         i_yt, "all", H_X, H_Y, epoch])
     return directory
 

@@ -25,7 +25,8 @@ class Measurements:
 
     ``i_xt`` and ``i_yt`` have shape (repeats, epochs, layers) and hold nan where a repeat has
     no finite measurement of that epoch and layer. ``epoch`` is the first epoch of a Batching
-    window. ``h_x`` and ``h_y`` are H(X) and H(Y) of the measured samples (nan if unknown).
+    window. ``names`` and ``units`` are each layer's name and width. ``h_x`` and ``h_y`` are
+    H(X) and H(Y) of the measured samples (nan if unknown).
     """
 
     estimator: str
@@ -33,6 +34,7 @@ class Measurements:
     repeats: np.ndarray
     epochs: np.ndarray
     layers: np.ndarray
+    names: tuple[str, ...]
     units: np.ndarray
     i_xt: np.ndarray
     i_yt: np.ndarray
@@ -89,6 +91,7 @@ def _measurements(key: tuple[str, str], rows: list[dict]) -> Measurements:
     axes = [np.unique(repeat), np.unique(epoch), np.unique(layer)]
     units = np.zeros(len(axes[2]), dtype=int)
     units[np.searchsorted(axes[2], layer)] = column("units", int)
+    names = dict(zip(layer.tolist(), column("layer_name", object), strict=True))
     h_x, h_y = column("h_x", float), column("h_y", float)
     return Measurements(
         estimator=key[0],
@@ -96,6 +99,7 @@ def _measurements(key: tuple[str, str], rows: list[dict]) -> Measurements:
         repeats=axes[0],
         epochs=axes[1],
         layers=axes[2],
+        names=tuple(str(names[la]) for la in axes[2].tolist()),
         units=units,
         i_xt=_table([repeat, epoch, layer], column("i_xt", float), axes),
         i_yt=_table([repeat, epoch, layer], column("i_yt", float), axes),

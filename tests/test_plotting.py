@@ -279,10 +279,10 @@ def test_plane_limits_can_be_overridden(run_dir):
     assert figure.axes[0].get_xlim() == (2, 10) and figure.axes[0].get_ylim() == (0, 2)
 
 
-def test_plane_legend_names_each_layer_with_its_units(run_dir):
+def test_plane_legend_names_each_layer_and_its_units(run_dir):
     figure = plane_figure(information_panels([find_run(run_dir)]))
     legend = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
-    assert legend == ["layer 1 (4 units)", "layer 2 (3 units)", "layer 3 (2 units)"]
+    assert legend == ["hidden_1 (4 units)", "hidden_2 (3 units)", "output (2 units)"]
 
 
 def test_show_repeats_draws_each_repeat_behind_the_mean(run_dir):

@@ -181,3 +181,16 @@ def test_from_run_takes_only_the_presets_measuring_flags(tmp_path, capsys):
         "schedule": "log:300", "samples": "test", "preset": "saxe2018-kde"}
     rows = read_rows(run_dir / "information.csv")
     assert {r["samples"] for r in rows} == {"test"} and {r["epoch"] for r in rows} == {0, 1, 2}
+
+
+def test_cnn_digits_trains_and_measures_its_lenet_style_network(tmp_path, capsys):
+    status, _, err = _run(["--preset", "cnn-digits", "--epochs", "2", "--jobs", "1",
+                           "--no-plot", "--out", tmp_path / "run"], capsys)
+    assert status == 0, err
+    names = {r["layer_name"] for r in read_rows(tmp_path / "run" / "information.csv")}
+    assert names == {"conv_1", "pool_1", "conv_2", "pool_2", "dense_1", "output"}
+
+
+def test_cnn_mnist_needs_the_users_mnist_file(tmp_path, capsys):
+    status, _, err = _run(["--preset", "cnn-mnist", "--out", tmp_path / "run"], capsys)
+    assert status == 2 and "--data-path" in err and not (tmp_path / "run").exists()

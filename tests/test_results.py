@@ -8,7 +8,8 @@ from information.results import COLUMNS, TableWriter, read_rows, row_key, sort_t
 
 
 def _row(epoch: int, layer: int, i_xt: float = 1.5) -> dict:
-    return {"repeat": 0, "epoch": epoch, "layer": layer, "units": 3, "estimator": "binning:bins=30",
+    return {"repeat": 0, "epoch": epoch, "layer": layer, "layer_name": f"hidden_{layer}",
+            "units": 3, "estimator": "binning:bins=30",
             "i_xt": i_xt, "i_yt": 0.25, "samples": "all", "h_x": 12.0, "h_y": 1.0,
             "epoch_last": epoch}
 
@@ -17,8 +18,28 @@ def test_header_starts_with_the_documented_columns(tmp_path):
     path = tmp_path / "information.csv"
     with TableWriter(path):
         pass
-    assert path.read_text().splitlines()[0].split(",")[:7] == [
-        "repeat", "epoch", "layer", "units", "estimator", "i_xt", "i_yt"]
+    assert path.read_text().splitlines()[0].split(",")[:8] == [
+        "repeat", "epoch", "layer", "layer_name", "units", "estimator", "i_xt", "i_yt"]
+
+
+def test_a_table_without_layer_names_reads_with_the_built_in_networks_names(tmp_path):
+    path = tmp_path / "information.csv"
+    old = [c for c in COLUMNS if c != "layer_name"]
+    lines = [",".join(old)] + [f"{r},0,{layer},3,binning,1.0,0.5,all,12.0,1.0,0"
+                                for r, top in ((0, 3), (1, 2)) for layer in range(1, top + 1)]
+    path.write_text("\n".join(lines) + "\n")
+    names = [(row["repeat"], row["layer_name"]) for row in read_rows(path)]
+    assert names == [(0, "hidden_1"), (0, "hidden_2"), (0, "output"),
+                     (1, "hidden_1"), (1, "output")]
+
+
+def test_appending_to_a_table_without_layer_names_adds_the_column(tmp_path):
+    path = tmp_path / "information.csv"
+    old = [c for c in COLUMNS if c != "layer_name"]
+    path.write_text(",".join(old) + "\n0,0,1,3,binning,1.0,0.5,all,12.0,1.0,0\n")
+    with TableWriter(path) as writer:
+        writer.write([_row(1, 1)])
+    assert [row["layer_name"] for row in read_rows(path)] == ["output", "hidden_1"]
 
 
 def test_rows_round_trip_with_full_float_precision(tmp_path):

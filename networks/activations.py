@@ -1,0 +1,66 @@
+"""Where measuring gets a layer's activations: the snapshots of one repeat, as layer outputs.
+
+``open_source(snapshot_dir)`` returns the source fitting the snapshots' layout: ``DenseSource``
+for the built-in network (the NumPy forward pass of ``networks.forward``, no TensorFlow) or
+``networks.keras_activations.KerasSource`` for any other Keras model (TensorFlow imported only
+then). Both answer the same questions: ``n_epochs``, ``layer_names`` (layer l, from 1, is
+``layer_names[l - 1]``), ``reader`` (the ``SnapshotReader``) and ``activations(epoch, X,
+layers)``, the outputs of the asked layers as (N, units) float32 arrays. The runner
+(``information.runner``) and ``open_run`` ask only this. The built-in network's layers are
+named as ``networks.model.build_model`` names them: ``hidden_1`` ... ``hidden_k``, then
+``output`` (the softmax).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from networks.forward import layer_activations
+from networks.snapshots import Layout, SnapshotReader
+
+
+class ActivationSource(Protocol):
+    """The saved epochs of one repeat, asked for layer outputs."""
+
+    reader: SnapshotReader
+    n_epochs: int
+    layer_names: tuple[str, ...]
+
+    def activations(self, epoch: int, X: np.ndarray,
+                    layers: Sequence[int]) -> dict[int, np.ndarray]:
+        """Layer (from 1) -> its output (N, units) float32 on inputs X (N, D) after ``epoch``."""
+        ...
+
+
+def dense_layer_names(n_layers: int) -> tuple[str, ...]:
+    """The built-in network's layer names: hidden_1 ... hidden_{n-1}, output."""
+    return (*(f"hidden_{layer}" for layer in range(1, n_layers)), "output")
+
+
+class DenseSource:
+    """The built-in network's layers, recomputed with NumPy (``networks.forward``)."""
+
+    def __init__(self, reader: SnapshotReader) -> None:
+        self.reader = reader
+        self.n_epochs = reader.n_epochs
+        self.layer_names = dense_layer_names(reader.n_layers)
+
+    def activations(self, epoch: int, X: np.ndarray,
+                    layers: Sequence[int]) -> dict[int, np.ndarray]:
+        """Layer (from 1) -> its output (N, units) float32 on X (N, D) after ``epoch``."""
+        outputs = layer_activations(self.reader.params(epoch), X, self.reader.activation)
+        return {layer: outputs[layer - 1] for layer in layers}
+
+
+def open_source(snapshot_dir: Path) -> ActivationSource:
+    """The activation source of the snapshots in ``snapshot_dir``."""
+    reader = SnapshotReader(snapshot_dir)
+    if isinstance(reader.layout, Layout):
+        return DenseSource(reader)
+    from networks.keras_activations import KerasSource
+
+    return KerasSource(reader)

@@ -1,0 +1,272 @@
+"""Training any Keras model of a user's file (``--model FILE.py:FUNCTION``), one repeat at a time.
+
+``train_model_repeat`` builds repeat r's model with ``networks.model_file`` (seed
+``config.seed + r``), then for each epoch shuffles the training set, runs every minibatch
+inside one ``tf.function`` (in training mode: dropout drops, batch normalisation normalises
+by the batch and updates its moving statistics) and evaluates loss and accuracy on the
+training and test sets in inference mode, then saves the epoch (``networks.snapshots``):
+
+- ``weights.bin`` gets every weight of the model, trainable or not (``model.weights``: kernels,
+  biases, batch normalisation's gamma, beta, moving mean and variance), in a ``ModelLayout``;
+- ``state.npy`` gets the epoch, the optimizer's variables, then the model's other state
+  (``model.variables`` not in ``model.weights``: the seed generators of dropout layers),
+  all as float64 (exact for float32 values and for integer counters below 2**53);
+- ``metrics.csv`` gets the mean cross-entropy (nats; regularisation losses are trained on
+  but not reported) and accuracy of both sets.
+
+Reproducibility is the built-in trainer's (``networks.train``): epoch e's order is
+``epoch_order(seed, e, n_train)``, TensorFlow's op determinism is on, and Keras's global seed
+is set to the repeat's seed before the model is built (initialisers and dropout without a
+seed of their own draw from it). Resuming restores weights, optimizer and seed generators, so
+a resumed run continues bit for bit. Repeats are trained one after another: a user's model
+has no stacked form (the built-in network's repeats train together, ``networks.train``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from tqdm.auto import tqdm
+
+from networks import run_directory
+from networks.layers import measured_layers
+from networks.model import OPTIMIZERS
+from networks.model_file import ModelFile
+from networks.snapshots import (
+    WEIGHTS,
+    MetricsLog,
+    ModelLayout,
+    SnapshotReader,
+    SnapshotWriter,
+    check_layout,
+    read_state,
+    write_state,
+)
+from networks.train import build_optimizer, check_optimization, epoch_order
+
+EVALUATION_BLOCK = 1024
+"""Samples per block when loss and accuracy are evaluated (bounded memory for wide models)."""
+
+
+@dataclass(frozen=True)
+class ModelTraining:
+    """How a model file's network is trained: config.json's ``training`` of a ``--model`` run.
+
+    ``model`` is ``FILE.py:FUNCTION``, ``model_sha256`` the hex SHA-256 of the file's text,
+    ``layers`` the names of the measured layers; the rest as ``networks.train.TrainingConfig``
+    (``batch_size`` 0 = full batch; repeat r uses seed ``seed + r``; ``adam_epsilon`` is
+    Adam's epsilon).
+    """
+
+    model: str
+    model_sha256: str
+    layers: tuple[str, ...]
+    optimizer: str = OPTIMIZERS[0]
+    learning_rate: float = 4e-4
+    batch_size: int = 256
+    epochs: int = 2000
+    seed: int = 0
+    adam_epsilon: float = 1e-7
+
+    def __post_init__(self) -> None:
+        ModelFile.parse(self.model)
+        object.__setattr__(self, "layers", tuple(self.layers))
+        check_optimization(self.optimizer, self.learning_rate, self.batch_size, self.epochs,
+                           self.seed, self.adam_epsilon)
+
+    @property
+    def model_file(self) -> ModelFile:
+        """The model file and function."""
+        return ModelFile.parse(self.model)
+
+    def check_unchanged(self) -> None:
+        """ValueError unless the model file still has the text it was trained from."""
+        if self.model_file.sha256() != self.model_sha256:
+            raise ValueError(f"cannot resume: model file {self.model_file.path} changed since "
+                             "the run was trained (its sha256 differs from config.json's)")
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (``layers`` as a list)."""
+        return {**dataclasses.asdict(self), "layers": list(self.layers)}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> ModelTraining:
+        """The config ``to_dict`` wrote; unknown keys are an error."""
+        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown training settings: {', '.join(sorted(unknown))}")
+        return cls(**values)
+
+
+def model_layout(model: keras.Model, layers: tuple[str, ...]) -> ModelLayout:
+    """The snapshot layout of ``model`` measured at ``layers``: its weights' names and shapes,
+    and its architecture as canonical JSON."""
+    architecture = json.dumps(json.loads(model.to_json()), sort_keys=True)
+    return ModelLayout(tuple((v.path, tuple(int(n) for n in v.shape)) for v in model.weights),
+                       layers, architecture)
+
+
+def build_seeded(model_file: ModelFile, input_dim: int, n_classes: int,
+                 seed: int) -> keras.Model:
+    """The model file's model for ``seed``, built in a fresh Keras session (so that layers
+    without a name of their own get the same automatic names at every build: ``dense``,
+    ``dense_1``, ...) with Keras's global seed set to ``seed``."""
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(seed)
+    return model_file.build(input_dim, n_classes, seed)
+
+
+def train_model_repeat(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,
+                       y_test: np.ndarray, n_classes: int, config: ModelTraining,
+                       run_dir: Path, repeat: int, resume: bool = False,
+                       progress: bool = True) -> None:
+    """Train repeat ``repeat`` of the model file for ``config.epochs`` epochs, saving epochs
+    0..epochs to ``run_dir/snapshots/repeat-<repeat>`` and ``run_dir/metrics.csv``.
+
+    X_* are (N, D) float32 inputs, y_* (N,) integer labels 0..n_classes-1. With ``resume`` a
+    repeat continues from its last saved epoch (everything checked before a file changes);
+    without it, a repeat that already has snapshots is an error. A diverging network
+    (non-finite loss or weights) is trained on and saved as it is, with one RuntimeWarning.
+    """
+    directory = run_directory.snapshot_dir(run_dir, repeat)
+    if not resume and (directory / WEIGHTS).exists():
+        raise ValueError(f"{directory} already holds snapshots; resume the run or overwrite it")
+    state = read_state(directory) if resume else None
+    completed = -1 if state is None else state[0]
+    if completed >= config.epochs:
+        return
+    tf.config.experimental.enable_op_determinism()
+    seed = config.seed + repeat
+    model = build_seeded(config.model_file, X_train.shape[1], n_classes, seed)
+    layout = model_layout(model, config.layers)
+    optimizer = build_optimizer(config.optimizer, config.learning_rate, config.adam_epsilon)
+    epochs = ModelEpochs(model, optimizer, X_train, y_train, X_test, y_test, config.batch_size)
+    if state is not None:  # checked and restored before any file is changed
+        check_layout(directory, layout)
+        epochs.restore(SnapshotReader(directory).params(completed), state[1])
+    with SnapshotWriter(directory, layout, keep_epochs=completed + 1) as weights, \
+            MetricsLog(run_dir / run_directory.METRICS, {repeat: completed + 1}) as metrics, \
+            tqdm(total=config.epochs, initial=max(completed, 0), unit="epoch",
+                 desc=f"training repeat {repeat}", disable=None if progress else True,
+                 dynamic_ncols=True) as bar:
+        diverged = False
+        for epoch in range(completed + 1, config.epochs + 1):
+            if epoch:
+                epochs.train(epoch_order(seed, epoch, len(y_train)))
+            row, values = epochs.row(), epochs.evaluate()
+            weights.append(row)
+            metrics.append(epoch, {repeat: values})
+            write_state(directory, epoch, epochs.state())
+            if not diverged and not (np.isfinite(values[0]) and np.isfinite(row).all()):
+                diverged = True
+                warnings.warn(f"repeat {repeat} diverged at epoch {epoch}: its loss or "
+                              "weights are not finite; training goes on and those epochs "
+                              "will measure as nan", RuntimeWarning, stacklevel=2)
+            if epoch:
+                bar.update()
+
+
+class ModelEpochs:
+    """A model, its optimizer and the training data as tensors: one compiled epoch, and the
+    epoch's row, metrics and state as ``networks.snapshots`` stores them."""
+
+    def __init__(self, model: keras.Model, optimizer: keras.optimizers.Optimizer,
+                 X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,
+                 y_test: np.ndarray, batch_size: int) -> None:
+        n_train = len(y_train)
+        self._batch = n_train if batch_size == 0 else min(batch_size, n_train)
+        self._full_batches = n_train // self._batch
+        self._last_batch = n_train - self._full_batches * self._batch
+        self._model = model
+        self._optimizer = optimizer
+        optimizer.build(model.trainable_variables)
+        weights = {id(v) for v in model.weights}
+        self._state = [*optimizer.variables,
+                       *(v for v in model.variables if id(v) not in weights)]
+        self._loss = keras.losses.SparseCategoricalCrossentropy()
+        self._sets = ((np.asarray(X_train, np.float32), np.asarray(y_train, np.int32)),
+                      (np.asarray(X_test, np.float32), np.asarray(y_test, np.int32)))
+        self._train_set = tuple(tf.constant(a) for a in self._sets[0])
+        self._train = tf.function(self._train_graph)
+        self._sums = tf.function(self._block_sums, reduce_retracing=True)
+
+    def train(self, order: np.ndarray) -> None:
+        """Train one epoch visiting the training samples in ``order`` (n_train,)."""
+        self._train(tf.constant(order, dtype=tf.int32))
+
+    def row(self) -> np.ndarray:
+        """Every weight of the model, flattened into one float32 row (``model.weights``)."""
+        return np.concatenate([np.asarray(v.numpy(), np.float32).ravel()
+                               for v in self._model.weights])
+
+    def state(self) -> np.ndarray:
+        """The optimizer's variables, then the model's non-weight variables, as float64."""
+        return np.concatenate([np.asarray(v.numpy(), np.float64).ravel()
+                               for v in self._state] or [np.empty(0)])
+
+    def restore(self, weights: list[np.ndarray], state: np.ndarray) -> None:
+        """Set the weights and the state as ``row`` and ``state`` gave them."""
+        sizes = [int(np.prod(v.shape)) for v in self._state]
+        if sum(sizes) != len(state):
+            raise ValueError(f"cannot resume: the saved training state holds {len(state)} "
+                             f"values, the model and its optimizer need {sum(sizes)}")
+        self._model.set_weights(weights)
+        for variable, values in zip(self._state, np.split(state, np.cumsum(sizes)[:-1]),
+                                    strict=True):
+            variable.assign(values.reshape(variable.shape).astype(variable.dtype))
+
+    def evaluate(self) -> tuple[float, float, float, float]:
+        """(train loss, train accuracy, test loss, test accuracy) in inference mode; the loss
+        is the mean cross-entropy in nats; nan for an empty test set."""
+        values = []
+        for X, y in self._sets:
+            sums = np.zeros(2)
+            for start in range(0, len(y), EVALUATION_BLOCK):
+                block = slice(start, start + EVALUATION_BLOCK)
+                sums += np.asarray(self._sums(X[block], y[block]), np.float64)
+            values += list(sums / len(y)) if len(y) else [np.nan, np.nan]
+        return tuple(float(v) for v in values)
+
+    def _train_graph(self, order: tf.Tensor) -> None:
+        X = tf.gather(self._train_set[0], order)
+        y = tf.gather(self._train_set[1], order)
+        size = self._batch
+        for i in tf.range(self._full_batches):
+            self._step(X[i * size : (i + 1) * size], y[i * size : (i + 1) * size])
+        if self._last_batch:
+            self._step(X[-self._last_batch :], y[-self._last_batch :])
+
+    def _step(self, X: tf.Tensor, y: tf.Tensor) -> None:
+        variables = self._model.trainable_variables
+        with tf.GradientTape() as tape:
+            loss = self._loss(y, self._model(X, training=True))
+            if self._model.losses:
+                loss += tf.add_n(self._model.losses)
+        self._optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables,
+                                            strict=True))
+
+    def _block_sums(self, X: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+        p = self._model(X, training=False)
+        loss = keras.losses.sparse_categorical_crossentropy(y, p)
+        correct = tf.equal(tf.argmax(p, axis=1, output_type=y.dtype), y)
+        return tf.stack([tf.reduce_sum(tf.cast(loss, tf.float64)),
+                         tf.reduce_sum(tf.cast(correct, tf.float64))])
+
+
+def model_training(spec: str, layers: tuple[str, ...] | None, input_dim: int, n_classes: int,
+                   **settings: object) -> tuple[ModelTraining, int]:
+    """The training config of the model file ``spec`` measured at ``layers`` (None: the
+    default layers), the file built once for repeat 0 and checked against the dataset; and
+    the number of weights one snapshot row holds."""
+    model_file = ModelFile.parse(spec)
+    model = build_seeded(model_file, input_dim, n_classes, int(settings.get("seed", 0)))
+    config = ModelTraining(spec, model_file.sha256(), measured_layers(model, layers),
+                           **settings)
+    return config, model_layout(model, config.layers).row_length

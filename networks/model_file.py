@@ -1,0 +1,117 @@
+"""A user's model file: ``FILE.py:FUNCTION`` loaded, its text hashed, its model built and checked.
+
+``--model FILE.py:FUNCTION`` names a Python file and a function in it; ``FUNCTION(input_dim,
+n_classes, seed)`` must return an uncompiled ``keras.Model`` taking the dataset's flat feature
+vector, (N, input_dim) float32, and giving (N, n_classes) class probabilities (it may reshape
+inside). ``ModelFile.parse`` reads the spec, ``sha256`` hashes the file's bytes (config.json
+records it, and a resumed run refuses a changed file), ``build`` imports the file, calls the
+function and checks what it returns. Every failure is a ValueError of one line naming the file
+and what is wrong, so the commands report it as ``error: ...`` before anything is written.
+Importing a model file runs its code: it is the user's own program, trusted like any script
+they run. Training lives in ``networks.keras_training``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import keras
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """``path`` of a Python file and the ``function`` in it that builds the model."""
+
+    path: Path
+    function: str
+
+    @classmethod
+    def parse(cls, spec: str) -> ModelFile:
+        """``FILE.py:FUNCTION`` as a ModelFile; ValueError when the spec is malformed."""
+        path, colon, function = spec.rpartition(":")
+        if not colon or not path.endswith(".py") or not function.isidentifier():
+            raise ValueError(f"--model must be FILE.py:FUNCTION, got {spec!r}")
+        return cls(Path(path), function)
+
+    @property
+    def spec(self) -> str:
+        """The spec as typed: ``FILE.py:FUNCTION``."""
+        return f"{self.path}:{self.function}"
+
+    def sha256(self) -> str:
+        """The hex SHA-256 of the file's bytes; ValueError when it cannot be read."""
+        try:
+            return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            raise ValueError(f"model file {self.path} does not exist") from None
+        except OSError as error:
+            raise ValueError(f"model file {self.path} cannot be read ({error.strerror})") \
+                from None
+
+    def build(self, input_dim: int, n_classes: int, seed: int) -> keras.Model:
+        """The function's model for (N, input_dim) inputs and ``n_classes`` classes, checked:
+        a ``keras.Model`` whose input is (None, input_dim) and output (None, n_classes)."""
+        import keras
+
+        function = self._function()
+        try:
+            model = function(input_dim, n_classes, seed)
+        except Exception as error:  # the user's code: any failure is reported in one line
+            raise ValueError(f"{self.spec} raised {type(error).__name__}: {error}") from None
+        if not isinstance(model, keras.Model):
+            raise ValueError(f"{self.spec} returned {type(model).__name__}, not a keras.Model")
+        check_fits(model, input_dim, n_classes, self.spec)
+        return model
+
+    def _function(self) -> object:
+        self.sha256()  # a missing or unreadable file gets its own clear line
+        name = f"_model_file_{hashlib.sha256(str(self.path.resolve()).encode()).hexdigest()[:16]}"
+        spec = importlib.util.spec_from_file_location(name, self.path)
+        if spec is None or spec.loader is None:
+            raise ValueError(f"model file {self.path} is not a Python file")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses and pickling-free decorators look it up
+        try:
+            spec.loader.exec_module(module)
+        except Exception as error:  # the user's code
+            del sys.modules[name]
+            raise ValueError(f"model file {self.path} failed to import: "
+                             f"{type(error).__name__}: {error}") from None
+        function = getattr(module, self.function, None)
+        if not callable(function):
+            raise ValueError(f"model file {self.path} has no function {self.function}")
+        return function
+
+
+def check_fits(model: keras.Model, input_dim: int, n_classes: int, name: str) -> None:
+    """ValueError unless ``model`` takes (None, input_dim) and gives (None, n_classes)."""
+    inputs, outputs = _shapes(model, "inputs"), _shapes(model, "outputs")
+    if inputs is None or outputs is None:
+        raise ValueError(f"{name}: the model has no defined inputs and outputs (build it on "
+                         "keras.Input((input_dim,)))")
+    if inputs != [(None, input_dim)]:
+        raise ValueError(f"{name}: the model takes inputs of shape {_listed(inputs)}, the "
+                         f"dataset gives (None, {input_dim})")
+    if outputs != [(None, n_classes)]:
+        raise ValueError(f"{name}: the model gives outputs of shape {_listed(outputs)}, the "
+                         f"dataset has {n_classes} classes: (None, {n_classes})")
+
+
+def _shapes(model: keras.Model, which: str) -> list[tuple] | None:
+    try:
+        tensors = getattr(model, which)
+    except (AttributeError, ValueError):
+        return None
+    if not tensors:
+        return None
+    return [tuple(tensor.shape) for tensor in tensors]
+
+
+def _listed(shapes: list[tuple]) -> str:
+    return ", ".join(str(shape) for shape in shapes)

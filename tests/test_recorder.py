@@ -1,0 +1,113 @@
+"""RunRecorder: a user's own model.fit recorded as a run directory that every command reads."""
+
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+import main_as_if_random
+import main_data
+import main_movie
+import main_plot
+from information.cli import run_cli
+from information.results import read_rows
+from networks import RunRecorder
+from networks.datasets import load_dataset, split_indices
+from networks.keras_training import build_seeded
+from networks.lock import RunLocked, locked
+from networks.model_file import ModelFile
+
+MODELS = Path(__file__).parent / "model_files" / "networks_for_tests.py"
+BINS = "binning:bins=30,range=layer"
+EPOCHS = 2
+
+
+def _fit(run_dir: Path, epochs: int = EPOCHS, **recorder: object) -> keras.Model:
+    """small_cnn trained by a plain model.fit on digits' seeded 80% split, recorded."""
+    digits = load_dataset("digits")
+    train, test = split_indices(len(digits.y), 0.8, 0)
+    model = build_seeded(ModelFile(MODELS, "small_cnn"), 64, 10, 0)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    model.fit(digits.X[train], digits.y[train], epochs=epochs, batch_size=128, verbose=0,
+              validation_data=(digits.X[test], digits.y[test]),
+              callbacks=[RunRecorder(run_dir, x=digits.X, y=digits.y, **recorder)])
+    return model
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("runs") / "recorded"
+    _fit(run_dir)
+    return run_dir
+
+
+def test_the_recorder_writes_the_samples_config_every_epoch_and_the_fit_metrics(recorded):
+    config = json.loads((recorded / "config.json").read_text())
+    assert config["dataset"]["name"] == "recorded" and config["dataset"]["n_samples"] == 1797
+    assert config["training"]["epochs"] == EPOCHS and config["training"]["model"] is None
+    assert config["training"]["layers"] == ["conv", "norm", "pool", "dense", "output"]
+    lines = (recorded / "metrics.csv").read_text().splitlines()
+    assert [line.split(",")[1] for line in lines[1:]] == ["0", "1", "2"]
+    assert "nan" in lines[1] and "nan" not in lines[2]
+    with np.load(recorded / "samples.npz", allow_pickle=False) as samples:
+        assert samples["X"].shape == (1797, 64) and samples["y"].shape == (1797,)
+
+
+def test_a_recorded_run_measures_as_the_same_model_trained_by_main_data(recorded, tmp_path):
+    """Both runs start from the same weights and are measured on the same samples, so epoch 0
+    gives the same rows; later epochs differ because model.fit orders batches its own way."""
+    measure = ["--estimator", BINS, "--estimator", "kde-upper", "--jobs", "1", "--no-plot"]
+    assert run_cli(main_data.main, [*measure, "--from-run", str(recorded)]) == 0
+    trained = tmp_path / "trained"
+    assert run_cli(main_data.main, [*measure, "--dataset", "digits", "--model",
+                                    f"{MODELS}:small_cnn", "--epochs", str(EPOCHS),
+                                    "--out", str(trained)]) == 0
+    rows = read_rows(recorded / "information.csv")
+    other = read_rows(trained / "information.csv")
+    assert [r for r in rows if r["epoch"] == 0] == [r for r in other if r["epoch"] == 0]
+    assert {(r["epoch"], r["layer_name"], r["estimator"]) for r in rows} == {
+        (r["epoch"], r["layer_name"], r["estimator"]) for r in other}
+
+
+def test_plots_movies_and_batching_work_on_a_recorded_run(recorded, tmp_path):
+    assert run_cli(main_as_if_random.main, [str(recorded), "--window", "2", "--step", "1",
+                                            "--jobs", "1"]) == 0
+    assert run_cli(main_plot.main, [str(recorded), "-o", str(tmp_path / "plane.png")]) == 0
+    assert run_cli(main_movie.main, [str(recorded), "-o", str(tmp_path / "plane.gif")]) == 0
+    assert (tmp_path / "plane.png").stat().st_size and (tmp_path / "plane.gif").stat().st_size
+
+
+def test_a_recorded_run_cannot_be_resumed_by_main_data(recorded, capsys):
+    status = run_cli(main_data.main, ["--out", str(recorded), "--resume"])
+    assert status == 2 and "recorded by RunRecorder" in capsys.readouterr().err
+
+
+def test_the_recorder_holds_the_runs_lock_while_fit_runs(tmp_path):
+    seen = []
+
+    class TryLock(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            with pytest.raises(RunLocked), locked(tmp_path / "run"):
+                pass
+            seen.append(epoch)
+
+    digits = load_dataset("digits")
+    model = build_seeded(ModelFile(MODELS, "small_cnn"), 64, 10, 0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(digits.X, digits.y, epochs=1, verbose=0,
+              callbacks=[RunRecorder(tmp_path / "run", x=digits.X, y=digits.y), TryLock()])
+    assert seen == [0] and not (tmp_path / "run" / "writer.lock").exists()
+
+
+def test_the_recorder_refuses_a_directory_holding_a_run(recorded):
+    with pytest.raises(ValueError, match="already exists"):
+        _fit(recorded, epochs=1)
+
+
+def test_the_recorder_measures_the_layers_it_is_given(tmp_path):
+    _fit(tmp_path / "run", epochs=1, layers=["pool", "dense"])
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["training"]["layers"] == ["pool", "dense"]
