@@ -27,7 +27,9 @@ Grids (each unit is binned alone; a row's bin is the tuple of its units' bins):
   *distinct* values, so a value repeated by saturation counts once. Recomputed on every call,
   i.e. per layer and epoch (over the whole window under Batching). A one-unit layer of N
   distinct values, B dividing N, gets N / B rows per bin: H(T) = log2 B whatever their
-  distribution. See `adaptive_edges`.
+  distribution. See `adaptive_edges`. Neither edges nor codes sort every value: counting
+  passes over equal-width cells find the few cells that hold a cut or an edge (`order_statistics`,
+  `bin_indices`), with the same result as sorting and searching all of them.
 """
 
 from __future__ import annotations
@@ -280,7 +282,8 @@ def distinct_values(values: np.ndarray) -> np.ndarray:
 
 
 def equal_width_cells(values: np.ndarray, low: float, high: float, count: int) -> np.ndarray:
-    """Cell of each value in [low, high]: min(floor((t - low) count / (high - low)), count - 1).
+    """Cell of each value on ``count`` equal cells of [low, high]: floor((t - low) count /
+    (high - low)) clipped to 0..count - 1.
 
     int64, values' shape; every value in one cell when high - low is 0 or overflows. Each
     floating-point step rounds monotonically, so s <= t gives cell(s) <= cell(t): equal values
@@ -290,4 +293,5 @@ def equal_width_cells(values: np.ndarray, low: float, high: float, count: int) -
         scale = count / (high - low)
     if not 0 < scale < np.inf:
         return np.zeros(np.shape(values), dtype=np.int64)
-    return np.minimum((values - low) * scale, count - 1).astype(np.int64)
+    with np.errstate(over="ignore"):
+        return np.clip((values - low) * scale, 0, count - 1).astype(np.int64)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from information.binning import BinningEstimator, adaptive_edges
+from information.binning import BinningEstimator, adaptive_edges, bin_indices
 from tests.ground_truth import entropy_bits, heavy_tailed_layer
 
 EDGES = ["equal-mass", "max-entropy"]
@@ -124,3 +124,10 @@ def test_a_layer_without_units_has_no_edges_and_empty_codes(edges):
     T = np.empty((4, 0))
     assert adaptive_edges(T, 30, edges).size == 0
     assert BinningEstimator(bins=30, edges=edges).codes(T).shape == (4, 0)
+
+
+def test_bin_indices_count_the_edges_at_or_below_each_value_wherever_the_edges_lie():
+    values = np.random.default_rng(8).normal(size=(300, 2))
+    edges = np.array([-1e300, -50.0, -3.0, -0.5, -0.0, 0.0, 0.25, 0.25, 2.0, 9.0, 1e300])
+    assert np.array_equal(bin_indices(values, edges),
+                          np.searchsorted(edges, values, side="right"))
