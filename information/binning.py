@@ -231,15 +231,16 @@ def bin_indices(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Bin index of each value: the number of ``edges`` (sorted) <= t, int64, values' shape.
 
     The same as ``np.searchsorted(edges, values, side="right")``, searching only where it must:
-    on `equal_width_cells` of the values' range, a value in a cell holding no edge has the
-    count of the edges in the cells before its own; the values of cells holding an edge are
-    searched.
+    on `equal_width_cells` spanning the edges (and one cell more either side), a value in a cell
+    holding no edge has the count of the edges in the cells before its own; the values of
+    cells holding an edge are searched.
     """
     values = np.asarray(values, dtype=np.float64)
     if not edges.size:
         return np.zeros(values.shape, dtype=np.int64)
-    count = values.size // _VALUES_PER_CELL + 1
-    low, high = values.min(), values.max()
+    count = values.size // _VALUES_PER_CELL + 3
+    margin = (edges[-1] - edges[0]) / (count - 2)
+    low, high = edges[0] - margin, edges[-1] + margin
     cells = equal_width_cells(values, low, high, count)
     edge_cells = equal_width_cells(edges, low, high, count)
     indices = np.searchsorted(edge_cells, np.arange(count))[cells]
@@ -250,11 +251,13 @@ def bin_indices(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return indices
 
 
-def order_statistics(values: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+def order_statistics(values: np.ndarray, ranks: np.ndarray, passes: int = 2) -> np.ndarray:
     """``np.sort(values)[ranks]`` sorting only the values near the ranks.
 
-    values: (n,) float64; ranks: (k,) integers in 0..n-1. One counting pass over
-    `equal_width_cells` finds the cell holding each rank; only those cells' values are sorted.
+    values: (n,) float64; ranks: (k,) integers in 0..n-1. A counting pass over
+    `equal_width_cells` of [min, max] finds the cell holding each rank and keeps those cells'
+    values; the kept values get a second pass over their own, narrower range (a heavy tail
+    stretches the first cells over the bulk), then are sorted.
     """
     count = len(values) // _VALUES_PER_CELL + 1
     cells = equal_width_cells(values, values.min(), values.max(), count)
@@ -263,9 +266,11 @@ def order_statistics(values: np.ndarray, ranks: np.ndarray) -> np.ndarray:
     held_in = np.searchsorted(ends, ranks, side="right")
     wanted = np.zeros(count, dtype=bool)
     wanted[held_in] = True
-    kept = np.sort(values[wanted[cells]])
-    kept_ends = np.cumsum(np.where(wanted, sizes, 0))
-    return kept[ranks - ends[held_in] + kept_ends[held_in]]
+    kept = values[wanted[cells]]
+    kept_ranks = ranks - ends[held_in] + np.cumsum(np.where(wanted, sizes, 0))[held_in]
+    if passes > 1 and len(kept) < len(values):
+        return order_statistics(kept, kept_ranks, passes - 1)
+    return np.sort(kept)[kept_ranks]
 
 
 def distinct_values(values: np.ndarray) -> np.ndarray:
