@@ -27,7 +27,9 @@ Grids (each unit is binned alone; a row's bin is the tuple of its units' bins):
   *distinct* values, so a value repeated by saturation counts once. Recomputed on every call,
   i.e. per layer and epoch (over the whole window under Batching). A one-unit layer of N
   distinct values, B dividing N, gets N / B rows per bin: H(T) = log2 B whatever their
-  distribution. See `adaptive_edges`.
+  distribution. See `adaptive_edges`. Neither edges nor codes sort every value: counting
+  passes over equal-width cells find the few cells that hold a cut or an edge (`order_statistics`,
+  `bin_indices`), with the same result as sorting and searching all of them.
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ MAX_BINS = 2**52
 """Most bins per unit: bin indices stay exact in float64 and int64."""
 EDGES = ("equal-width", "equal-mass", "max-entropy")
 _DEFAULT_BINS, _DEFAULT_LOW, _DEFAULT_HIGH = 30, -1.0, 1.0
+_VALUES_PER_CELL = 8
+"""Mean values per cell of the counting passes of adaptive binning (`equal_width_cells`)."""
+_FIBONACCI_HASH = np.uint64(0x9E3779B97F4A7C15)
+"""2**64 / golden ratio, odd: multiplying by it spreads float bit patterns over the buckets."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,7 +156,7 @@ class BinningEstimator(Estimator):
             return np.floor(T / self.bin_size).astype(np.int64)
         bins, low, high = self._grid()
         if self.edges != "equal-width":
-            return np.searchsorted(adaptive_edges(T, bins, self.edges), T, side="right")
+            return bin_indices(T, adaptive_edges(T, bins, self.edges))
         if self.range == "layer":
             low, high = (T.min(), T.max()) if T.size else (0.0, 0.0)
         elif self.range == "global":
@@ -203,14 +209,94 @@ class BinningEstimator(Estimator):
 def adaptive_edges(values: np.ndarray, bins: int, edges: str) -> np.ndarray:
     """The bins - 1 inner edges (sorted) of ``edges`` "equal-mass" or "max-entropy" binning.
 
-    values: any shape, pooled. The sorted values (equal-mass) or sorted distinct values
-    (max-entropy), n of them, are cut before positions floor(k n / bins), k = 1..bins-1, each
-    edge halfway between the values either side; a value equal to an edge goes to the bin
-    above. With fewer values than bins some bins stay empty.
+    values: any shape, pooled, as float64. The sorted values (equal-mass) or sorted distinct
+    values (max-entropy), v_0 <= ... <= v_(n-1), are cut before positions c_k = floor(k n / bins),
+    k = 1..bins-1 (c_k > 0), each edge halfway between the values either side:
+    e_k = (v_(c_k - 1) + v_(c_k)) / 2; a value equal to an edge goes to the bin above. With
+    fewer values than bins some bins stay empty. The two order statistics per cut come from
+    `order_statistics`, without sorting every value.
     """
-    ordered = np.sort(values, axis=None)
+    ordered = np.asarray(values, dtype=np.float64).ravel()
     if edges == "max-entropy":
-        ordered = ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+        ordered = distinct_values(ordered)
     cuts = np.arange(1, bins) * len(ordered) // bins
     cuts = cuts[cuts > 0]
-    return 0.5 * (ordered[cuts - 1] + ordered[cuts])
+    if not cuts.size:
+        return np.empty(0)
+    below, above = np.split(order_statistics(ordered, np.r_[cuts - 1, cuts]), 2)
+    return 0.5 * (below + above)
+
+
+def bin_indices(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Bin index of each value: the number of ``edges`` (sorted) <= t, int64, values' shape.
+
+    The same as ``np.searchsorted(edges, values, side="right")``, searching only where it must:
+    on `equal_width_cells` spanning the edges (and one cell more either side), a value in a cell
+    holding no edge has the count of the edges in the cells before its own; the values of
+    cells holding an edge are searched.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if not edges.size:
+        return np.zeros(values.shape, dtype=np.int64)
+    count = values.size // _VALUES_PER_CELL + 3
+    margin = (edges[-1] - edges[0]) / (count - 2)
+    low, high = edges[0] - margin, edges[-1] + margin
+    cells = equal_width_cells(values, low, high, count)
+    edge_cells = equal_width_cells(edges, low, high, count)
+    indices = np.searchsorted(edge_cells, np.arange(count))[cells]
+    holds_edge = np.zeros(count, dtype=bool)
+    holds_edge[edge_cells] = True
+    near = holds_edge[cells]
+    indices[near] = np.searchsorted(edges, values[near], side="right")
+    return indices
+
+
+def order_statistics(values: np.ndarray, ranks: np.ndarray, passes: int = 2) -> np.ndarray:
+    """``np.sort(values)[ranks]`` sorting only the values near the ranks.
+
+    values: (n,) float64; ranks: (k,) integers in 0..n-1. A counting pass over
+    `equal_width_cells` of [min, max] finds the cell holding each rank and keeps those cells'
+    values; the kept values get a second pass over their own, narrower range (a heavy tail
+    stretches the first cells over the bulk), then are sorted.
+    """
+    count = len(values) // _VALUES_PER_CELL + 1
+    cells = equal_width_cells(values, values.min(), values.max(), count)
+    sizes = np.bincount(cells, minlength=count)
+    ends = np.cumsum(sizes)
+    held_in = np.searchsorted(ends, ranks, side="right")
+    wanted = np.zeros(count, dtype=bool)
+    wanted[held_in] = True
+    kept = values[wanted[cells]]
+    kept_ranks = ranks - ends[held_in] + np.cumsum(np.where(wanted, sizes, 0))[held_in]
+    if passes > 1 and len(kept) < len(values):
+        return order_statistics(kept, kept_ranks, passes - 1)
+    return np.sort(kept)[kept_ranks]
+
+
+def distinct_values(values: np.ndarray) -> np.ndarray:
+    """The distinct values of ``values`` (n,) float64, in no particular order; -0.0 counts as 0.0.
+
+    Equal values hash alike, so a value alone in its hash bucket (about 8 buckets per value)
+    occurs once; ``np.unique`` sorts only the values sharing a bucket.
+    """
+    values = values + 0.0  # -0.0 + 0.0 == +0.0: equal values, equal bits
+    bits = min((8 * len(values)).bit_length(), 22)
+    buckets = (values.view(np.uint64) * _FIBONACCI_HASH) >> np.uint64(64 - bits)
+    shared = np.bincount(buckets)[buckets] > 1
+    return np.concatenate([values[~shared], np.unique(values[shared])])
+
+
+def equal_width_cells(values: np.ndarray, low: float, high: float, count: int) -> np.ndarray:
+    """Cell of each value on ``count`` equal cells of [low, high]: floor((t - low) count /
+    (high - low)) clipped to 0..count - 1.
+
+    int64, values' shape; every value in one cell when high - low is 0 or overflows. Each
+    floating-point step rounds monotonically, so s <= t gives cell(s) <= cell(t): equal values
+    share a cell, and a cell's values lie between those of the cells either side.
+    """
+    with np.errstate(divide="ignore", over="ignore"):
+        scale = count / (high - low)
+    if not 0 < scale < np.inf:
+        return np.zeros(np.shape(values), dtype=np.int64)
+    with np.errstate(over="ignore"):
+        return np.clip((values - low) * scale, 0, count - 1).astype(np.int64)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from information.binning import BinningEstimator, adaptive_edges
+from information.binning import BinningEstimator, adaptive_edges, bin_indices
 from tests.ground_truth import entropy_bits, heavy_tailed_layer
 
 EDGES = ["equal-mass", "max-entropy"]
@@ -75,3 +75,59 @@ def test_adaptive_edges_take_only_bins(clash):
 def test_an_unknown_edges_rule_is_named():
     with pytest.raises(ValueError, match="edges must be one of"):
         BinningEstimator(edges="quantile")
+
+
+def sorted_edges(values: np.ndarray, bins: int, edges: str) -> np.ndarray:
+    """The edges by their definition: sort every value, keep the distinct ones for max-entropy,
+    cut before floor(k n / bins) and take the midpoints."""
+    ordered = np.sort(np.asarray(values, dtype=np.float64), axis=None)
+    if edges == "max-entropy":
+        ordered = ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+    cuts = np.arange(1, bins) * len(ordered) // bins
+    cuts = cuts[cuts > 0]
+    return 0.5 * (ordered[cuts - 1] + ordered[cuts])
+
+
+def layers() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(7)
+    tanh = np.tanh(2 * rng.normal(size=(4096, 10)))
+    return {
+        "tanh": tanh,
+        "tanh as float32": tanh.astype(np.float32).astype(np.float64),
+        "cauchy": rng.standard_cauchy((2000, 3)),
+        "relu, half zeros": np.maximum(rng.normal(size=(3000, 4)), 0),
+        "saturated at 1.0": np.r_[rng.uniform(-1, 1, 500), np.ones(1500)].reshape(-1, 2),
+        "rounded, many ties": np.round(rng.normal(size=(5000, 2)), 1),
+        "signed zeros": rng.choice([-0.0, 0.0, 1e-300, -1.0, 2.0], size=(999, 3)),
+        "one -0.0 and one 0.0": np.r_[-0.0, rng.normal(size=98), 0.0][:, None],
+        "one value": np.full((50, 2), 0.25),
+        "fewer values than bins": rng.normal(size=(5, 1)),
+        "extremes": np.array([[-1e308], [1e308], [0.0], [5e-324], [1e-300], [-7.0]]),
+        "subnormal range": np.array([[5e-324], [1e-323], [5e-324], [1.5e-323]]),
+    }
+
+
+@pytest.mark.parametrize("edges", EDGES)
+@pytest.mark.parametrize("bins", [1, 2, 7, 30, 4096])
+@pytest.mark.parametrize("layer", list(layers()))
+def test_edges_and_codes_are_those_of_sorting_every_value(layer, bins, edges):
+    T = layers()[layer]
+    expected = sorted_edges(T, bins, edges)
+    assert np.array_equal(adaptive_edges(T, bins, edges), expected)
+    codes = BinningEstimator(bins=bins, edges=edges).codes(T)
+    assert codes.dtype == np.int64
+    assert np.array_equal(codes, np.searchsorted(expected, T, side="right"))
+
+
+@pytest.mark.parametrize("edges", EDGES)
+def test_a_layer_without_units_has_no_edges_and_empty_codes(edges):
+    T = np.empty((4, 0))
+    assert adaptive_edges(T, 30, edges).size == 0
+    assert BinningEstimator(bins=30, edges=edges).codes(T).shape == (4, 0)
+
+
+def test_bin_indices_count_the_edges_at_or_below_each_value_wherever_the_edges_lie():
+    values = np.random.default_rng(8).normal(size=(300, 2))
+    edges = np.array([-1e300, -50.0, -3.0, -0.5, -0.0, 0.0, 0.25, 0.25, 2.0, 9.0, 1e300])
+    assert np.array_equal(bin_indices(values, edges),
+                          np.searchsorted(edges, values, side="right"))
