@@ -36,6 +36,7 @@ from information.saved_run import RunData, check_repeat, measure_run, run_data
 from information.schedule import schedule_from_spec
 from networks import run_config, run_directory
 from networks.datasets import DATASET_NAMES, SAMPLES, load_dataset, split_indices
+from networks.group_state import read_states
 from networks.model import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, parse_shape
 from networks.presets import (
     MEASURING_FLAGS,
@@ -44,7 +45,6 @@ from networks.presets import (
     preset_arguments,
     with_preset,
 )
-from networks.group_state import read_states
 from networks.snapshots import metrics_rows, read_layout
 
 
@@ -331,9 +331,8 @@ def _training(config: dict, run_dir: Path) -> object:
 def _train(run_dir: Path, config: dict, data: RunData, resume: bool) -> None:
     """Train (or continue) every repeat of the run in ``run_dir``, repeats grouped as its
     config records."""
-    from networks.train import train_repeats
-
     from networks.keras_training import ModelTraining, train_model_repeat
+    from networks.train import train_repeats
 
     training = _training(config, run_dir)
     X, y = data.dataset.X, data.dataset.y

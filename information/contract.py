@@ -109,7 +109,7 @@ class Estimator(ABC):
             parameter.check(getattr(self, parameter.key))
         self.check()
 
-    def check(self) -> None:
+    def check(self) -> None:  # noqa: B027  (a hook: most estimators have no such rule)
         """Raise ValueError naming the setting that is wrong in combination with others."""
 
     @property

@@ -24,7 +24,6 @@ eigendecomposition: O(N^3) time and O(N^2) memory per layer-epoch.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np

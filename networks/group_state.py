@@ -29,6 +29,7 @@ import numpy as np
 from networks import run_directory
 from networks.snapshots import STATE, read_state
 
+
 class SavedState(NamedTuple):
     """A repeat's last completed epoch, its optimizer's flat float64 state, and the file."""
 

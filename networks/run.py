@@ -25,8 +25,8 @@ from information.results import COLUMNS, read_rows
 from information.samples import Samples
 from information.saved_run import measured_samples, snapshot_dirs
 from networks import run_directory
-from networks.datasets import SAMPLES
 from networks.activations import ActivationSource, open_source
+from networks.datasets import SAMPLES
 from networks.forward import Params
 from networks.snapshots import METRICS_COLUMNS, metrics_rows
 

@@ -33,6 +33,7 @@ import json
 import math
 import os
 from collections.abc import Callable, Collection, Sequence
+from itertools import pairwise
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -183,7 +184,7 @@ def resumed(stored: dict, new: dict, given: Collection[str]) -> dict:
 
 def parameter_count(sizes: Sequence[int]) -> int:
     """Weights and biases of a dense network of layer widths ``sizes`` (input first)."""
-    return sum((fan_in + 1) * width for fan_in, width in zip(sizes[:-1], sizes[1:]))
+    return sum((fan_in + 1) * width for fan_in, width in pairwise(sizes))
 
 
 def check_fits_in_memory(config: dict) -> None:

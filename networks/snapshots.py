@@ -312,7 +312,8 @@ class MetricsLog(_AppendedFile):
 
     def __init__(self, path: Path, keep_epochs: Mapping[int, int]) -> None:
         text = path.read_text() if path.exists() else ""
-        kept = [line for line, (r, epoch) in zip(table_lines(path)[1:], metrics_rows(path))
+        kept = [line for line, (r, epoch) in zip(table_lines(path)[1:], metrics_rows(path),
+                                                   strict=True)
                 if r not in keep_epochs or epoch < keep_epochs[r]] if text else []
         new_text = "\n".join([",".join(METRICS_COLUMNS), *kept]) + "\n"
         if new_text != text:

@@ -16,8 +16,8 @@ from information import estimator_from_spec
 from information.saved_run import measure_run
 from information.schedule import schedule_from_spec
 from networks import open_run
-from networks.run_directory import snapshot_dir
 from networks.group_state import write_group_state
+from networks.run_directory import snapshot_dir
 from networks.snapshots import Layout, MetricsLog, SnapshotWriter
 
 EPOCHS = 4

@@ -185,7 +185,8 @@ def test_each_repeat_trains_as_keras_would_train_it_alone(tmp_path, repeat):
     ours = [a for pair in snapshots(tmp_path, repeat).params(2) for a in pair]
     for epsilon, close in ((1e-2, True), (1e-7, False)):
         theirs = keras_trained(repeat, replace(config, adam_epsilon=epsilon), 2)
-        same = all(np.allclose(a, b, rtol=1e-4, atol=1e-6) for a, b in zip(ours, theirs))
+        same = all(np.allclose(a, b, rtol=1e-4, atol=1e-6)
+                   for a, b in zip(ours, theirs, strict=True))
         assert same == close
 
 
