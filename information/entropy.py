@@ -9,13 +9,25 @@ which hands back the inputs as such keys. Not here: how activations become codes
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 _INT64_MAX = int(np.iinfo(np.int64).max)
 
 
 def dense_ids(keys: np.ndarray) -> tuple[np.ndarray, int]:
-    """Relabel 1-D keys (N,) as 0..K-1 in sorted key order: (ids (N,) int64, K distinct keys)."""
+    """Relabel 1-D keys (N,) as 0..K-1 in sorted key order: (ids (N,) int64, K distinct keys).
+
+    Integer keys that already are 0..K-1, each present (a sample's input ids), are returned as
+    they are, without sorting.
+    """
+    keys = np.asarray(keys)
+    if keys.ndim == 1 and keys.dtype.kind in "iu" and len(keys) and keys.min() >= 0 \
+            and keys.max() < len(keys):
+        present = np.bincount(keys.astype(np.int64, copy=False))
+        if present.all():
+            return keys.astype(np.int64, copy=False), len(present)
     uniques, ids = np.unique(keys, return_inverse=True)
     return ids.astype(np.int64, copy=False).reshape(-1), len(uniques)
 
@@ -24,9 +36,10 @@ def row_keys(codes: np.ndarray) -> np.ndarray:
     """One exact int64 key per row of an integer matrix (N, d): equal rows <=> equal keys.
 
     Columns are combined in mixed radix, key = key * width_j + (code_j - min_j), with width_j the
-    range of column j; whenever the next column would overflow int64 the keys are re-densified
-    to 0..K-1 (K <= N) first. No hashing, no truncation, at any d. A 1-D array is taken as keys
-    already and returned as int64.
+    range of column j (all columns at once when the product of the widths fits in int64);
+    whenever the next column would overflow int64 the keys are re-densified to 0..K-1 (K <= N)
+    first. No hashing, no truncation, at any d. A 1-D array is taken as keys already and
+    returned as int64.
     """
     codes = np.asarray(codes)
     if codes.dtype.kind not in "biu":
@@ -41,9 +54,14 @@ def row_keys(codes: np.ndarray) -> np.ndarray:
     keys = np.zeros(len(codes), dtype=np.int64)
     if len(codes) == 0:
         return keys
+    columns = np.ascontiguousarray(codes.T)  # NumPy reduces a contiguous axis far faster
+    lows, highs = columns.min(axis=1), columns.max(axis=1)
+    widths = [int(high) - int(low) + 1 for low, high in zip(lows, highs, strict=True)]
+    if math.prod(widths) <= _INT64_MAX:  # no key overflows: every column at once
+        places = [math.prod(widths[j + 1 :]) for j in range(len(widths))]
+        return (codes - lows) @ np.array(places, dtype=np.int64)
     span = 1
-    for column, low, high in zip(codes.T, codes.min(axis=0), codes.max(axis=0), strict=True):
-        width = int(high) - int(low) + 1
+    for column, low, width in zip(columns, lows, widths, strict=True):
         if width == 1:
             continue
         if span * width > _INT64_MAX:
@@ -65,8 +83,19 @@ def entropy(codes: np.ndarray) -> float:
     keys = row_keys(codes)
     if len(keys) == 0:
         raise ValueError("entropy of an empty sample is undefined")
-    p = np.unique(keys, return_counts=True)[1] / len(keys)
+    p = key_counts(keys) / len(keys)
     return float(-(p * np.log2(p)).sum()) + 0.0  # + 0.0: a single key gives 0.0, not -0.0
+
+
+def key_counts(keys: np.ndarray) -> np.ndarray:
+    """How often each distinct key of ``keys`` (N,) int64, N >= 1, occurs, in increasing key
+    order: counted in place (``np.bincount``) when the keys span at most 4N values, else by
+    ``np.unique``."""
+    low = int(keys.min())
+    if int(keys.max()) - low < 4 * len(keys):
+        counts = np.bincount(keys - low)
+        return counts[counts > 0]
+    return np.unique(keys, return_counts=True)[1]
 
 
 def joint_keys(codes: np.ndarray, given: np.ndarray) -> np.ndarray:

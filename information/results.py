@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-import math
+import operator
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TextIO
@@ -56,10 +56,9 @@ def row_key(row: Mapping[str, object]) -> Key:
     )
 
 
-def _format(value: object) -> str:
-    if isinstance(value, float):
-        return "nan" if math.isnan(value) else repr(value)
-    return str(value)
+_cells = operator.itemgetter(*COLUMNS)
+"""A row's values in column order, as the csv module writes them: each with ``str``, which for a
+float is its shortest exact form (``repr``; nan and inf as ``nan``, ``inf``)."""
 
 
 def read_rows(path: Path) -> list[Row]:
@@ -125,8 +124,7 @@ class TableWriter:
 
     def write(self, rows: Iterable[Mapping[str, object]]) -> None:
         """Append rows and flush them to the operating system."""
-        for row in rows:
-            self._writer.writerow([_format(row[c]) for c in COLUMNS])
+        self._writer.writerows(map(_cells, rows))
         self._handle.flush()
 
     def close(self) -> None:
@@ -144,7 +142,7 @@ def _rewrite(path: Path, rows: list[Row]) -> None:
     text = io.StringIO(newline="")
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerows([_format(row[c]) for c in COLUMNS] for row in rows)
+    writer.writerows(map(_cells, rows))
     replace_file(path, text.getvalue())
 
 

@@ -6,8 +6,10 @@ import pytest
 from information.entropy import (
     check_samples,
     conditional_entropy,
+    dense_ids,
     entropy,
     input_ids,
+    key_counts,
     row_keys,
 )
 
@@ -61,6 +63,29 @@ def test_row_keys_handle_columns_spanning_all_of_int64():
     rows = np.array([[info.min, 0], [info.max, 0], [info.max, 1], [info.min, 0]])
     keys = row_keys(rows)
     assert len(np.unique(keys[:3])) == 3 and keys[3] == keys[0]
+
+
+@pytest.mark.parametrize("high", [30, 2**40])  # keys fit in int64 at once; or densified
+def test_row_keys_order_rows_lexicographically(high):
+    rows = np.random.default_rng(0).integers(-high, high, (500, 3))
+    lexicographic = sorted(map(tuple, rows))
+    assert [tuple(row) for row in rows[np.argsort(row_keys(rows), kind="stable")]] == lexicographic
+
+
+@pytest.mark.parametrize("span", [10, 10**12])  # counted in place; sorted
+def test_key_counts_count_each_key_in_increasing_key_order(span):
+    keys = np.array([3, span, 3, -span, span, 3])
+    assert key_counts(keys).tolist() == [1, 3, 2]
+
+
+def test_dense_ids_keep_ids_that_are_already_dense():
+    ids = np.array([2, 0, 1, 2])
+    assert dense_ids(ids)[0].tolist() == [2, 0, 1, 2] and dense_ids(ids)[1] == 3
+
+
+def test_dense_ids_relabel_gapped_keys_in_sorted_order():
+    ids, count = dense_ids(np.array([7, -1, 7, 3]))
+    assert ids.tolist() == [2, 0, 2, 1] and count == 3
 
 
 def test_row_keys_reject_floats():
