@@ -70,7 +70,8 @@ def measure(task: Task) -> list[Row]:
             for epoch in range(first, last + 1):
                 if epoch not in cache:
                     cache[epoch] = layer_activations(reader.params(epoch), samples.X,
-                                                     reader.activation)
+                                                     reader.activation,
+                                                     reader.quantization(epoch))
             for layer in task.layers:
                 stack = [cache[epoch][layer - 1] for epoch in range(first, last + 1)]
                 finite = all(np.isfinite(T).all() for T in stack)
@@ -93,7 +94,8 @@ def activation_range(
     reader = SnapshotReader(snapshot_dir)
     low, high = np.inf, -np.inf
     for epoch in epochs:
-        for T in layer_activations(reader.params(epoch), X, reader.activation):
+        for T in layer_activations(reader.params(epoch), X, reader.activation,
+                                   reader.quantization(epoch)):
             finite = T[np.isfinite(T)]
             if finite.size:
                 low, high = min(low, float(finite.min())), max(high, float(finite.max()))

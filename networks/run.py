@@ -71,9 +71,12 @@ class SavedRun:
 
     def activations(self, epoch: int, repeat: int = 0) -> list[np.ndarray]:
         """Every layer's output on the measured samples after ``epoch`` epochs: one (N, units)
-        float32 array per layer, the softmax output last; the values the estimators measure."""
+        float32 array per layer, the softmax output last; the values the estimators measure.
+        A run trained with ``--quantize B`` gives the quantized values: at most 2^B distinct
+        values per unit."""
         reader = self._reader(repeat)
-        return layer_activations(reader.params(epoch), self.X, reader.activation)
+        return layer_activations(reader.params(epoch), self.X, reader.activation,
+                                 reader.quantization(epoch))
 
     def information(self) -> dict[str, np.ndarray]:
         """information.csv as columns: name -> (rows,) array; i_xt, i_yt, h_x, h_y in bits.
