@@ -83,28 +83,24 @@ class Quantization:
         check_bits(self.bits)
 
 
-def nudged_grid(low: np.ndarray, high: np.ndarray,
-                bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(low', high', scale) float32 of the 2^bits levels low' + k * scale, k = 0..2^bits - 1,
-    that ``fake_quant_with_min_max_vars`` puts on [low, high] (0 a level when low <= 0 <= high).
-    Broadcasts over arrays of ranges."""
+def nudged_grid(low: float, high: float,
+                bits: int) -> tuple[np.float32, np.float32, np.float32, np.float32]:
+    """(low', high', scale, 1 / scale) float32 of the 2^bits levels low' + k * scale,
+    k = 0..2^bits - 1, that ``fake_quant_with_min_max_vars`` puts on [low, high] (0 a level
+    when low <= 0 <= high); 1 / scale is computed as (2^bits - 1) / (high - low), as there. An
+    empty range [a, a] (a layer whose outputs never varied) is taken as [a, a + 1]."""
     low, high = np.float32(low), np.float32(high)
+    high = high if high > low else low + np.float32(1)
     top = np.float32(2**bits - 1)
     scale = (high - low) / top
-    with np.errstate(divide="ignore", invalid="ignore"):
-        zero = np.clip(np.float32(0) - low / scale, np.float32(0), top)
-    zero = np.floor(zero + np.float32(0.5))
-    return (np.float32(0) - zero) * scale, (top - zero) * scale, scale
+    zero = np.floor(np.clip(np.float32(0) - low / scale, np.float32(0), top) + np.float32(0.5))
+    return (np.float32(0) - zero) * scale, (top - zero) * scale, scale, top / (high - low)
 
 
 def quantize(T: np.ndarray, bits: int, low: float, high: float) -> np.ndarray:
-    """The values T (any shape) on the 2^bits levels of [low, high] (see the module doc),
-    float32. A range with low == high == 0 gives 0 everywhere, as TensorFlow's op does."""
-    T = np.asarray(T, dtype=np.float32)
-    if np.float32(low) == 0 and np.float32(high) == 0:
-        return np.zeros_like(T)
-    nudged_low, nudged_high, scale = nudged_grid(low, high, bits)
-    clamped = np.minimum(np.maximum(T, nudged_low), nudged_high)
-    inverse = np.float32(2**bits - 1) / (np.float32(high) - np.float32(low))
+    """The values T (any shape) on the 2^bits levels of [low, high] (see `nudged_grid` and
+    the module doc), float32."""
+    nudged_low, nudged_high, scale, inverse = nudged_grid(low, high, bits)
+    clamped = np.minimum(np.maximum(np.asarray(T, dtype=np.float32), nudged_low), nudged_high)
     steps = np.floor((clamped - nudged_low) * inverse + np.float32(0.5))
     return steps * scale + nudged_low

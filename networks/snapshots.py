@@ -212,6 +212,10 @@ class SnapshotReader:
         """How ``epoch``'s layer outputs are quantized; None for a network not quantized."""
         return self.layout.quantization(np.asarray(self._rows[self._checked(epoch)]))
 
+    def row(self, epoch: int) -> np.ndarray:
+        """``epoch``'s whole row (``layout.row_length`` float32 values), a copy."""
+        return np.array(self._rows[self._checked(epoch)])
+
     def _checked(self, epoch: int) -> int:
         if not 0 <= epoch < self.n_epochs:
             raise ValueError(f"epoch must be in 0..{self.n_epochs - 1}, got {epoch}")

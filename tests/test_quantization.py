@@ -22,7 +22,7 @@ def test_values_take_at_most_two_to_the_bits_levels(bits):
 
 
 def test_each_value_goes_to_its_nearest_level():
-    low, high, scale = nudged_grid(-1.0, 1.0, 4)
+    low, high, scale, _ = nudged_grid(-1.0, 1.0, 4)
     levels = low + scale * np.arange(16, dtype=np.float32)
     values = np.random.default_rng(0).uniform(low, high, 1000).astype(np.float32)
     nearest = levels[np.abs(values[:, None] - levels[None]).argmin(axis=1)]
@@ -30,7 +30,7 @@ def test_each_value_goes_to_its_nearest_level():
 
 
 def test_values_outside_the_range_go_to_its_end_levels():
-    low, high, _ = nudged_grid(0.0, 6.0, 8)
+    low, high, _, _ = nudged_grid(0.0, 6.0, 8)
     np.testing.assert_array_equal(quantize(np.array([-5.0, 100.0]), 8, 0.0, 6.0), [low, high])
 
 
@@ -40,7 +40,7 @@ def test_zero_is_a_level_exactly(low, high):
 
 
 def test_the_range_is_shifted_by_less_than_one_step():
-    low, high, scale = nudged_grid(-1.0, 1.0, 8)
+    low, high, scale, _ = nudged_grid(-1.0, 1.0, 8)
     assert high - low == pytest.approx(2.0, rel=1e-6)
     assert abs(low + 1) < scale and scale == pytest.approx(2 / 255)
 
@@ -61,6 +61,10 @@ def test_the_forward_pass_quantizes_every_layer_on_its_range():
 def test_bounded_activations_have_fixed_ranges_and_others_start_at_six():
     np.testing.assert_array_equal(initial_ranges("tanh", 3), [[-1, 1], [-1, 1], [0, 1]])
     np.testing.assert_array_equal(initial_ranges("relu", 2), [[-6, 6], [0, 1]])
+
+
+def test_an_empty_range_is_widened_by_one():
+    np.testing.assert_array_equal(quantize(np.array([0.0, 0.5, 2.0]), 1, 0.0, 0.0), [0, 1, 1])
 
 
 @pytest.mark.parametrize("bits", [0, 17, 2.5, True])
