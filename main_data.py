@@ -44,7 +44,9 @@ from networks.presets import (
     preset_arguments,
     with_preset,
 )
-from networks.snapshots import STATE, metrics_rows, read_layout, read_state
+from networks.group_state import read_states
+from networks.snapshots import metrics_rows, read_layout
+
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
 @click.option("--preset", type=click.Choice(tuple(PRESETS)), default=None,
@@ -73,6 +75,9 @@ from networks.snapshots import STATE, metrics_rows, read_layout, read_state
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam")
 @click.option("--learning-rate", type=float, default=4e-4, callback=finite,
               help="The optimizer's step size.")
+@click.option("--adam-epsilon", type=float, default=1e-7, callback=finite,
+              help="Adam's epsilon: Keras's default 1e-7; TensorFlow 1's AdamOptimizer, used by "
+                   "the papers' code, had 1e-8 (the presets set their source's value).")
 @click.option("--batch-size", type=int, default=256, help="Minibatch size; 0 = full batch.")
 @click.option("--epochs", type=click.IntRange(min=1), default=2000,
               help="Training epochs (epoch 0 is the initial network, so a run has epochs+1 "
@@ -84,6 +89,10 @@ from networks.snapshots import STATE, metrics_rows, read_layout, read_state
                    "seed+r.")
 @click.option("--repeats", type=click.IntRange(min=1, max=run_config.MAX_REPEATS), default=1,
               help="Independent networks trained with seeds seed, seed+1, ...")
+@click.option("--repeats-together", type=click.IntRange(min=0), default=0,
+              help="Repeats trained together in one compiled program (0 = choose from memory, "
+                   "at most 50). A repeat's last float32 bits may depend on it; the number used "
+                   "is recorded in config.json.")
 @click.option("--estimator", "estimators", multiple=True, default=("binning",),
               metavar="SPEC",
               help="Estimator, repeatable: binning[:bins=30,low=-1,high=1 | :bin_size=0.07 | "
@@ -188,8 +197,9 @@ def _config(flags: dict) -> tuple[dict, RunData]:
         hidden=parse_shape(flags["shape"]), activation=flags["activation"],
         optimizer=flags["optimizer"], learning_rate=flags["learning_rate"],
         batch_size=flags["batch_size"], epochs=flags["epochs"], init=flags["init"],
-        seed=flags["seed"],
-    )
+        seed=flags["seed"], adam_epsilon=flags["adam_epsilon"],
+        repeats_together=flags["repeats_together"],
+    ).grouped(len(dataset.y), dataset.X.shape[1], flags["repeats"])
     split = split_indices(len(dataset.y), flags["train_fraction"], flags["seed"],
                           shuffle=not flags["keep_order"])
     config = {
@@ -247,9 +257,10 @@ def _prepare(run_dir: Path, config: dict, data: RunData, flags: dict,
 
 
 def _check_resumable(run_dir: Path, stored: dict, training: object) -> None:
-    """Every saved repeat's files agree with each other and with ``stored``: its snapshots,
-    its optimizer state's size, and metrics.csv holding each epoch its state records."""
-    from networks.train import optimizer_state_size
+    """Every saved repeat's files agree with each other and with ``stored``: its snapshots and
+    its group's state file, the size of its optimizer state, and metrics.csv holding each
+    epoch its state records."""
+    from networks.train import check_optimizer_states
 
     completed = {r: check_repeat(run_dir, stored, r) for r in range(stored["repeats"])}
     path = run_dir / run_directory.METRICS
@@ -259,15 +270,10 @@ def _check_resumable(run_dir: Path, stored: dict, training: object) -> None:
     if lacking:
         raise ValueError(f"{path} lacks epochs the snapshots of {run_config.brief(lacking)} "
                          "record")
-    started = [run_directory.snapshot_dir(run_dir, r) for r, last in completed.items()
-               if last >= 0]
+    started = [r for r, last in completed.items() if last >= 0]
     if started:
-        size = optimizer_state_size(training, read_layout(started[0]).sizes)
-        for directory in started:
-            held = len(read_state(directory)[1])
-            if held != size:
-                raise ValueError(f"{directory / STATE} holds {held} optimizer state values, "
-                                 f"{training.optimizer} needs {size}")
+        layout = read_layout(run_directory.snapshot_dir(run_dir, started[0]))
+        check_optimizer_states(training, layout.sizes, read_states(run_dir, started))
 
 
 def _split_settings(config: dict) -> tuple:
@@ -287,15 +293,14 @@ def _training(config: dict, run_dir: Path) -> object:
 
 
 def _train(run_dir: Path, config: dict, data: RunData, resume: bool) -> None:
-    """Train (or continue) every repeat of the run in ``run_dir``."""
-    from networks.train import train_repeat
+    """Train (or continue) every repeat of the run in ``run_dir``, repeats grouped as its
+    config records."""
+    from networks.train import train_repeats
 
-    training = _training(config, run_dir)
     X, y = data.dataset.X, data.dataset.y
     train, test = data.split
-    for repeat in range(config["repeats"]):
-        train_repeat(X[train], y[train], X[test], y[test], training, run_dir, repeat,
-                     resume=resume)
+    train_repeats(X[train], y[train], X[test], y[test], _training(config, run_dir), run_dir,
+                  config["repeats"], resume=resume)
 
 
 def _versions() -> dict:

@@ -1,7 +1,8 @@
 """End to end, from one run on this machine: training, measuring, and a whole paper preset.
 
-    python -m benchmarks.bench_end_to_end            # ~5 minutes on a 2-core machine
-    python -m benchmarks.bench_end_to_end --quick    # the preset shortened to 800 epochs
+    python -m benchmarks.bench_end_to_end                   # ~15 minutes on a 2-core machine
+    python -m benchmarks.bench_end_to_end --quick           # the presets shortened to 800 epochs
+    python -m benchmarks.bench_end_to_end --repeats 10      # the paper-scale run with 10 repeats
 
 Prints, each beside a plain baseline measured in the same run:
 - training: ms per epoch of the compiled loop (snapshot included) vs a plain Keras
@@ -10,7 +11,12 @@ Prints, each beside a plain baseline measured in the same run:
   cdist + logsumexp (from benchmarks.bench_estimators, one core);
 - the Shwartz-Ziv & Tishby preset, one repeat, through the command line: training plus binning
   on every epoch, then KDE upper and lower bounds on 300 log-spaced epochs. Target: under
-  5 minutes (the original IDNNs estimator needs ~35 minutes for its 274 binned epochs alone).
+  5 minutes (the original IDNNs estimator needs ~35 minutes for its 274 binned epochs alone);
+- the same preset at the papers' scale, ``--repeats`` networks (default 50, as both papers
+  averaged) through the command line, each step timed: training (repeats trained together),
+  binning on the preset's ``log:300`` with ``--jobs 2``, and drawing the plane. Targets: the
+  whole under 10 minutes, the binning under a minute. The repeats' training is set beside the
+  same training one repeat at a time, estimated from 2 such repeats timed in the same run.
 """
 
 from __future__ import annotations
@@ -28,28 +34,49 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from benchmarks.bench_estimators import bench_binning, bench_kde
-from benchmarks.bench_training import plain_keras_ms, tishby_like_data, train_repeat_seconds
+from benchmarks.bench_training import plain_keras_ms, tishby_like_data, train_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _timed(args: list[str]) -> float:
-    """Seconds of one ``main_data.py`` invocation (it must succeed)."""
+def _timed(args: list[str], script: str = "main_data.py") -> float:
+    """Seconds of one invocation of ``script`` (it must succeed)."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, str(ROOT / "main_data.py"), *args], check=True, cwd=ROOT,
+    subprocess.run([sys.executable, str(ROOT / script), *args], check=True, cwd=ROOT,
                    stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
+def paper_scale(repeats: int, epochs: list[str], length: str) -> None:
+    """Time the tishby2017 preset with ``repeats`` repeats: train, bin on log:300, plot."""
+    with tempfile.TemporaryDirectory() as tmp:
+        run_dir = str(Path(tmp) / "tishby2017-repeats")
+        train = _timed(["--preset", "tishby2017", *epochs, "--repeats", str(repeats),
+                        "--no-measure", "--out", run_dir])
+        alone = _timed(["--preset", "tishby2017", *epochs, "--repeats", "2",
+                        "--repeats-together", "1", "--no-measure", "--out",
+                        str(Path(tmp) / "alone")])
+        binning = _timed(["--from-run", run_dir, "--preset", "tishby2017", "--jobs", "2",
+                          "--no-plot"])
+        plane = _timed([run_dir, "-o", str(Path(tmp) / "plane.png")], "main_plot.py")
+    total = train + binning + plane
+    click.echo(f"tishby2017 preset, {repeats} repeats, {length}: training {train:6.1f} s "
+               f"(one at a time: ~{alone / 2 * repeats:6.0f} s); binning log:300 --jobs 2 "
+               f"{binning:5.1f} s (target < 60 s); plane {plane:4.1f} s; total "
+               f"{total / 60:4.1f} min (target < 10 min)")
+
+
 @click.command()
-@click.option("--quick", is_flag=True, help="Shorten the preset to 800 epochs.")
-def main(quick: bool) -> None:
+@click.option("--quick", is_flag=True, help="Shorten the presets to 800 epochs.")
+@click.option("--repeats", type=click.IntRange(min=1), default=50, show_default=True,
+              help="Repeats of the paper-scale tishby2017 run.")
+def main(quick: bool, repeats: int) -> None:
     click.echo(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
                f"Python {platform.python_version()}")
     data = tishby_like_data()
     keras_ms = plain_keras_ms(data, 20)
-    one = min(train_repeat_seconds(data, 1) for _ in range(2))
-    ours_ms = (train_repeat_seconds(data, 401) - one) / 400 * 1e3
+    one = min(train_seconds(data, 1) for _ in range(2))
+    ours_ms = (train_seconds(data, 401) - one) / 400 * 1e3
     click.echo(f"training, default network:  compiled loop + snapshot {ours_ms:6.1f} ms/epoch   "
                f"plain Keras fit per epoch {keras_ms:6.1f} ms/epoch   ({keras_ms / ours_ms:.0f}x)")
 
@@ -71,6 +98,7 @@ def main(quick: bool) -> None:
                f"{train_and_bin:6.1f} s; KDE upper + lower on 300 log-spaced epochs {kde:6.1f} s;"
                f" total {total / 60:4.1f} min (target < 5 min; the IDNNs estimator: ~35 min "
                f"for 274 binned epochs)")
+    paper_scale(repeats, epochs, length)
 
 
 if __name__ == "__main__":

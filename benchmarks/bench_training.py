@@ -1,4 +1,4 @@
-"""Milliseconds per training epoch: the compiled loop of networks.train beside plain Keras.
+"""Milliseconds per training epoch of one repeat: the compiled loop beside plain Keras.
 
     python benchmarks/bench_training.py                  # the default network, ~1 minute
     python benchmarks/bench_training.py --threads 1      # TensorFlow limited to one thread
@@ -7,11 +7,11 @@
 The default network (12-10-7-5-4-3-2, tanh, Adam 4e-4, batch 256) on the 4096 12-bit patterns
 with random 0/1 labels, 80% (3277) of them for training, is timed four ways in one process:
 the baseline, a plain Keras loop calling ``model.fit(epochs=1)``, two ``model.evaluate`` and
-``get_weights`` per epoch; ``CompiledEpochs.train`` alone, before and after TensorFlow's op
-determinism is switched on; and ``train_repeat`` as a run uses it, writing the weights row,
-the metrics row and the training state of every epoch. Its per-epoch figure is
-(time of E epochs - time of 1 epoch) / (E - 1), so the one-off start-up (building and
-tracing, printed apart) is left out. The target is 10 ms per epoch.
+``get_weights`` per epoch; ``StackedEpochs.train`` of one network alone, before and after
+TensorFlow's op determinism is switched on; and ``train_repeats`` as a run uses it, writing
+the weights row, the metrics row and the training state of every epoch. Its per-epoch figure
+is (time of E epochs - time of 1 epoch) / (E - 1), so the one-off start-up (building and
+tracing, printed apart) is left out. Repeats trained together: ``bench_repeats.py``.
 """
 
 from __future__ import annotations
@@ -69,17 +69,16 @@ def plain_keras_ms(data: tuple[np.ndarray, ...], epochs: int) -> float:
 
 
 def compiled_epoch_ms(data: tuple[np.ndarray, ...], epochs: int) -> float:
-    """ms per epoch of CompiledEpochs.train alone (after one tracing call)."""
+    """ms per epoch of StackedEpochs.train of one network (after one tracing call)."""
     import keras
 
     from networks.model import build_model
-    from networks.train import CompiledEpochs, epoch_order
+    from networks.stacked import StackedEpochs
+    from networks.train import epoch_order
 
-    model = build_model(12, HIDDEN, 2)
-    optimizer = keras.optimizers.Adam(4e-4)
-    optimizer.build(model.trainable_variables)
-    loop = CompiledEpochs(model, optimizer, *data, BATCH)
-    orders = [epoch_order(0, e, N_TRAIN) for e in range(epochs + 1)]
+    loop = StackedEpochs([build_model(12, HIDDEN, 2).get_weights()], "tanh",
+                         keras.optimizers.Adam(4e-4), *data, BATCH)
+    orders = [epoch_order(0, e, N_TRAIN)[None] for e in range(epochs + 1)]
     loop.train(orders[0])
     start = time.perf_counter()
     for order in orders[1:]:
@@ -87,14 +86,17 @@ def compiled_epoch_ms(data: tuple[np.ndarray, ...], epochs: int) -> float:
     return (time.perf_counter() - start) / epochs * 1e3
 
 
-def train_repeat_seconds(data: tuple[np.ndarray, ...], epochs: int) -> float:
-    """Seconds of one train_repeat call of ``epochs`` epochs into a fresh run directory."""
-    from networks.train import TrainingConfig, train_repeat
+def train_seconds(data: tuple[np.ndarray, ...], epochs: int, repeats: int = 1,
+                  together: int = 1) -> float:
+    """Seconds of one train_repeats call (``repeats`` repeats, ``together`` at a time, of
+    ``epochs`` epochs) into a fresh run directory, snapshots included."""
+    from networks.train import TrainingConfig, train_repeats
 
-    config = TrainingConfig(hidden=HIDDEN, epochs=epochs, batch_size=BATCH)
+    config = TrainingConfig(hidden=HIDDEN, epochs=epochs, batch_size=BATCH,
+                            repeats_together=together)
     with tempfile.TemporaryDirectory() as run_dir:
         start = time.perf_counter()
-        train_repeat(*data, config, Path(run_dir), 0, progress=False)
+        train_repeats(*data, config, Path(run_dir), repeats, progress=False)
         return time.perf_counter() - start
 
 
@@ -105,7 +107,7 @@ def train_repeat_seconds(data: tuple[np.ndarray, ...], epochs: int) -> float:
               help="Epochs of the plain Keras baseline.")
 @click.option("--threads", default=0, show_default=True,
               help="TensorFlow intra- and inter-op threads (0 = TensorFlow's default).")
-@click.option("--profile", is_flag=True, help="Print cProfile's top functions of train_repeat.")
+@click.option("--profile", is_flag=True, help="Print cProfile's top functions of train_repeats.")
 def main(epochs: int, keras_epochs: int, threads: int, profile: bool) -> None:
     import tensorflow as tf
 
@@ -119,20 +121,20 @@ def main(epochs: int, keras_epochs: int, threads: int, profile: bool) -> None:
     baseline = plain_keras_ms(data, keras_epochs)
     click.echo(f"{'plain Keras: fit(epochs=1) + 2 x evaluate + get_weights':58s}"
                f"{baseline:8.1f} ms/epoch")
-    click.echo(f"{'CompiledEpochs.train, op determinism off':58s}"
+    click.echo(f"{'StackedEpochs.train (one network), op determinism off':58s}"
                f"{compiled_epoch_ms(data, epochs):8.1f} ms/epoch")
     tf.config.experimental.enable_op_determinism()
-    click.echo(f"{'CompiledEpochs.train, op determinism on':58s}"
+    click.echo(f"{'StackedEpochs.train (one network), op determinism on':58s}"
                f"{compiled_epoch_ms(data, epochs):8.1f} ms/epoch")
-    one = min(train_repeat_seconds(data, 1) for _ in range(2))
-    full = train_repeat_seconds(data, epochs + 1)
+    one = min(train_seconds(data, 1) for _ in range(2))
+    full = train_seconds(data, epochs + 1)
     per_epoch = (full - one) / epochs * 1e3
-    click.echo(f"{'train_repeat, weights + metrics + state saved every epoch':58s}"
+    click.echo(f"{'train_repeats, weights + metrics + state saved every epoch':58s}"
                f"{per_epoch:8.1f} ms/epoch  (start-up {one:.1f} s; target <= 10 ms)")
-    click.echo(f"speed-up of train_repeat over plain Keras: {baseline / per_epoch:.0f}x")
+    click.echo(f"speed-up of train_repeats over plain Keras: {baseline / per_epoch:.0f}x")
     if profile:
         profiler = cProfile.Profile()
-        profiler.runcall(train_repeat_seconds, data, epochs + 1)
+        profiler.runcall(train_seconds, data, epochs + 1)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
 
 

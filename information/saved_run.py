@@ -22,6 +22,7 @@ from information.schedule import Schedule
 from information.windows import Window
 from networks import run_directory
 from networks.datasets import Dataset, Split, load_dataset, sample_indices, split_indices
+from networks.group_state import saved_epoch
 from networks.run_config import brief
 from networks.snapshots import LAYOUT, Layout, check_snapshots, read_layout
 
@@ -68,12 +69,14 @@ def expected_layout(config: dict, stored: Layout) -> Layout:
 
 
 def check_repeat(run_dir: Path, config: dict, repeat: int) -> int:
-    """The last completed epoch of ``repeat`` (-1: none saved), its snapshot files checked
-    against each other and against ``config``; ValueError naming the file that disagrees."""
+    """The last completed epoch of ``repeat`` (-1: none saved), its snapshot files and its
+    group's training state checked against each other and against ``config``; ValueError
+    naming the file that disagrees."""
     directory = run_directory.snapshot_dir(run_dir, repeat)
     stored = read_layout(directory) if (directory / LAYOUT).is_file() else None
     expected = expected_layout(config, stored) if stored else None
-    return check_snapshots(directory, expected, config["training"]["epochs"])
+    return check_snapshots(directory, expected, config["training"]["epochs"],
+                           lambda: saved_epoch(run_dir, repeat))
 
 
 def snapshot_dirs(run_dir: Path, config: dict) -> dict[int, Path]:

@@ -27,7 +27,7 @@ two standard deviations (Shwartz-Ziv & Tishby's code). ``glorot_uniform``: unifo
 +-sqrt(6 / (fan-in + fan-out)) (Keras's default)."""
 
 OPTIMIZERS = ("adam", "sgd")
-"""Optimizers: Adam (Keras defaults beta_1 0.9, beta_2 0.999, epsilon 1e-7) and plain SGD."""
+"""Optimizers: Adam (beta_1 0.9, beta_2 0.999; epsilon 1e-7 unless set) and plain SGD."""
 
 
 def check_choice(name: str, value: str, choices: Sequence[str]) -> None:

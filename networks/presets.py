@@ -15,7 +15,8 @@ place we found where the original code, its paper and this project disagree.
 ``tishby2017`` -- Shwartz-Ziv & Tishby 2017, code github.com/ravidziv/IDNNs. Tishby's set, tanh
 10-7-5-4-3, softmax output, Adam 4e-4, batch 512, 8000 epochs, 30 bins on [-1, 1] on all 4096
 samples at 300 log-spaced epochs.
-  - Optimizer: the paper speaks of SGD; IDNNs trains with Adam (``tf.train.AdamOptimizer``).
+  - Optimizer: the paper speaks of SGD; IDNNs trains with Adam (``tf.train.AdamOptimizer``),
+    whose default epsilon in TensorFlow 1 is 1e-8 (Keras 3's is 1e-7): the preset sets 1e-8.
   - Split: IDNNs takes the first 80% in file order (``data_shuffle(..., shuffle_data=False)``);
     the preset does too (``keep_order``). Tishby's file is in binary counting order, so the
     test set is patterns 3277..4095 (83.6% label 1 against 43.7% in training); information is
@@ -36,7 +37,9 @@ samples at 300 log-spaced epochs.
 github.com/artemyk/ibsgd (``IBnet_SaveActivations.ipynb``). Same set and network, Adam 4e-4,
 batch 256, 10000 epochs, all 4096 samples; tanh: 30 bins on [-1, 1]; ReLU: 100 bins between the
 min and max over all units and epochs (``range=global``).
-  - Optimizer: Adam, though the settings are named ``SGD_BATCHSIZE``, ``SGD_LEARNINGRATE``.
+  - Optimizer: Adam, though the settings are named ``SGD_BATCHSIZE``, ``SGD_LEARNINGRATE``;
+    the notebook of the paper's time wraps TensorFlow 1's ``tf.train.AdamOptimizer`` (epsilon
+    1e-8, the preset's value); a 2020 revision uses ``keras.optimizers.Adam`` (epsilon 1e-7).
   - Split: one random 80/20 split saved to a file; here a seeded random split (not theirs).
   - Initialisation: their hidden layers draw truncated normals of standard deviation
     1/sqrt(the layer's own width) (fan-out), the softmax layer Keras's glorot_uniform; the
@@ -86,6 +89,7 @@ _TISHBY_SET: dict[str, object] = {
     "activation": "tanh",
     "optimizer": "adam",
     "learning_rate": 4e-4,
+    "adam_epsilon": 1e-8,
     "init": "truncated_normal",
     "samples": "all",
     "schedule": "log:300",
@@ -123,6 +127,7 @@ PRESETS: dict[str, dict[str, object]] = {
 TRAINING_FLAGS = (
     "dataset", "data_path", "train_fraction", "keep_order", "shape", "activation",
     "optimizer", "learning_rate", "batch_size", "init", "seed", "repeats", "epochs",
+    "adam_epsilon", "repeats_together",
 )
 """``main_data.py`` flags that shape training: a preset's values of these do not apply to
 ``--from-run``, which measures a run already trained."""

@@ -5,8 +5,11 @@ A config is a JSON object::
     dataset       name, data_path (str or null), train_fraction, shuffle, n_samples,
                   n_features, n_classes: what was trained on, and its size
     training      the keys of ``networks.train.TrainingConfig.to_dict`` (hidden, activation,
-                  seed, epochs, ...; only the keys measuring relies on are checked here, the
-                  rest by ``TrainingConfig.from_dict`` when a run is resumed)
+                  seed, epochs, ...; the keys measuring relies on, adam_epsilon and
+                  repeats_together are checked here, the rest by
+                  ``TrainingConfig.from_dict`` when a run is resumed; runs from before
+                  adam_epsilon and repeats_together lack them, and resume with Keras's
+                  epsilon, one repeat at a time)
     repeats       how many networks were trained (seeds seed, seed + 1, ...)
     preset        the preset named on the command line, or null
     command       the command line that created the run
@@ -63,6 +66,10 @@ def _fraction(v: object) -> bool:
     return isinstance(v, Real) and not isinstance(v, bool) and 0 < v <= 1
 
 
+def _positive(v: object) -> bool:
+    return isinstance(v, Real) and not isinstance(v, bool) and 0 < v < math.inf
+
+
 def _widths(v: object) -> bool:
     return isinstance(v, list) and len(v) > 0 and all(_integer(1)(w) for w in v)
 
@@ -82,6 +89,8 @@ _SECTIONS: dict[str, dict[str, tuple[Callable[[object], bool], str]]] = {
         "activation": (_text, "a string"),
         "seed": (_integer(0), "an integer >= 0"),
         "epochs": (_integer(1), "an integer >= 1"),
+        "adam_epsilon": (_positive, "a positive number"),
+        "repeats_together": (_integer(1), "an integer >= 1"),
     },
 }
 _VALUES: dict[str, tuple[Callable[[object], bool], str]] = {

@@ -7,6 +7,8 @@ Layout::
     RUN_DIR/metrics.csv            loss and accuracy per repeat and epoch (networks.train)
     RUN_DIR/information.csv        one row per measurement (information.results)
     RUN_DIR/snapshots/repeat-R/    the weights of every epoch of repeat R (networks.snapshots)
+    RUN_DIR/snapshots/state-F-L.npy  the training state of repeats F..L, trained together
+                                   (networks.group_state)
     RUN_DIR/information_plane.png  drawn by main_data.py when it has measured (plotting.plane)
     RUN_DIR/writer.lock            while a process writes the run: its id (networks.lock)
 
@@ -38,6 +40,9 @@ FIGURES = ("information_plane.png", "information_curves.png", "metrics.png",
            "information_plane.gif")
 """Pictures the commands write into a run directory by default."""
 SNAPSHOT_FILES = ("layout.json", "weights.bin", "state.npy")
+"""Files in a repeat's folder (``state.npy`` only in runs from before repeats were grouped)."""
+GROUP_STATE_FILE = re.compile(r"state-(\d+)-(\d+)\.npy")
+"""Names of the group state files in ``snapshots/`` (``networks.group_state``)."""
 TEMPORARY = ".tmp"
 """Suffix of the file ``replace_file`` writes before renaming it into place."""
 
@@ -125,8 +130,9 @@ def remove_run(run_dir: Path) -> None:
     """Delete the run in ``run_dir``: only the files this tool writes, never anything else.
 
     Refused (ValueError, nothing touched) unless ``run_dir`` is recognisably a run directory
-    (a config.json of this tool's schema, and nothing in snapshots/ but repeat folders), and
-    never for the current directory, one of its parents, the home directory or the root.
+    (a config.json of this tool's schema, and nothing in snapshots/ but repeat folders and
+    group state files), and never for the current directory, one of its parents, the home
+    directory or the root.
     Files the tool did not write stay, and so do the folders holding them; the lock file stays
     (its holder is the caller).
     """
@@ -137,6 +143,8 @@ def remove_run(run_dir: Path) -> None:
         _remove_files(folder, SNAPSHOT_FILES)
         _remove_folder_if_empty(folder)
     if snapshots.is_dir():
+        _remove_files(snapshots, [p.name.removesuffix(TEMPORARY) for p in snapshots.iterdir()
+                                  if _is_group_state(p)])
         _remove_folder_if_empty(snapshots)
     _remove_files(run_dir, (CONFIG, METRICS, INFORMATION, *FIGURES))
 
@@ -158,11 +166,18 @@ def _refuse_to_delete(run_dir: Path) -> None:
         raise ValueError(f"refusing to delete {run_dir}: {error}") from None
     snapshots = run_dir / SNAPSHOTS
     strange = [p.name for p in snapshots.iterdir()
-               if not (p.is_dir() and re.fullmatch(r"repeat-\d+", p.name))] \
+               if not (p.is_dir() and re.fullmatch(r"repeat-\d+", p.name)
+                       or _is_group_state(p))] \
         if snapshots.is_dir() else []
     if snapshots.exists() and not snapshots.is_dir() or strange:
         raise ValueError(f"refusing to delete {run_dir}: {snapshots} holds "
                          f"{run_config.brief(strange) or 'a file'}, not this tool's snapshots")
+
+
+def _is_group_state(path: Path) -> bool:
+    """Whether ``path`` is a group state file, or the temporary file of one."""
+    name = path.name.removesuffix(TEMPORARY)
+    return path.is_file() and GROUP_STATE_FILE.fullmatch(name) is not None
 
 
 def _remove_files(folder: Path, names: Sequence[str]) -> None:

@@ -10,18 +10,20 @@ Per repeat, in ``RUN_DIR/snapshots/repeat-R/``:
   layer's quantization range low1, high1, low2, high2, ... as it stood after that epoch
   (``networks.quantization``), so the forward pass reproduces the trained outputs. Rows are appended and flushed one per epoch;
   ``SnapshotReader`` memory-maps the complete rows and ignores a torn last one.
-- ``state.npy``: a float64 vector, the last completed epoch then the optimizer's variables
-  flattened (Adam's iteration count, learning rate, moments; all exact in float64), replaced
-  atomically (temporary file + ``os.replace``) after every epoch; one array, because
-  ``np.savez`` of the separate variables took longer than the rest of the epoch's I/O.
+- ``state.npy`` (runs trained before repeats were grouped): a float64 vector, the last
+  completed epoch then the optimizer's variables flattened (Adam's iteration count, learning
+  rate, moments; all exact in float64). Training now keeps these vectors of a whole group of
+  repeats in one file, ``RUN_DIR/snapshots/state-<first>-<last>.npy``
+  (``networks.group_state``), and reads this one only to resume an older run.
 
 And ``RUN_DIR/metrics.csv``, shared by all repeats: one row per repeat and epoch with the loss
 and accuracy on the training and test sets (nan when the test set is empty).
 
-Order per epoch: weights row, metrics row, then state. The state's epoch is therefore always
-complete in both files; resuming keeps rows up to it and drops anything after it (a torn row,
-or rows written after the last state). Files survive a killed process, not a power cut (no
-fsync, to keep an epoch cheap). No TensorFlow here: measurement workers import this module.
+Order per epoch: weights row, metrics row, then state (each repeat's rows, then its group's
+state). The state's epoch is therefore always complete in both files; resuming keeps rows up
+to it and drops anything after it (a torn row, or rows written after the last state). Files
+survive a killed process, not a power cut (no fsync, to keep an epoch cheap). No TensorFlow
+here: measurement workers import this module.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,21 +119,21 @@ def read_layout(directory: Path) -> Layout:
     return Layout(tuple(sizes), stored["activation"], quantize)
 
 
-def _saved_epoch_and_size(directory: Path) -> tuple[int, int]:
-    """(last completed epoch or -1, bytes in weights.bin), seen at one moment: the state is
-    read before and after the size until both agree, so that a reader's check is not fooled
-    by a training process that appends a row and saves its state meanwhile."""
-    def saved() -> int:
-        state = read_state(directory)
-        return -1 if state is None else state[0]
+Recorded = Callable[[], tuple[int, Path | None]]
+"""Reads a repeat's last completed epoch (-1: none) and the state file recording it."""
 
+
+def _saved_epoch_and_size(directory: Path, recorded: Recorded) -> tuple[int, Path | None, int]:
+    """(last completed epoch or -1, its state file, bytes in weights.bin), seen at one moment:
+    the state is read before and after the size until both agree, so that a reader's check is
+    not fooled by a training process that appends a row and saves its state meanwhile."""
     weights = directory / WEIGHTS
-    completed = saved()
+    completed, state = recorded()
     while True:
         size = weights.stat().st_size if weights.exists() else 0
-        again = saved()
+        again, state = recorded()
         if again == completed:
-            return completed, size
+            return completed, state, size
         completed = again
 
 
@@ -141,10 +144,11 @@ def check_layout(directory: Path, layout: Layout) -> None:
                          f"{read_layout(directory)}, not {layout}")
 
 
-def check_snapshots(directory: Path, expected: Layout, epochs: int) -> int:
+def check_snapshots(directory: Path, expected: Layout, epochs: int, recorded: Recorded) -> int:
     """The last completed epoch saved in ``directory`` (-1: none), every file checked against
     the others and against the run's ``expected`` layout and ``epochs``; ValueError naming the
-    first file that disagrees.
+    first file that disagrees. ``recorded`` reads the epoch the repeat's training state
+    records (``networks.group_state.saved_epoch``).
 
     A missing folder has no epochs. The state may record at most ``epochs`` epochs, never more
     than weights.bin holds, and at most one fewer (training appends a row, then saves the
@@ -152,9 +156,10 @@ def check_snapshots(directory: Path, expected: Layout, epochs: int) -> int:
     unfinished (a killed run), and exactly epochs + 1 rows once it is done.
     """
     if not (directory / LAYOUT).exists() and not (directory / WEIGHTS).exists():
-        if (directory / STATE).exists():
-            raise ValueError(f"{directory / STATE} records epochs but {LAYOUT} and "
-                             f"{WEIGHTS} are missing")
+        completed, state = recorded()
+        if completed >= 0:
+            raise ValueError(f"{state} records epoch {completed} of {directory.name} but its "
+                             f"{LAYOUT} and {WEIGHTS} are missing")
         return -1
     layout = read_layout(directory)
     if layout != expected:
@@ -162,19 +167,19 @@ def check_snapshots(directory: Path, expected: Layout, epochs: int) -> int:
                          f"{list(layout.sizes)} ({layout.kind}), config.json one of "
                          f"{list(expected.sizes)} ({expected.kind})")
     row_bytes = layout.row_length * ROW_DTYPE.itemsize
-    completed, size = _saved_epoch_and_size(directory)
+    completed, state, size = _saved_epoch_and_size(directory, recorded)
+    claim = (f"{state} records epoch {completed} of {directory.name}" if state is not None
+             else f"no training state records an epoch of {directory.name}")
     if completed > epochs:
-        raise ValueError(f"{directory / STATE} records epoch {completed} but config.json "
-                         f"trains {epochs} epochs")
+        raise ValueError(f"{claim} but config.json trains {epochs} epochs")
     if size // row_bytes < completed + 1:
-        raise ValueError(f"{directory / STATE} records epoch {completed} but {WEIGHTS} holds "
-                         f"{size // row_bytes} complete epochs")
+        raise ValueError(f"{claim} but its {WEIGHTS} holds {size // row_bytes} complete epochs")
     if size // row_bytes > completed + 2:
-        raise ValueError(f"{directory / STATE} records epoch {completed} but {WEIGHTS} holds "
-                         f"{size // row_bytes} epochs (training writes at most one past it)")
+        raise ValueError(f"{claim} but its {WEIGHTS} holds {size // row_bytes} epochs "
+                         "(training writes at most one past it)")
     if completed == epochs and size != (epochs + 1) * row_bytes:
         raise ValueError(f"{directory / WEIGHTS} holds {size} bytes, not the {epochs + 1} "
-                         f"rows of {layout.row_length} parameters its {LAYOUT} and {STATE} "
+                         f"rows of {layout.row_length} parameters its {LAYOUT} and {state} "
                          "describe")
     return completed
 
@@ -274,28 +279,28 @@ class SnapshotWriter(_AppendedFile):
 
 
 class MetricsLog(_AppendedFile):
-    """Appends repeat ``repeat``'s rows to metrics.csv (columns METRICS_COLUMNS).
+    """Appends rows of the repeats in ``keep_epochs`` (repeat -> epochs to keep) to metrics.csv.
 
-    Opening drops this repeat's rows for epochs >= ``keep_epochs`` and a torn last line,
-    keeps every other repeat's rows, and writes the header when the file is new.
+    Columns METRICS_COLUMNS. Opening drops each of those repeats' rows for epochs >= its
+    ``keep_epochs`` and a torn last line, keeps every other row, and writes the header when
+    the file is new.
     """
 
-    def __init__(self, path: Path, repeat: int, keep_epochs: int) -> None:
-        self.repeat = repeat
+    def __init__(self, path: Path, keep_epochs: Mapping[int, int]) -> None:
         text = path.read_text() if path.exists() else ""
         kept = [line for line, (r, epoch) in zip(table_lines(path)[1:], metrics_rows(path))
-                if r != repeat or epoch < keep_epochs] if text else []
+                if r not in keep_epochs or epoch < keep_epochs[r]] if text else []
         new_text = "\n".join([",".join(METRICS_COLUMNS), *kept]) + "\n"
         if new_text != text:
             replace_file(path, new_text)
         self._handle = open(path, "a")
 
-    def append(self, epoch: int, train_loss: float, train_accuracy: float, test_loss: float,
-               test_accuracy: float) -> None:
-        """Append the row of ``epoch`` and flush; floats are written exactly (``repr``)."""
-        values = (train_loss, train_accuracy, test_loss, test_accuracy)
-        self._handle.write(",".join([str(self.repeat), str(epoch),
-                                     *(repr(float(v)) for v in values)]) + "\n")
+    def append(self, epoch: int, rows: Mapping[int, Sequence[float]]) -> None:
+        """Append ``epoch``'s row of each repeat in ``rows`` (repeat -> (train loss, train
+        accuracy, test loss, test accuracy)) and flush; floats are written exactly (``repr``)."""
+        self._handle.write("".join(
+            ",".join([str(repeat), str(epoch), *(repr(float(v)) for v in values)]) + "\n"
+            for repeat, values in rows.items()))
         self._handle.flush()
 
 

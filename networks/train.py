@@ -1,27 +1,42 @@
-"""Training one repeat: a compiled epoch loop that snapshots every epoch and can resume.
+"""Training: the repeats of a run, several at a time in one compiled program, saved every epoch.
 
-``train_repeat`` builds the network (``networks.model``), then for each epoch shuffles the
-training set, runs every minibatch inside one ``tf.function`` and evaluates loss and accuracy
-on the training and test sets, then hands the weights, metrics and optimizer state to
-``networks.snapshots``. Epoch 0 is the initial network. Not ``model.fit``: with its per-call
-overhead an epoch of the default network costs 170-185 ms, against 7-9 ms here with the
-snapshot (``benchmarks/bench_training.py`` on a shared 2-core machine). TensorFlow's thread
-counts are left at their defaults: one thread was no faster within the noise of that
-benchmark (``--threads 1``).
+``train_repeats`` trains repeats 0..R-1 in groups of ``config.repeats_together``: each group is
+one ``networks.stacked.StackedEpochs`` (the group's networks stacked along a repeat axis, a
+whole epoch of minibatch steps for all of them inside one ``tf.function``). Epoch 0 is the
+initial network. After every epoch each repeat's weights row goes to its
+``snapshots/repeat-R/weights.bin`` and its metrics row to ``metrics.csv``
+(``networks.snapshots``), then the group's optimizer states to one file
+(``networks.group_state``). Grouping pays because tiny networks leave the processor idle
+between TensorFlow ops: ``benchmarks/bench_repeats.py`` prints the cost per repeat-epoch for
+1, 10 and 50 repeats together beside the one-at-a-time loop.
 
-Reproducibility: repeat r uses seed ``config.seed + r`` for its initial weights and its
-shuffling; epoch e's order is ``np.random.default_rng([seed, e]).permutation(n_train)``, a pure
-function of (seed, epoch). TensorFlow's op determinism is switched on (it cost nothing
-measurable on CPU in the benchmark), so the same data and config give the same weights bit
-for bit on one machine, and a resumed run (optimizer state restored from ``state.npy``,
-weights from the last saved row) the same weights as an uninterrupted one. What is saved,
-and in what order, is described in ``networks.snapshots``.
+Reproducibility: repeat r uses seed ``config.seed + r`` for its initial weights (those of
+``networks.model.build_model``, bit for bit) and its shuffling; epoch e's order is
+``np.random.default_rng([seed, e]).permutation(n_train)``, a pure function of (seed, epoch).
+TensorFlow's op determinism is switched on, so the same data and config give the same weights
+bit for bit on one machine. Repeats never influence each other's values, but the float32
+rounding of a repeat's arithmetic may depend on how many repeats share its group
+(TensorFlow picks kernels by shape): the group size is part of the config
+(``repeats_together``, recorded in config.json), and with it a run reproduces exactly.
+
+Resuming: each repeat restarts from its last saved epoch. A group whose repeats saved
+different epochs (a run from before grouping, or one extended with more repeats) restarts
+from the least advanced one, every repeat in its slot so that the group keeps its shape; a
+repeat further on is not written until the group reaches its epoch, where its saved weights
+and optimizer state are put back in its slot. Because a repeat's arithmetic depends only on
+its own values and the group's shape, the result is the same bit for bit as uninterrupted
+training. Runs from before grouping (no ``repeats_together`` in config.json) were trained
+one at a time and resume so. Every repeat's saved files (state files, snapshots, metrics) are
+checked before any of them changes: a refused resume leaves every byte as it was.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import warnings
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +47,7 @@ from tqdm.auto import tqdm
 
 from networks import run_directory
 from networks.forward import ACTIVATIONS, check_activation
+from networks.group_state import SavedState, read_states, write_group_state
 from networks.model import INITIALIZERS, OPTIMIZERS, build_model, check_choice, check_hidden
 from networks.snapshots import (
     WEIGHTS,
@@ -39,13 +55,21 @@ from networks.snapshots import (
     MetricsLog,
     SnapshotReader,
     SnapshotWriter,
-    check_layout,
-    read_state,
-    write_state,
+    check_snapshots,
+    metrics_rows,
 )
+from networks.stacked import StackedEpochs
 
 POSTFIX_EVERY = 25
 """Epochs between updates of the progress bar's loss and accuracy."""
+
+SPEED_REPEATS = 50
+"""The most repeats ``choose_repeats_together`` puts in a group: on the default network
+(2 cores) the cost per repeat-epoch falls from ~13 ms alone to ~1 ms at 50 and ~0.8 ms at 100
+(``benchmarks/bench_repeats.py``); past 50 the gain is small and a kill costs more to redo."""
+
+MEMORY_FRACTION = 0.25
+"""The share of the machine's physical memory a group's tensors may take."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +77,10 @@ class TrainingConfig:
     """How to train: the network, the optimizer and the schedule; validated on creation.
 
     ``batch_size`` 0 means full batch; ``learning_rate`` is the optimizer's step size;
-    ``seed`` is the seed of repeat 0 (repeat r uses seed + r).
+    ``adam_epsilon`` Adam's epsilon (Keras's default 1e-7; TensorFlow 1's AdamOptimizer used
+    1e-8; unused by SGD); ``seed`` is the seed of repeat 0 (repeat r uses seed + r);
+    ``repeats_together`` how many repeats are trained in one group (0 = choose by
+    ``choose_repeats_together`` when training; ``grouped`` fixes it).
     """
 
     hidden: tuple[int, ...] = (10, 7, 5, 4, 3)
@@ -64,6 +91,8 @@ class TrainingConfig:
     epochs: int = 2000
     init: str = INITIALIZERS[0]
     seed: int = 0
+    adam_epsilon: float = 1e-7
+    repeats_together: int = 0
 
     def __post_init__(self) -> None:
         check_hidden(self.hidden)
@@ -80,6 +109,18 @@ class TrainingConfig:
             raise ValueError(f"epochs must be at least 1, got {self.epochs}")
         if self.seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {self.seed}")
+        if not self.adam_epsilon > 0:
+            raise ValueError(f"adam_epsilon must be positive, got {self.adam_epsilon}")
+        if self.repeats_together < 0:
+            raise ValueError(f"repeats_together must be 0 (choose) or positive, got "
+                             f"{self.repeats_together}")
+
+    def grouped(self, n_samples: int, n_features: int, repeats: int) -> TrainingConfig:
+        """This config with ``repeats_together`` fixed for ``repeats`` repeats: the one asked
+        for, or ``choose_repeats_together``'s when 0; never more than ``repeats``."""
+        together = self.repeats_together or choose_repeats_together(
+            self, n_samples, n_features)
+        return dataclasses.replace(self, repeats_together=min(together, repeats))
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (``hidden`` as a list)."""
@@ -87,11 +128,16 @@ class TrainingConfig:
 
     @classmethod
     def from_dict(cls, values: dict) -> TrainingConfig:
-        """The config ``to_dict`` wrote; unknown keys are an error."""
+        """The config ``to_dict`` wrote; unknown keys are an error.
+
+        A config written before repeats were grouped lacks ``repeats_together``: those runs
+        were trained one repeat at a time, and resume so (1). Other missing keys take their
+        defaults.
+        """
         unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
             raise ValueError(f"unknown training settings: {', '.join(sorted(unknown))}")
-        return cls(**values)
+        return cls(**{"repeats_together": 1, **values})
 
 
 def epoch_order(seed: int, epoch: int, n_train: int) -> np.ndarray:
@@ -99,171 +145,179 @@ def epoch_order(seed: int, epoch: int, n_train: int) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(n_train)
 
 
-def train_repeat(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,
-                 y_test: np.ndarray, config: TrainingConfig, run_dir: Path, repeat: int,
-                 resume: bool = False, progress: bool = True) -> None:
-    """Train repeat ``repeat`` for ``config.epochs`` epochs, saving epochs 0..epochs.
+def choose_repeats_together(config: TrainingConfig, n_samples: int, n_features: int) -> int:
+    """How many repeats to train in one group: SPEED_REPEATS, fewer if memory is short.
+
+    A repeat's largest tensors are two layers' activations over the whole data set (while
+    measuring) and a minibatch's activations and gradients; a group may take MEMORY_FRACTION
+    of physical memory.
+    """
+    widest = max(config.hidden)
+    batch = n_samples if config.batch_size == 0 else min(config.batch_size, n_samples)
+    per_repeat = 4 * (2 * n_samples * widest + 4 * batch * (n_features + sum(config.hidden)))
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return int(max(1, min(SPEED_REPEATS, MEMORY_FRACTION * memory // per_repeat)))
+
+
+def train_repeats(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,
+                  y_test: np.ndarray, config: TrainingConfig, run_dir: Path, repeats: int,
+                  resume: bool = False, progress: bool = True) -> None:
+    """Train repeats 0..repeats-1 for ``config.epochs`` epochs, saving epochs 0..epochs.
 
     X_* are (N, D) inputs, y_* (N,) integer labels 0..C-1 (C = the largest label + 1); the
-    test set may be empty. Snapshots go to ``run_dir/snapshots/repeat-<repeat>``, metrics to
-    ``run_dir/metrics.csv``. With ``resume`` an interrupted repeat continues from its last
-    completed epoch (a repeat with no saved state starts afresh); without it, a repeat that
-    already has snapshots is an error. A diverging network (non-finite loss or weights) is
-    trained on and saved as it is, with one RuntimeWarning. ``progress`` shows a bar over
-    epochs when standard error is a terminal.
+    test set may be empty. Repeats go in groups of ``config.repeats_together`` (repeats
+    r // n * n onwards; 0 = ``choose_repeats_together``). Snapshots go to
+    ``run_dir/snapshots/repeat-<r>``, metrics to ``run_dir/metrics.csv``. With ``resume``
+    every repeat continues from its last saved epoch (one with no saved state starts afresh);
+    without it, a repeat that already has snapshots is an error. A diverging network
+    (non-finite loss or weights) is trained on and saved as it is, with one RuntimeWarning;
+    the other repeats are not disturbed. ``progress`` shows a bar per group when standard
+    error is a terminal.
     """
     X_train, y_train, X_test, y_test = _checked_data(X_train, y_train, X_test, y_test)
-    if repeat < 0:
-        raise ValueError(f"repeat must be a non-negative integer, got {repeat}")
-    directory = run_directory.snapshot_dir(run_dir, repeat)
-    if not resume and (directory / WEIGHTS).exists():
-        raise ValueError(f"{directory} already holds snapshots; resume the run or overwrite it")
-    state = read_state(directory) if resume else None
-    completed = -1 if state is None else state[0]
-    if completed >= config.epochs:
-        return
-    tf.config.experimental.enable_op_determinism()
-    seed = config.seed + repeat
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}")
+    together = config.grouped(len(y_train) + len(y_test), X_train.shape[1],
+                              repeats).repeats_together
     n_classes = int(max(y_train.max(), y_test.max(initial=0))) + 1
     layout = Layout((X_train.shape[1], *config.hidden, n_classes), config.activation)
-    model = build_model(X_train.shape[1], config.hidden, n_classes, config.activation,
-                        config.init, seed)
-    optimizer = _optimizer(config)
-    optimizer.build(model.trainable_variables)
-    if state is not None:  # checked and restored before any file is changed
-        check_layout(directory, layout)
-        _restore(model, optimizer, SnapshotReader(directory).params(completed), state[1])
-    with SnapshotWriter(directory, layout, keep_epochs=completed + 1) as weights, \
-            MetricsLog(run_dir / run_directory.METRICS, repeat, completed + 1) as metrics:
-        epochs = CompiledEpochs(model, optimizer, X_train, y_train, X_test, y_test,
-                                config.batch_size)
-        bar = tqdm(total=config.epochs, initial=max(completed, 0), unit="epoch",
-                   desc=f"training repeat {repeat}", disable=None if progress else True,
-                   dynamic_ncols=True)
-        diverged = False
-        with bar:
-            for epoch in range(completed + 1, config.epochs + 1):
-                if epoch == 0:
-                    row, values, optimizer_state = epochs.evaluate()
-                else:
-                    row, values, optimizer_state = epochs.train(
-                        epoch_order(seed, epoch, len(y_train)))
-                weights.append(row)
-                metrics.append(epoch, *values)
-                write_state(directory, epoch, optimizer_state)
-                if not diverged and not (np.isfinite(values[0]) and np.isfinite(row).all()):
-                    diverged = True
-                    warnings.warn(f"repeat {repeat} diverged at epoch {epoch}: its loss or "
-                                  "weights are not finite; training goes on and those epochs "
-                                  "will measure as nan", RuntimeWarning, stacklevel=2)
-                if epoch % POSTFIX_EVERY == 0:
-                    bar.set_postfix(loss=f"{values[0]:.4f}", accuracy=f"{values[1]:.3f}",
-                                    refresh=False)
-                if epoch:
-                    bar.update()
+    if resume:
+        saved = _resumable(run_dir, config, layout, repeats)
+    else:
+        for repeat in range(repeats):
+            directory = run_directory.snapshot_dir(run_dir, repeat)
+            if (directory / WEIGHTS).exists():
+                raise ValueError(f"{directory} already holds snapshots; resume the run or "
+                                 "overwrite it")
+        saved = dict.fromkeys(range(repeats))
+    tf.config.experimental.enable_op_determinism()
+    for first in range(0, repeats, together):
+        group = range(first, min(first + together, repeats))
+        _train_group((X_train, y_train, X_test, y_test), config, layout, run_dir,
+                     {r: saved[r] for r in group}, progress)
 
 
-class CompiledEpochs:
-    """The data held as tensors, and one compiled function that trains an epoch.
+def _resumable(run_dir: Path, config: TrainingConfig, layout: Layout,
+               repeats: int) -> dict[int, SavedState | None]:
+    """Every repeat's saved state, all checked before any file changes: each repeat's snapshots
+    against ``layout``, the epochs and its state (``check_snapshots``), and the size of every
+    optimizer state (``check_optimizer_states``), metrics.csv's rows (``metrics_rows``);
+    ValueError naming the file that disagrees."""
+    try:
+        saved = read_states(run_dir, range(repeats))
+        if (run_dir / run_directory.METRICS).is_file():
+            metrics_rows(run_dir / run_directory.METRICS)
+        for repeat, found in saved.items():
+            check_snapshots(run_directory.snapshot_dir(run_dir, repeat), layout, config.epochs,
+                            lambda found=found: (-1, None) if found is None
+                            else (found.epoch, found.path))
+        check_optimizer_states(config, layout.sizes, saved)
+    except ValueError as error:
+        raise ValueError(f"cannot resume: {error}") from None
+    return saved
 
-    ``train(order)`` runs one epoch of minibatch steps inside one ``tf.function``: the full
-    batches in a ``tf.range`` loop (traced once, so compiling takes ~1 s whatever the number
-    of batches), then the smaller last batch, if any. ``evaluate()`` only measures, eagerly:
-    it runs once per repeat, and compiling it for every repeat would cost more. Both
-    return (row, metrics, optimizer state): the flat float32 parameters as
-    ``networks.snapshots`` stores them; (train loss, train accuracy, test loss, test
-    accuracy), the loss being the mean cross-entropy in nats over the whole set and the test
-    values nan for an empty test set; and the optimizer's variables flattened to float64.
-    """
 
-    def __init__(self, model: keras.Model, optimizer: keras.optimizers.Optimizer,
-                 X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,
-                 y_test: np.ndarray, batch_size: int) -> None:
-        n_train = len(y_train)
-        self._batch = n_train if batch_size == 0 else min(batch_size, n_train)
-        self._full_batches = n_train // self._batch
-        self._last_batch = n_train - self._full_batches * self._batch
-        self._model = model
-        self._optimizer = optimizer
-        self._loss = keras.losses.SparseCategoricalCrossentropy()
-        self._train_set = (tf.constant(X_train), tf.constant(y_train))
-        self._test_set = (tf.constant(X_test), tf.constant(y_test)) if len(y_test) else None
-        self._train = tf.function(self._train_graph)
+def _train_group(data: tuple[np.ndarray, ...], config: TrainingConfig, layout: Layout,
+                 run_dir: Path, saved: Mapping[int, SavedState | None], progress: bool) -> None:
+    """Train the repeats in ``saved`` (consecutive; each one's checked saved state or None)
+    together, each from its last saved epoch (see the module)."""
+    X_train, y_train = data[:2]
+    group = list(saved)
+    completed = [-1 if saved[r] is None else saved[r].epoch for r in group]
+    if min(completed) >= config.epochs:
+        return
+    initial = [build_model(X_train.shape[1], config.hidden, layout.sizes[-1],
+                           config.activation, config.init, config.seed + r).get_weights()
+               for r in group]
+    networks = StackedEpochs(initial, config.activation, _optimizer(config), *data,
+                             config.batch_size)
+    directories = [run_directory.snapshot_dir(run_dir, r) for r in group]
+    states = [None if saved[r] is None else saved[r].values for r in group]
+    with ExitStack() as stack:
+        writers = [stack.enter_context(SnapshotWriter(d, layout, keep_epochs=c + 1))
+                   for d, c in zip(directories, completed, strict=True)]
+        metrics = stack.enter_context(MetricsLog(
+            run_dir / run_directory.METRICS,
+            {r: c + 1 for r, c in zip(group, completed, strict=True)}))
+        start = min(completed)
+        _put_back(networks, directories, completed, saved, group, start)
+        bar = stack.enter_context(tqdm(
+            total=config.epochs, initial=max(start, 0), unit="epoch",
+            desc=f"training repeats {group[0]}-{group[-1]}", dynamic_ncols=True,
+            disable=None if progress else True))
+        diverged: set[int] = set()
+        for epoch in range(start + 1, config.epochs + 1):
+            if epoch == 0:
+                rows, values, optimizer_states = networks.evaluate()
+            else:
+                rows, values, optimizer_states = networks.train(np.stack(
+                    [epoch_order(config.seed + r, epoch, len(y_train)) for r in group]))
+            writing = [i for i, c in enumerate(completed) if c < epoch]
+            for i in writing:
+                writers[i].append(rows[i])
+                states[i] = optimizer_states[i]
+            metrics.append(epoch, {group[i]: values[i] for i in writing})
+            write_group_state(run_dir, group, [max(c, epoch) for c in completed],
+                              np.stack(states))
+            _warn_divergence(group, writing, epoch, rows, values, diverged)
+            if epoch < config.epochs:
+                _put_back(networks, directories, completed, saved, group, epoch)
+            if epoch % POSTFIX_EVERY == 0:
+                bar.set_postfix(loss=f"{values[:, 0].mean():.4f}",
+                                accuracy=f"{values[:, 1].mean():.3f}", refresh=False)
+            if epoch:
+                bar.update()
 
-    def train(self, order: np.ndarray) -> tuple[np.ndarray, tuple[float, ...], np.ndarray]:
-        """Train one epoch visiting the training samples in ``order`` (n_train,)."""
-        return self._fetch(self._train(tf.constant(order, dtype=tf.int32)))
 
-    def evaluate(self) -> tuple[np.ndarray, tuple[float, ...], np.ndarray]:
-        """The current network's row, metrics and optimizer state (eagerly: it runs once)."""
-        return self._fetch(self._measure())
+def _put_back(networks: StackedEpochs, directories: Sequence[Path], completed: Sequence[int],
+              saved: Mapping[int, SavedState | None], group: Sequence[int], epoch: int) -> None:
+    """Put each repeat saved at ``epoch`` back in its slot: weights row and optimizer state."""
+    for i, c in enumerate(completed):
+        if c == epoch and epoch >= 0:
+            row = np.concatenate([a.ravel() for pair in SnapshotReader(directories[i]).params(c)
+                                  for a in pair])
+            networks.set_repeat(i, row, saved[group[i]].values)
 
-    @staticmethod
-    def _fetch(outputs: tuple[tf.Tensor, ...]) -> tuple[np.ndarray, tuple[float, ...],
-                                                        np.ndarray]:
-        row, values, optimizer_state = (t.numpy() for t in outputs)
-        return row, tuple(float(v) for v in values), optimizer_state
 
-    def _train_graph(self, order: tf.Tensor) -> tuple[tf.Tensor, ...]:
-        X = tf.gather(self._train_set[0], order)
-        y = tf.gather(self._train_set[1], order)
-        size = self._batch
-        for i in tf.range(self._full_batches):
-            self._step(X[i * size : (i + 1) * size], y[i * size : (i + 1) * size])
-        if self._last_batch:
-            self._step(X[-self._last_batch :], y[-self._last_batch :])
-        return self._measure()
-
-    def _step(self, X: tf.Tensor, y: tf.Tensor) -> None:
-        variables = self._model.trainable_variables
-        with tf.GradientTape() as tape:
-            loss = self._loss(y, self._model(X, training=True))
-        self._optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables,
-                                            strict=True))
-
-    def _measure(self) -> tuple[tf.Tensor, ...]:
-        row = tf.concat([tf.reshape(v, [-1]) for v in self._model.trainable_variables], 0)
-        metrics = [*self._loss_and_accuracy(self._train_set),
-                   *(self._loss_and_accuracy(self._test_set) if self._test_set
-                     else (tf.constant(np.nan), tf.constant(np.nan)))]
-        optimizer_state = tf.concat([tf.reshape(tf.cast(v, tf.float64), [-1])
-                                     for v in self._optimizer.variables], 0)
-        return row, tf.stack(metrics), optimizer_state
-
-    def _loss_and_accuracy(self, data: tuple[tf.Tensor, tf.Tensor]) -> tuple[tf.Tensor, ...]:
-        X, y = data
-        p = self._model(X, training=False)
-        correct = tf.equal(tf.argmax(p, axis=1, output_type=y.dtype), y)
-        return self._loss(y, p), tf.reduce_mean(tf.cast(correct, tf.float32))
+def _warn_divergence(group: Sequence[int], writing: Sequence[int], epoch: int,
+                     rows: np.ndarray, values: np.ndarray, diverged: set[int]) -> None:
+    """One RuntimeWarning per repeat the first time its loss or weights are not finite."""
+    for i in writing:
+        if group[i] not in diverged and not (np.isfinite(values[i, 0])
+                                             and np.isfinite(rows[i]).all()):
+            diverged.add(group[i])
+            warnings.warn(f"repeat {group[i]} diverged at epoch {epoch}: its loss or weights "
+                          "are not finite; training goes on and those epochs will measure "
+                          "as nan", RuntimeWarning, stacklevel=4)
 
 
 def optimizer_state_size(config: TrainingConfig, sizes: tuple[int, ...]) -> int:
-    """Values in the flat optimizer state (``state.npy`` after its epoch) of a network of layer
-    widths ``sizes`` (input, hidden..., classes) trained with ``config``."""
+    """Values in one repeat's flat optimizer state (a group state file's row after its repeat
+    and epoch) of a network of layer widths ``sizes`` (input, hidden..., classes) trained with
+    ``config``."""
     model = build_model(sizes[0], config.hidden, sizes[-1], config.activation, config.init, 0)
     optimizer = _optimizer(config)
     optimizer.build(model.trainable_variables)
     return sum(int(np.prod(v.shape)) for v in optimizer.variables)
 
 
+def check_optimizer_states(config: TrainingConfig, sizes: tuple[int, ...],
+                           saved: Mapping[int, SavedState | None]) -> None:
+    """Every saved state holds the values ``config``'s optimizer keeps for a network of layer
+    widths ``sizes``; ValueError naming the file of the first that does not."""
+    found = [state for state in saved.values() if state is not None]
+    size = optimizer_state_size(config, sizes) if found else 0
+    for state in found:
+        if len(state.values) != size:
+            raise ValueError(f"{state.path} holds {len(state.values)} optimizer state values "
+                             f"per repeat, {config.optimizer} needs {size}")
+
+
 def _optimizer(config: TrainingConfig) -> keras.optimizers.Optimizer:
     if config.optimizer == "adam":
-        return keras.optimizers.Adam(learning_rate=config.learning_rate)
+        return keras.optimizers.Adam(learning_rate=config.learning_rate,
+                                     epsilon=config.adam_epsilon)
     return keras.optimizers.SGD(learning_rate=config.learning_rate)
-
-
-def _restore(model: keras.Model, optimizer: keras.optimizers.Optimizer,
-             params: list[tuple[np.ndarray, np.ndarray]], optimizer_state: np.ndarray) -> None:
-    """Set the network's weights to ``params`` and the optimizer's variables to its state."""
-    model.set_weights([array for pair in params for array in pair])
-    sizes = [int(np.prod(v.shape)) for v in optimizer.variables]
-    if sum(sizes) != len(optimizer_state):
-        raise ValueError(f"cannot resume: the saved optimizer state holds "
-                         f"{len(optimizer_state)} values, {optimizer.name} needs {sum(sizes)}")
-    for variable, values in zip(optimizer.variables,
-                                np.split(optimizer_state, np.cumsum(sizes)[:-1]), strict=True):
-        variable.assign(values.reshape(variable.shape).astype(variable.dtype))
-
 
 def _checked_data(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,
                   y_test: np.ndarray) -> tuple[np.ndarray, ...]:

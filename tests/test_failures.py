@@ -20,6 +20,8 @@ from tests.test_lock import _holder
 
 SMALL = ["--shape", "4,3", "--epochs", "4", "--jobs", "1", "--no-plot"]
 REPEAT = "snapshots/repeat-0"
+STATE = "snapshots/state-0-0.npy"
+"""The training state of the run's one group (repeat 0)."""
 
 
 def _tree(directory):
@@ -83,16 +85,28 @@ def test_overwrite_replaces_a_run_and_keeps_the_users_files(run, capsys):
 
 # --- validate first, then change files ----------------------------------------------------
 
-def test_a_damaged_state_fails_resume_without_truncating_the_weights(run, capsys):
-    (run / REPEAT / "state.npy").write_bytes(b"\x93NUMPY garbage")
+@pytest.mark.parametrize("state", [STATE, f"{REPEAT}/state.npy"],
+                         ids=["group state", "state of a run from before grouping"])
+def test_a_damaged_state_fails_resume_without_truncating_the_weights(run, capsys, state):
+    (run / state).write_bytes(b"\x93NUMPY garbage")
     before = _tree(run)
     _refused(capsys, main_data.main, *SMALL, "--epochs", "9", "--out", run, "--resume",
-             naming="state.npy")
+             naming=state.split("/")[-1])
+    assert _tree(run) == before
+
+
+def test_a_group_state_of_other_repeats_fails_resume_without_changing_files(run, capsys):
+    table = np.load(run / STATE)
+    table[0, 0] = 3
+    np.save(run / STATE, table)
+    before = _tree(run)
+    _refused(capsys, main_data.main, *SMALL, "--epochs", "9", "--out", run, "--resume",
+             naming="state-0-0.npy is damaged")
     assert _tree(run) == before
 
 
 def test_an_optimizer_state_of_the_wrong_size_fails_resume_without_changing_files(run, capsys):
-    np.save(run / REPEAT / "state.npy", np.array([4.0, 1.0, 2.0]))
+    np.save(run / STATE, np.array([[0.0, 4.0, 1.0, 2.0]]))
     before = _tree(run)
     _refused(capsys, main_data.main, *SMALL, "--epochs", "9", "--out", run, "--resume",
              naming="optimizer state")
@@ -100,26 +114,26 @@ def test_an_optimizer_state_of_the_wrong_size_fails_resume_without_changing_file
 
 
 def _claim_epoch(run, epoch):
-    """Make repeat 0's state.npy claim ``epoch`` as its last completed epoch."""
-    state = np.load(run / REPEAT / "state.npy")
-    state[0] = epoch
-    np.save(run / REPEAT / "state.npy", state)
+    """Make the group state claim ``epoch`` as repeat 0's last completed epoch."""
+    table = np.load(run / STATE)
+    table[0, 1] = epoch
+    np.save(run / STATE, table)
 
 
 def test_a_state_claiming_epochs_past_the_weights_is_refused(run, capsys):
     _claim_epoch(run, 9)
     before = _tree(run)
     _refused(capsys, main_data.main, *SMALL, "--epochs", "12", "--out", run, "--resume",
-             naming="state.npy records epoch 9")
+             naming="state-0-0.npy records epoch 9")
     _refused(capsys, main_data.main, "--from-run", run, "--jobs", "1", "--no-plot",
-             naming="state.npy records epoch 9")
+             naming="state-0-0.npy records epoch 9")
     assert _tree(run) == before
 
 
 def test_a_state_far_behind_the_weights_is_refused_not_used_to_truncate(run, capsys):
     _claim_epoch(run, 1)
     before = _tree(run)
-    _refused(capsys, main_data.main, *SMALL, "--out", run, "--resume", naming="state.npy")
+    _refused(capsys, main_data.main, *SMALL, "--out", run, "--resume", naming="state-0-0.npy")
     assert _tree(run) == before
 
 
@@ -303,10 +317,9 @@ def test_a_hostile_npz_creates_no_marker_file(tmp_path, capsys):
 
 def test_a_hostile_state_creates_no_marker_file(run, tmp_path, capsys):
     marker = tmp_path / "pwned"
-    np.save(run / REPEAT / "state.npy", np.array([_Marker(marker)], dtype=object),
-            allow_pickle=True)
+    np.save(run / STATE, np.array([_Marker(marker)], dtype=object), allow_pickle=True)
     _refused(capsys, main_data.main, *SMALL, "--epochs", "6", "--out", run, "--resume",
-             naming="state.npy")
+             naming="state-0-0.npy")
     assert not marker.exists()
 
 

@@ -31,7 +31,8 @@ def test_tishby2017_is_shwartz_ziv_and_tishbys_setup():
     assert preset("tishby2017") == {
         "dataset": "tishby", "train_fraction": 0.8, "keep_order": True,
         "shape": "10,7,5,4,3", "activation": "tanh", "optimizer": "adam",
-        "learning_rate": 4e-4, "batch_size": 512, "epochs": 8000, "init": "truncated_normal",
+        "learning_rate": 4e-4, "adam_epsilon": 1e-8, "batch_size": 512, "epochs": 8000,
+        "init": "truncated_normal",
         "estimators": (TANH_30_BINS,), "schedule": "log:300", "samples": "all",
     }
 
@@ -43,6 +44,7 @@ def test_saxe2018_tanh_trains_the_same_network_with_batch_256_for_10000_epochs()
     assert (saxe["dataset"], saxe["shape"], saxe["activation"]) == (
         "tishby", "10,7,5,4,3", "tanh")
     assert saxe["estimators"] == (TANH_30_BINS,) and saxe["samples"] == "all"
+    assert saxe["adam_epsilon"] == 1e-8  # TensorFlow 1's AdamOptimizer, as their notebook
 
 
 def test_saxe2018_relu_differs_from_tanh_only_in_activation_and_global_range_bins():

@@ -17,7 +17,8 @@ from information.saved_run import measure_run
 from information.schedule import schedule_from_spec
 from networks import open_run
 from networks.run_directory import snapshot_dir
-from networks.snapshots import Layout, MetricsLog, SnapshotWriter, write_state
+from networks.group_state import write_group_state
+from networks.snapshots import Layout, MetricsLog, SnapshotWriter
 
 EPOCHS = 4
 SIZES = (12, 5, 3, 2)
@@ -42,11 +43,11 @@ def run_dir(tmp_path_factory):
         rng = np.random.default_rng(repeat)
         folder = snapshot_dir(directory, repeat)
         with SnapshotWriter(folder, layout, keep_epochs=0) as weights, \
-                MetricsLog(directory / "metrics.csv", repeat, keep_epochs=0) as metrics:
+                MetricsLog(directory / "metrics.csv", {repeat: 0}) as metrics:
             for epoch in range(EPOCHS + 1):
                 weights.append(rng.normal(size=layout.row_length))
-                metrics.append(epoch, 0.7 - 0.1 * epoch, 0.5 + 0.1 * epoch, 0.8, 0.5)
-        write_state(folder, EPOCHS, np.zeros(0))
+                metrics.append(epoch, {repeat: (0.7 - 0.1 * epoch, 0.5 + 0.1 * epoch, 0.8, 0.5)})
+    write_group_state(directory, range(2), [EPOCHS] * 2, np.zeros((2, 0)))
     estimators = [estimator_from_spec(spec) for spec in SPECS]
     measure_run(directory, config, estimators, "test", jobs=1, record={},
                 schedule=schedule_from_spec("every:2"))

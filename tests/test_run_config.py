@@ -28,6 +28,13 @@ def test_a_config_of_the_schema_parses_with_unknown_keys_kept():
     run_config.check_complete(GOOD, PATH)
 
 
+def test_the_grouping_and_adams_epsilon_parse_and_old_configs_lack_them():
+    grouped = _with("training", "repeats_together", 50)
+    assert run_config.parse(grouped, PATH)["training"]["repeats_together"] == 50
+    assert run_config.parse(_with("training", "adam_epsilon", 1e-8), PATH)
+    assert "repeats_together" not in run_config.parse(json.dumps(GOOD), PATH)["training"]
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("[]", "holds list, not a JSON object"),
     ("null", "holds null, not a JSON object"),
@@ -38,6 +45,10 @@ def test_a_config_of_the_schema_parses_with_unknown_keys_kept():
     (_with("training", "hidden", [10, -1]), "training.hidden must be"),
     (_with("training", "epochs", "20"), "training.epochs must be an integer >= 1"),
     (_with("training", "seed", 1.5), "training.seed must be an integer >= 0"),
+    (_with("training", "adam_epsilon", "1e-8"), "training.adam_epsilon must be a positive"),
+    (_with("training", "adam_epsilon", 0), "training.adam_epsilon must be a positive"),
+    (_with("training", "repeats_together", 2.5), "training.repeats_together must be an int"),
+    (_with("training", "repeats_together", 0), "training.repeats_together must be an int"),
     (_with("dataset", "train_fraction", "0.8"), "dataset.train_fraction must be a number"),
     (_with("dataset", "shuffle", 1), "dataset.shuffle must be true or false"),
     (_with("dataset", "n_samples", True), "dataset.n_samples must be an integer"),

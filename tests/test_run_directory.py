@@ -22,6 +22,8 @@ def _run(directory: Path) -> Path:
     repeat.mkdir(parents=True)
     for name in (*run_directory.SNAPSHOT_FILES, "state.npy.tmp"):  # a kill's leftover too
         (repeat / name).write_text("x")
+    for name in ("state-0-0.npy", "state-1-2.npy.tmp"):  # group states, a kill's leftover
+        (directory / "snapshots" / name).write_text("x")
     run_directory.write_config(directory, CONFIG)
     for name in (run_directory.METRICS, run_directory.INFORMATION, "information_plane.png"):
         (directory / name).write_text("x")

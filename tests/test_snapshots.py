@@ -137,41 +137,47 @@ def test_starting_afresh_replaces_the_layout(tmp_path):
 
 
 def test_metrics_start_with_the_header(tmp_path):
-    MetricsLog(tmp_path / "metrics.csv", repeat=0, keep_epochs=0).close()
+    MetricsLog(tmp_path / "metrics.csv", {0: 0}).close()
     assert read_metrics(tmp_path / "metrics.csv") == [list(METRICS_COLUMNS)]
 
 
 def test_metrics_rows_hold_exact_values_and_nan(tmp_path):
-    with MetricsLog(tmp_path / "metrics.csv", repeat=2, keep_epochs=0) as log:
-        log.append(5, 0.1, 0.75, float("nan"), np.float32(0.5))
+    with MetricsLog(tmp_path / "metrics.csv", {2: 0}) as log:
+        log.append(5, {2: (0.1, 0.75, float("nan"), np.float32(0.5))})
     assert read_metrics(tmp_path / "metrics.csv")[1] == ["2", "5", "0.1", "0.75", "nan", "0.5"]
 
 
-def test_reopening_metrics_drops_this_repeats_later_epochs_only(tmp_path):
+def test_one_append_writes_a_row_per_repeat_in_order(tmp_path):
+    with MetricsLog(tmp_path / "metrics.csv", {3: 0, 1: 0}) as log:
+        log.append(0, {3: (1, 1, 1, 1), 1: (2, 2, 2, 2)})
+    assert [r[:3] for r in read_metrics(tmp_path / "metrics.csv")[1:]] == [
+        ["3", "0", "1.0"], ["1", "0", "2.0"]]
+
+
+def test_reopening_metrics_drops_each_named_repeats_later_epochs_only(tmp_path):
     path = tmp_path / "metrics.csv"
-    for repeat in (0, 1):
-        with MetricsLog(path, repeat, keep_epochs=0) as log:
-            for epoch in range(3):
-                log.append(epoch, 1, 1, 1, 1)
-    MetricsLog(path, repeat=0, keep_epochs=2).close()
+    with MetricsLog(path, {0: 0, 1: 0, 2: 0}) as log:
+        for epoch in range(3):
+            log.append(epoch, dict.fromkeys((0, 1, 2), (1, 1, 1, 1)))
+    MetricsLog(path, {0: 2, 1: 1}).close()
     assert [(r[0], r[1]) for r in read_metrics(path)[1:]] == [
-        ("0", "0"), ("0", "1"), ("1", "0"), ("1", "1"), ("1", "2")]
+        ("0", "0"), ("1", "0"), ("2", "0"), ("0", "1"), ("2", "1"), ("2", "2")]
 
 
 def test_reopening_metrics_drops_a_torn_last_line(tmp_path):
     path = tmp_path / "metrics.csv"
-    with MetricsLog(path, 0, keep_epochs=0) as log:
-        log.append(0, 1, 1, 1, 1)
+    with MetricsLog(path, {0: 0}) as log:
+        log.append(0, {0: (1, 1, 1, 1)})
     with open(path, "a") as handle:
         handle.write("0,1")
-    MetricsLog(path, 0, keep_epochs=5).close()
+    MetricsLog(path, {0: 5}).close()
     assert path.read_text().splitlines()[1:] == ["0,0,1.0,1.0,1.0,1.0"]
 
 
 def test_a_file_with_another_header_is_refused(tmp_path):
     (tmp_path / "metrics.csv").write_text("a,b\n")
     with pytest.raises(ValueError, match="is not a metrics table"):
-        MetricsLog(tmp_path / "metrics.csv", 0, keep_epochs=0)
+        MetricsLog(tmp_path / "metrics.csv", {0: 0})
 
 
 # state
