@@ -32,7 +32,7 @@ from information.cli import (
     wait_option,
 )
 from information.estimators import estimator_from_spec
-from information.saved_run import RunData, check_repeat, measure_run, run_data
+from information.saved_run import RunData, check_quantized, check_repeat, measure_run, run_data
 from information.schedule import schedule_from_spec
 from networks import run_config, run_directory
 from networks.datasets import DATASET_NAMES, SAMPLES, load_dataset, split_indices
@@ -45,6 +45,7 @@ from networks.presets import (
     with_preset,
 )
 from networks.group_state import read_states
+from networks.quantization import MAX_BITS
 from networks.snapshots import metrics_rows, read_layout
 
 
@@ -93,13 +94,18 @@ from networks.snapshots import metrics_rows, read_layout
               help="Repeats trained together in one compiled program (0 = choose from memory, "
                    "at most 50). A repeat's last float32 bits may depend on it; the number used "
                    "is recorded in config.json.")
+@click.option("--quantize", type=click.IntRange(0, MAX_BITS), default=0, metavar="BITS",
+              help="Quantize every layer's output, the softmax included, to 2^BITS levels in "
+                   "training and measuring (Lorenzen et al. 2022; 0 = off); --estimator exact "
+                   "measures such runs.")
 @click.option("--estimator", "estimators", multiple=True, default=("binning",),
               metavar="SPEC",
               help="Estimator, repeatable: binning[:bins=30,low=-1,high=1 | :bin_size=0.07 | "
                    ":bins=100,range=layer|global | :bins=30,edges=equal-mass|max-entropy], "
                    "kde-upper[:noise_variance=0.1], kde-lower[...], "
                    "mc[:noise_variance=0.1,samples=4,seed=0], "
-                   "knn[:k=3,noise_variance=0.1,samples=1,seed=0], renyi[:alpha=1.01,width=W] "
+                   "knn[:k=3,noise_variance=0.1,samples=1,seed=0], renyi[:alpha=1.01,width=W], "
+                   "exact (runs trained with --quantize) "
                    "(docs/estimators.md).")
 @click.option("--schedule", default="every:1", metavar="SPEC",
               help="Which epochs to measure: every:N, log:N, delta-exact:DELTA, "
@@ -155,6 +161,8 @@ def main(ctx: click.Context, **flags: object) -> None:
             run_directory.read_config(run_dir)  # a clear error before touching the directory
         else:
             config, data = _config(flags)  # every training flag checked, the data loaded once
+            if flags["measure"] and not flags["resume"]:
+                check_quantized(config, estimators, "the network to train")
             run_dir = flags["out"] or run_directory.default_run_dir(
                 flags["dataset"], flags["activation"], tuple(config["training"]["hidden"]))
         with run_directory.writing(run_dir, flags["wait"], announce):
@@ -198,7 +206,7 @@ def _config(flags: dict) -> tuple[dict, RunData]:
         optimizer=flags["optimizer"], learning_rate=flags["learning_rate"],
         batch_size=flags["batch_size"], epochs=flags["epochs"], init=flags["init"],
         seed=flags["seed"], adam_epsilon=flags["adam_epsilon"],
-        repeats_together=flags["repeats_together"],
+        repeats_together=flags["repeats_together"], quantize=flags["quantize"],
     ).grouped(len(dataset.y), dataset.X.shape[1], flags["repeats"])
     split = split_indices(len(dataset.y), flags["train_fraction"], flags["seed"],
                           shuffle=not flags["keep_order"])

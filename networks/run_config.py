@@ -9,7 +9,8 @@ A config is a JSON object::
                   repeats_together are checked here, the rest by
                   ``TrainingConfig.from_dict`` when a run is resumed; runs from before
                   adam_epsilon and repeats_together lack them, and resume with Keras's
-                  epsilon, one repeat at a time)
+                  epsilon, one repeat at a time; quantize, the bits of quantized activations,
+                  is absent from runs before it and means 0, not quantized)
     repeats       how many networks were trained (seeds seed, seed + 1, ...)
     preset        the preset named on the command line, or null
     command       the command line that created the run
@@ -32,6 +33,8 @@ import os
 from collections.abc import Callable, Collection, Sequence
 from numbers import Integral, Real
 from pathlib import Path
+
+from networks.quantization import MAX_BITS
 
 REQUIRED = {
     "dataset": ("name", "data_path", "train_fraction", "shuffle", "n_samples"),
@@ -91,6 +94,7 @@ _SECTIONS: dict[str, dict[str, tuple[Callable[[object], bool], str]]] = {
         "epochs": (_integer(1), "an integer >= 1"),
         "adam_epsilon": (_positive, "a positive number"),
         "repeats_together": (_integer(1), "an integer >= 1"),
+        "quantize": (_integer(0, MAX_BITS), f"bits in 0..{MAX_BITS} (0: not quantized)"),
     },
 }
 _VALUES: dict[str, tuple[Callable[[object], bool], str]] = {
