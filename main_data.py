@@ -54,7 +54,9 @@ from networks.snapshots import metrics_rows, read_layout
               help="Start from a paper's settings: tishby2017 (Shwartz-Ziv & Tishby 2017), "
                    "saxe2018-tanh, saxe2018-relu (Saxe et al. 2018 Fig. 1A, 1B), saxe2018-kde "
                    "(KDE bounds on the test samples), mnist-style (1024-20-20-20, SGD, on "
-                   "digits). A flag given on the command line overrides the preset's value; "
+                   "digits), lorenzen2022-tanh, lorenzen2022-relu (8-bit quantized, exact; "
+                   "Lorenzen et al. 2022). A flag given on the command line overrides the "
+                   "preset's value; "
                    "with --from-run only its measuring flags apply. See docs/presets.md.")
 @click.option("--show-preset", is_flag=True,
               help="Print the flags the preset sets (after overrides) as a command line, and "

@@ -76,3 +76,21 @@ def test_training_for_exact_without_quantize_is_refused_before_training(tmp_path
 def test_bits_outside_zero_to_sixteen_are_refused(tmp_path, capsys, bits):
     status = run_cli(main, [*SMALL, "--quantize", bits, "--out", str(tmp_path / "run")])
     assert status == 2 and "--quantize" in capsys.readouterr().err
+
+
+def test_a_resumed_quantized_run_continues_to_the_same_weights_and_ranges(tmp_path):
+    quantized = [*SMALL, "--activation", "relu", "--quantize", "8", "--no-measure"]
+    assert run_cli(main, [*quantized, "--epochs", "2", "--out", str(tmp_path / "a")]) == 0
+    assert run_cli(main, [*quantized, "--epochs", "4", "--out", str(tmp_path / "a"),
+                          "--resume"]) == 0
+    assert run_cli(main, [*quantized, "--epochs", "4", "--out", str(tmp_path / "b")]) == 0
+    weights = "snapshots/repeat-0/weights.bin"
+    assert (tmp_path / "a" / weights).read_bytes() == (tmp_path / "b" / weights).read_bytes()
+
+
+def test_a_config_from_before_quantize_loads_as_not_quantized():
+    from networks.train import TrainingConfig
+
+    stored = TrainingConfig().to_dict()
+    del stored["quantize"]
+    assert TrainingConfig.from_dict(stored).quantize == 0
