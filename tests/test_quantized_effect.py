@@ -49,5 +49,4 @@ def test_the_output_layer_compresses_in_a_quantized_network(tmp_path, activation
             "--schedule", length["schedule"], "--no-plot", "--out", run_dir]
     assert run_cli(main, [str(a) for a in args]) == 0
     curve = _output_layer_curve(run_dir)
-    print(f"{activation}: peak {curve.max():.2f} bits at {curve.argmax()}, end {curve[-1]:.2f}")
     assert curve.max() - curve[-1] > length["margin"]
