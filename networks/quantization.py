@@ -22,8 +22,10 @@ Ranges, as the paper's code has them (TensorFlow Model Optimization's defaults f
 - any other activation: the moving average range of ``MovingAverageQuantizer``: it starts at
   [-6, 6]; every training step sets low <- low - (low - min(batch min, 0)) * (1 - 0.999),
   high likewise with max(batch max, 0), over the minibatch's outputs of that layer (all its
-  units), and quantizes that step's outputs on the updated range. Measuring uses the range
-  as it stands after the epoch; each saved epoch stores it (``networks.snapshots``).
+  units). That quantizer moves the range before quantizing the step's outputs on it; our
+  training quantizes on the range as it stood before the step, then moves it (a thousandth
+  of the gap apart; see ``networks.stacked``). Measuring uses the range as it stands after
+  the epoch; each saved epoch stores it (``networks.snapshots``).
 """
 
 from __future__ import annotations

@@ -23,9 +23,12 @@ softmax included, is put on the 2^bits levels of its range by `quantized`, the T
 of ``networks.quantization.quantize`` (same float32 operations in the same order, so the NumPy
 forward pass reproduces the values), with a straight-through gradient: the rounding passes the
 gradient unchanged inside the range and none outside it, as TensorFlow's ``fake_quant`` ops.
-A learned range (unbounded activations) moves every training step towards the minibatch's min
-and max by an exponential moving average, and is quantized on as updated; each repeat has its
-own ranges, part of its row after the parameters. The loss is then Keras's cross-entropy of
+A learned range (unbounded activations) moves after every training step towards that
+minibatch's min and max by an exponential moving average; each repeat has its own ranges, part
+of its row after the parameters. A step quantizes on the ranges as they stood before it, so the
+grids of all layers are found together (TensorFlow Model Optimization's quantizer moves a
+range first and quantizes that step on the moved one: a difference of a thousandth of the gap
+between the range and the batch's, and none in what is saved and measured). The loss is then Keras's cross-entropy of
 the quantized probabilities (renormalised, clipped to [1e-7, 1 - 1e-7]), as in the paper's
 code, which trains the quantized softmax output through ``CategoricalCrossentropy``.
 """
@@ -70,9 +73,8 @@ class StackedEpochs:
         n_layers = len(initial[0]) // 2
         self._bits = quantize
         ranges = initial_ranges(activation, n_layers)
-        self._learned = [activation not in FIXED_RANGES] * (n_layers - 1) + [False]
-        self._fixed_grids = [None if learned else _level_grid(*ranges[layer], quantize)
-                             for layer, learned in enumerate(self._learned)] if quantize else []
+        self._learns_ranges = activation not in FIXED_RANGES
+        self._fixed_grids = [_level_grid(*r, quantize) for r in ranges] if quantize else []
         self._ranges = tf.Variable(np.tile(ranges, (self.repeats, 1, 1)), trainable=False)
         self._saved = self._variables + ([self._ranges] if quantize else [])
         self._activation = keras.activations.get(activation)
@@ -133,12 +135,12 @@ class StackedEpochs:
         X = tf.gather(self._train_set[0], indices)  # (R, batch, D)
         y = tf.gather(self._train_set[1], indices)
         with tf.GradientTape() as tape:
-            outputs, ranges = self._outputs(X, learn=True)
-            loss = tf.reduce_sum(self._mean_losses(outputs, y))
+            layers, batch_ranges = self._layers(X, learn=True)
+            loss = tf.reduce_sum(self._mean_losses(layers[-1], y))
         gradients = tape.gradient(loss, self._variables)
         self._optimizer.apply_gradients(zip(gradients, self._variables, strict=True))
-        if self._bits:
-            self._ranges.assign(ranges)
+        if batch_ranges:
+            self._move_ranges(tf.stack(batch_ranges, axis=1))
 
     def layer_outputs(self, X: np.ndarray) -> list[np.ndarray]:
         """Every layer's output (R, N, units) float32 for inputs X (N, D), as measured: the
@@ -150,22 +152,15 @@ class StackedEpochs:
             outputs[-1] = tf.nn.softmax(layers[-1]).numpy()
         return outputs
 
-    def _outputs(self, X: tf.Tensor, learn: bool) -> tuple[tf.Tensor, tf.Tensor]:
-        """The output layer's values (R, N, C) for inputs (R, N, D) or (1, N, D), and the
-        ranges (R, layers, 2) they were quantized on (see `_layers`)."""
-        layers, ranges = self._layers(X, learn)
-        return layers[-1], ranges
+    def _layers(self, X: tf.Tensor, learn: bool) -> tuple[list[tf.Tensor], list[tf.Tensor]]:
+        """Every layer's values (R, N, units) for inputs (R, N, D) or (1, N, D), and, with
+        ``learn`` when the hidden ranges are learned, each hidden layer's (min, max) (R, 2).
 
-    def _layers(self, X: tf.Tensor, learn: bool) -> tuple[list[tf.Tensor], tf.Tensor]:
-        """Every layer's values (R, N, units) for inputs (R, N, D) or (1, N, D), and the ranges
-        (R, layers, 2) they were quantized on.
-
-        Not quantized: the hidden activations and the pre-softmax values, and the stored
-        ranges (unused). Quantized: the quantized activations and probabilities; with
-        ``learn`` each learned range first moves towards this batch's min and max (its new
-        value is returned, not stored).
+        Not quantized: the hidden activations and the pre-softmax values. Quantized: the
+        activations and probabilities, each on its layer's levels.
         """
-        h, layers, ranges = X, [], []
+        h, layers, batch_ranges = X, [], []
+        grids = self._grids() if self._bits else []
         n_layers = len(self._variables) // 2
         for layer in range(n_layers):
             W, b = self._variables[2 * layer], self._variables[2 * layer + 1]
@@ -173,23 +168,34 @@ class StackedEpochs:
             last = layer == n_layers - 1
             if not self._bits:
                 h = h if last else self._activation(h)
-                layers.append(h)
-                continue
-            h = tf.nn.softmax(h) if last else self._activation(h)
-            grid = self._fixed_grids[layer]
-            if grid is None:  # a learned range
-                low, high = self._ranges[:, layer, 0], self._ranges[:, layer, 1]
-                if learn:
-                    rate = tf.constant(1.0 - EMA_DECAY, tf.float32)
-                    low = low - (low - tf.minimum(tf.reduce_min(h, axis=[1, 2]), 0.0)) * rate
-                    high = high - (high - tf.maximum(tf.reduce_max(h, axis=[1, 2]), 0.0)) * rate
-                ranges.append(tf.stack([low, high], axis=1))
-                grid = grid_of(low[:, None, None], high[:, None, None], self._bits)
             else:
-                ranges.append(self._ranges[:, layer])
-            h = quantized(h, self._bits, *grid)
+                h = tf.nn.softmax(h) if last else self._activation(h)
+                if learn and self._learns_ranges and not last:
+                    batch_ranges.append(tf.stack([tf.reduce_min(h, axis=[1, 2]),
+                                                  tf.reduce_max(h, axis=[1, 2])], axis=1))
+                h = quantized(h, self._bits, *grids[layer])
             layers.append(h)
-        return layers, (tf.stack(ranges, axis=1) if ranges else self._ranges)
+        return layers, batch_ranges
+
+    def _grids(self) -> list[tuple]:
+        """Each layer's grid (low', scale, 1 / scale): constants for fixed ranges; learned
+        hidden ranges' grids computed together from the current ranges, (R, 1, 1) each."""
+        if not self._learns_ranges:
+            return self._fixed_grids
+        hidden = tf.transpose(self._ranges[:, :-1], [2, 1, 0])[..., None, None]  # (2, L-1, R,
+        # 1, 1): low and high of each hidden layer, broadcastable against its (R, N, units)
+        learned = zip(*(tf.unstack(part) for part in grid_of(hidden[0], hidden[1], self._bits)),
+                      strict=True)
+        return [*learned, self._fixed_grids[-1]]
+
+    def _move_ranges(self, batch_ranges: tf.Tensor) -> None:
+        """Move the hidden ranges (R, L-1, 2) towards the batch's (min(min, 0), max(max, 0)) by
+        the moving average of ``networks.quantization``."""
+        target = tf.stack([tf.minimum(batch_ranges[..., 0], 0.0),
+                           tf.maximum(batch_ranges[..., 1], 0.0)], axis=2)
+        hidden = self._ranges[:, :-1]
+        moved = hidden - (hidden - target) * tf.constant(1.0 - EMA_DECAY, tf.float32)
+        self._ranges.assign(tf.concat([moved, self._ranges[:, -1:]], axis=1))
 
     def _mean_losses(self, outputs: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
         """Each repeat's mean cross-entropy (R,) in nats over its N samples: of the logits, or
@@ -206,7 +212,7 @@ class StackedEpochs:
 
     def _measure(self) -> tuple[tf.Tensor, ...]:
         rows = tf.concat([tf.reshape(v, [self.repeats, -1]) for v in self._saved], 1)
-        outputs = self._outputs(self._all[0], learn=False)[0]  # training and test sets at once
+        outputs = self._layers(self._all[0], learn=False)[0][-1]  # training and test sets at once
         n = self._n_train
         columns = [*self._loss_and_accuracy(outputs[:, :n], self._all[1][:n]),
                    *self._loss_and_accuracy(outputs[:, n:], self._all[1][n:])]
