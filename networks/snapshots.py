@@ -8,8 +8,8 @@ Per repeat, in ``RUN_DIR/snapshots/repeat-R/``:
   initial network), each row every parameter as little-endian float32 in the order
   W1, b1, W2, b2, ... (W (in, out) row-major); a quantized network's row then holds each
   layer's quantization range low1, high1, low2, high2, ... as it stood after that epoch
-  (``networks.quantization``), so the forward pass reproduces the trained outputs. Rows are appended and flushed one per epoch;
-  ``SnapshotReader`` memory-maps the complete rows and ignores a torn last one.
+  (``networks.quantization``), so the forward pass reproduces the trained outputs. Rows are
+  appended and flushed one per epoch; ``SnapshotReader`` memory-maps the complete rows and ignores a torn last one.
 - ``state.npy`` (runs trained before repeats were grouped): a float64 vector, the last
   completed epoch then the optimizer's variables flattened (Adam's iteration count, learning
   rate, moments; all exact in float64). Training now keeps these vectors of a whole group of

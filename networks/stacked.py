@@ -28,8 +28,9 @@ minibatch's min and max by an exponential moving average; each repeat has its ow
 of its row after the parameters. A step quantizes on the ranges as they stood before it, so the
 grids of all layers are found together (TensorFlow Model Optimization's quantizer moves a
 range first and quantizes that step on the moved one: a difference of a thousandth of the gap
-between the range and the batch's, and none in what is saved and measured). The loss is then Keras's cross-entropy of
-the quantized probabilities (renormalised, clipped to [1e-7, 1 - 1e-7]), as in the paper's
+between the range and the batch's, and none in what is saved and measured). The loss is then
+Keras's cross-entropy of the quantized probabilities (renormalised, clipped to
+[1e-7, 1 - 1e-7]), as in the paper's
 code, which trains the quantized softmax output through ``CategoricalCrossentropy``.
 """
 
