@@ -30,8 +30,8 @@ grids of all layers are found together (TensorFlow Model Optimization's quantize
 range first and quantizes that step on the moved one: a difference of a thousandth of the gap
 between the range and the batch's, and none in what is saved and measured). The loss is then
 Keras's cross-entropy of the quantized probabilities (renormalised, clipped to
-[1e-7, 1 - 1e-7]), as in the paper's
-code, which trains the quantized softmax output through ``CategoricalCrossentropy``.
+[1e-7, 1 - 1e-7]), as in the paper's code, which trains the quantized softmax output through
+``CategoricalCrossentropy``.
 """
 
 from __future__ import annotations
