@@ -94,3 +94,26 @@ def test_a_config_from_before_quantize_loads_as_not_quantized():
     stored = TrainingConfig().to_dict()
     del stored["quantize"]
     assert TrainingConfig.from_dict(stored).quantize == 0
+
+
+def test_batching_pools_the_exact_values_of_a_window(quantized_run):
+    from main_as_if_random import main as as_if_random
+
+    args = [str(quantized_run), "--window", "2", "--estimator", "exact", "--jobs", "1"]
+    assert run_cli(as_if_random, args) == 0
+    run = open_run(quantized_run)
+    row = next(r for r in read_rows(quantized_run / "information.csv")
+               if r["estimator"] == "batching:window=2,exact" and r["repeat"] == 0
+               and r["epoch"] == 0 and r["layer"] == 2)
+    pooled = np.concatenate([run.activations(epoch=e)[1] for e in (0, 1)])
+    ids = np.tile(np.arange(len(run.y)), 2)
+    expected = ExactEstimator().mutual_information(pooled, ids, np.tile(run.y, 2))
+    assert (row["i_xt"], row["i_yt"]) == pytest.approx(expected, abs=1e-12)
+
+
+def test_batching_over_exact_on_a_plain_run_is_refused(plain_run, capsys):
+    from main_as_if_random import main as as_if_random
+
+    status = run_cli(as_if_random, [str(plain_run), "--window", "2", "--estimator", "exact",
+                                    "--jobs", "1"])
+    assert status == 2 and "not quantized" in capsys.readouterr().err
