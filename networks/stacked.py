@@ -183,10 +183,9 @@ class StackedEpochs:
         hidden ranges' grids computed together from the current ranges, (R, 1, 1) each."""
         if not self._learns_ranges:
             return self._fixed_grids
-        hidden = tf.transpose(self._ranges[:, :-1], [2, 1, 0])[..., None, None]  # (2, L-1, R,
-        # 1, 1): low and high of each hidden layer, broadcastable against its (R, N, units)
-        learned = zip(*(tf.unstack(part) for part in grid_of(hidden[0], hidden[1], self._bits)),
-                      strict=True)
+        # each hidden layer's low and high as (L-1, R, 1, 1): (R, 1, 1) against (R, N, units)
+        low, high = tf.unstack(tf.transpose(self._ranges[:, :-1], [2, 1, 0])[..., None, None])
+        learned = zip(*(tf.unstack(part) for part in grid_of(low, high, self._bits)), strict=True)
         return [*learned, self._fixed_grids[-1]]
 
     def _move_ranges(self, batch_ranges: tf.Tensor) -> None:
