@@ -43,7 +43,8 @@ from networks.snapshots import SnapshotReader
 @click.option("--estimator", "estimators", multiple=True, default=("binning",), metavar="SPEC",
               help="Underlying estimator, repeatable (as in main_data.py): binning[:...], "
                    "kde-upper[:noise_variance=...], kde-lower[...], mc[...], knn[...], "
-                   "renyi[...]. Binning uses one grid for the whole window.")
+                   "renyi[...], exact (runs trained with --quantize). Binning uses one grid for "
+                   "the whole window.")
 @click.option("--samples", type=click.Choice(SAMPLES), default="all",
               help="The samples information is measured on.")
 @click.option("--jobs", type=int, default=-1, help="Parallel processes (-1 = all cores).")

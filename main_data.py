@@ -32,7 +32,7 @@ from information.cli import (
     wait_option,
 )
 from information.estimators import estimator_from_spec
-from information.saved_run import RunData, check_repeat, measure_run, run_data
+from information.saved_run import RunData, check_quantized, check_repeat, measure_run, run_data
 from information.schedule import schedule_from_spec
 from networks import run_config, run_directory
 from networks.datasets import DATASET_NAMES, SAMPLES, load_dataset, split_indices
@@ -45,6 +45,7 @@ from networks.presets import (
     preset_arguments,
     with_preset,
 )
+from networks.quantization import MAX_BITS
 from networks.snapshots import metrics_rows, read_layout
 
 
@@ -54,7 +55,9 @@ from networks.snapshots import metrics_rows, read_layout
                    "saxe2018-tanh, saxe2018-relu (Saxe et al. 2018 Fig. 1A, 1B), saxe2018-kde "
                    "(KDE bounds on the test samples), mnist-style (1024-20-20-20, SGD, on "
                    "digits), cnn-digits (a LeNet-style CNN on digits), cnn-mnist (LeNet-5 on "
-                   "your MNIST). A flag given on the command line overrides the preset's value; "
+                   "your MNIST), lorenzen2022-tanh, lorenzen2022-relu (8-bit quantized, exact; "
+                   "Lorenzen et al. 2022). A flag given on the command line overrides the "
+                   "preset's value; "
                    "with --from-run only its measuring flags apply. See docs/presets.md.")
 @click.option("--show-preset", is_flag=True,
               help="Print the flags the preset sets (after overrides) as a command line, and "
@@ -101,13 +104,18 @@ from networks.snapshots import metrics_rows, read_layout
               help="Repeats trained together in one compiled program (0 = choose from memory, "
                    "at most 50). A repeat's last float32 bits may depend on it; the number used "
                    "is recorded in config.json.")
+@click.option("--quantize", type=click.IntRange(0, MAX_BITS), default=0, metavar="BITS",
+              help="Quantize every layer's output, the softmax included, to 2^BITS levels in "
+                   "training and measuring (Lorenzen et al. 2022; 0 = off); --estimator exact "
+                   "measures such runs.")
 @click.option("--estimator", "estimators", multiple=True, default=("binning",),
               metavar="SPEC",
               help="Estimator, repeatable: binning[:bins=30,low=-1,high=1 | :bin_size=0.07 | "
                    ":bins=100,range=layer|global | :bins=30,edges=equal-mass|max-entropy], "
                    "kde-upper[:noise_variance=0.1], kde-lower[...], "
                    "mc[:noise_variance=0.1,samples=4,seed=0], "
-                   "knn[:k=3,noise_variance=0.1,samples=1,seed=0], renyi[:alpha=1.01,width=W] "
+                   "knn[:k=3,noise_variance=0.1,samples=1,seed=0], renyi[:alpha=1.01,width=W], "
+                   "exact (runs trained with --quantize) "
                    "(docs/estimators.md).")
 @click.option("--schedule", default="every:1", metavar="SPEC",
               help="Which epochs to measure: every:N, log:N, delta-exact:DELTA, "
@@ -159,6 +167,9 @@ def main(ctx: click.Context, **flags: object) -> None:
     if flags["model"] is not None:
         _refuse_unused(ctx, "--model trains the model file's network, one repeat at a time",
                        ("shape", "activation", "init", "repeats_together"))
+        if flags["quantize"]:
+            raise click.UsageError("--quantize quantizes the built-in network's activations; "
+                                   "a --model network is not quantized")
     elif flags["layers"] is not None:
         raise click.UsageError("--layers picks layers of a --model FILE.py:FUNCTION")
     tls = tls_of(flags)
@@ -168,6 +179,8 @@ def main(ctx: click.Context, **flags: object) -> None:
             run_directory.read_config(run_dir)  # a clear error before touching the directory
         else:
             config, data = _config(flags)  # every training flag checked, the data loaded once
+            if flags["measure"] and not flags["resume"]:
+                check_quantized(config, estimators, "the network to train")
             run_dir = flags["out"] or run_directory.default_run_dir(
                 flags["dataset"], *_network_words(flags, config["training"]))
         with run_directory.writing(run_dir, flags["wait"], announce):
@@ -226,7 +239,8 @@ def _config(flags: dict) -> tuple[dict, RunData]:
     else:
         training = TrainingConfig(
             hidden=parse_shape(flags["shape"]), activation=flags["activation"],
-            init=flags["init"], repeats_together=flags["repeats_together"], **settings,
+            init=flags["init"], repeats_together=flags["repeats_together"],
+            quantize=flags["quantize"], **settings,
         ).grouped(len(dataset.y), dataset.X.shape[1], flags["repeats"])
     split = split_indices(len(dataset.y), flags["train_fraction"], flags["seed"],
                           shuffle=not flags["keep_order"])

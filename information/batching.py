@@ -32,7 +32,8 @@ from information.entropy import check_samples
 class BatchingEstimator(Estimator):
     """I(X;T), I(Y;T) in bits of a window of ``window`` epochs, pooled, by ``estimator``.
 
-    Its cost and its need of a run-wide range are those of the estimator it wraps.
+    Its cost and its needs (a run-wide range, a quantized run) are those of the estimator it
+    wraps.
     """
 
     heads = {"batching": {}}
@@ -57,6 +58,11 @@ class BatchingEstimator(Estimator):
     def needs_run_range(self) -> bool:
         """Whether the wrapped estimator bins on the run-wide range."""
         return self.estimator.needs_run_range
+
+    @property
+    def needs_quantization(self) -> bool:
+        """Whether the wrapped estimator measures only quantized networks."""
+        return self.estimator.needs_quantization
 
     def check(self) -> None:
         """Raise ValueError when the wrapped estimator is itself a Batching estimator."""

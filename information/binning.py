@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from information.contract import Estimator, finite, integer, one_of, positive
-from information.entropy import check_samples, conditional_entropy, entropy, row_keys
+from information.entropy import check_samples, plug_in_information
 
 RANGES = ("fixed", "layer", "global")
 MAX_BINS = 2**52
@@ -181,11 +181,7 @@ class BinningEstimator(Estimator):
         the repeated inputs otherwise; I(Y;T) = H(T) - H(T|Y).
         """
         T, x_ids, y = check_samples(T, X, y)
-        keys = row_keys(self.codes(T))
-        h_t = entropy(keys)
-        all_distinct = x_ids.max() + 1 == len(x_ids)
-        i_xt = h_t if all_distinct else h_t - conditional_entropy(keys, x_ids)
-        return i_xt, h_t - conditional_entropy(keys, y)
+        return plug_in_information(self.codes(T), x_ids, y)
 
     def _grid(self) -> tuple[int, float | None, float | None]:
         """(bins, low, high) with defaults filled in; low/high None for layer/global ranges."""

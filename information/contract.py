@@ -17,6 +17,10 @@ An estimator is a frozen dataclass deriving from `Estimator`. It declares, as cl
   finds in the data and supplies with ``with_run_range(low, high)`` as learned state, kept
   apart from the settings the user typed (as scikit-learn keeps ``bin_edges_`` apart from
   ``n_bins``); a property where it depends on the settings;
+- ``needs_quantization``: True when it measures only networks trained with quantized
+  activations (``exact``: the plug-in count of raw values is an exact mutual information
+  only when each unit takes finitely many values); measuring refuses a run trained without
+  them; a property where it depends on the settings;
 - ``wraps``: the field holding the estimator it wraps, whose spec ends its own (Batching), or
   None;
 - ``pools_epochs``: True when ``mutual_information`` takes a window of epochs' activations
@@ -101,6 +105,7 @@ class Estimator(ABC):
     parameters: ClassVar[tuple[Parameter, ...]] = ()
     pairwise: ClassVar[bool] = False
     needs_run_range: ClassVar[bool] = False
+    needs_quantization: ClassVar[bool] = False
     wraps: ClassVar[str | None] = None
     pools_epochs: ClassVar[bool] = False
 
@@ -130,3 +135,4 @@ class Estimator(ABC):
         Only for estimators that declare ``needs_run_range``; the others refuse.
         """
         raise ValueError(f"{self.name} does not bin on a run-wide range")
+

@@ -1,6 +1,7 @@
 """Plug-in entropy of discrete samples, in bits, over exact integer keys.
 
-Lives here: the entropy of a sample of keys and its conditional and mutual-information forms;
+Lives here: the entropy of a sample of keys and its conditional and mutual-information forms
+(`plug_in_information`: I(X;T) and I(Y;T) of discrete T);
 the exact reduction of integer code rows (N, d) and of inputs X to 1-D int64 keys; and
 `check_samples`, the check of the (activations, inputs, labels) arguments every estimator takes,
 which hands back the inputs as such keys. Not here: how activations become codes
@@ -106,6 +107,20 @@ def joint_keys(codes: np.ndarray, given: np.ndarray) -> np.ndarray:
 def conditional_entropy(codes: np.ndarray, given: np.ndarray) -> float:
     """H(A|B) = H(A,B) - H(B) in bits; codes and given hold paired samples (N,) or (N, d)."""
     return entropy(joint_keys(codes, given)) - entropy(given)
+
+
+def plug_in_information(keys: np.ndarray, x_ids: np.ndarray,
+                        y: np.ndarray) -> tuple[float, float]:
+    """(I(X;T), I(Y;T)) in bits of discrete T given as keys (N,) or integer rows (N, d).
+
+    I(X;T) = H(T) - H(T|X), with H(T|X) = 0 when all input ids (N,) are distinct and counted
+    over the repeated inputs otherwise; I(Y;T) = H(T) - H(T|Y), y (N,) integer labels.
+    """
+    keys = row_keys(keys)
+    h_t = entropy(keys)
+    all_distinct = x_ids.max() + 1 == len(x_ids)
+    i_xt = h_t if all_distinct else h_t - conditional_entropy(keys, x_ids)
+    return i_xt, h_t - conditional_entropy(keys, y)
 
 
 def input_ids(X: np.ndarray) -> np.ndarray:

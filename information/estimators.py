@@ -22,6 +22,8 @@ wrapping estimator's parameters are followed by the spec of the estimator it wra
   ``seed`` as for ``mc``.
 - ``renyi``: ``alpha`` (number > 0, default 1.01), ``width`` (kernel width > 0, default
   Scott's rule on each layer-epoch).
+- ``exact``: no parameters; the plug-in count of the exact values of a quantized network's
+  activations (runs trained with ``--quantize``).
 - ``batching``: ``window`` (integer >= 1, default 10), then after a comma the spec of the
   estimator it wraps, e.g. ``batching:window=10,binning:bins=30,low=-1.0,high=1.0``.
 
@@ -48,6 +50,7 @@ from dataclasses import dataclass, field
 from information.batching import BatchingEstimator
 from information.binning import BinningEstimator
 from information.contract import Estimator
+from information.exact import ExactEstimator
 from information.kde import KDEEstimator
 from information.knn import NearestNeighbourEstimator
 from information.mc import MonteCarloEstimator
@@ -60,6 +63,7 @@ ESTIMATORS: tuple[type[Estimator], ...] = (
     MonteCarloEstimator,
     NearestNeighbourEstimator,
     RenyiEstimator,
+    ExactEstimator,
 )
 """Every estimator class a spec can name; a new estimator adds its class here."""
 

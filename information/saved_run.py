@@ -78,7 +78,8 @@ def expected_layout(config: dict, stored: Layout | ModelLayout) -> Layout | Mode
                                  if isinstance(stored, ModelLayout) else ((), "{}"))
         return ModelLayout(weights, tuple(training["layers"]), architecture)
     return Layout((data.get("n_features", stored.sizes[0]), *training["hidden"],
-                   data.get("n_classes", stored.sizes[-1])), training["activation"])
+                   data.get("n_classes", stored.sizes[-1])), training["activation"],
+                  training.get("quantize") or 0)
 
 
 def check_repeat(run_dir: Path, config: dict, repeat: int) -> int:
@@ -104,6 +105,17 @@ def snapshot_dirs(run_dir: Path, config: dict) -> dict[int, Path]:
     return dirs
 
 
+def check_quantized(config: dict, estimators: list[Estimator], run: str) -> None:
+    """Raise ValueError when an estimator that measures only quantized networks (``exact``)
+    is asked of ``run`` (its name in the message), whose ``config`` trains without
+    quantized activations."""
+    needing = [e.name for e in estimators if e.needs_quantization]
+    if needing and not config["training"].get("quantize"):
+        raise ValueError(f"--estimator {needing[0]} counts the values of a network trained with "
+                         f"quantized activations; {run} is not quantized (train it with "
+                         "--quantize BITS, e.g. --quantize 8)")
+
+
 def measure_run(run_dir: Path, config: dict, estimators: list[Estimator], samples: str,
                 jobs: int, record: dict, schedule: Schedule | None = None,
                 windows: list[Window] | None = None, data: RunData | None = None) -> Report:
@@ -116,6 +128,7 @@ def measure_run(run_dir: Path, config: dict, estimators: list[Estimator], sample
     split when already loaded. The caller holds the run's writers' lock (``networks.lock``).
     """
     dirs = snapshot_dirs(run_dir, config)
+    check_quantized(config, estimators, str(run_dir))
     measured = measured_samples(config, samples, data, run_dir)
     table = run_dir / run_directory.INFORMATION
     read_rows(table)  # a damaged table is refused before the measurement is recorded

@@ -42,7 +42,8 @@ def dense_layer_names(n_layers: int) -> tuple[str, ...]:
 
 
 class DenseSource:
-    """The built-in network's layers, recomputed with NumPy (``networks.forward``)."""
+    """The built-in network's layers, recomputed with NumPy (``networks.forward``); a network
+    trained with quantized activations gives them quantized on each epoch's saved ranges."""
 
     def __init__(self, reader: SnapshotReader) -> None:
         self.reader = reader
@@ -52,7 +53,8 @@ class DenseSource:
     def activations(self, epoch: int, X: np.ndarray,
                     layers: Sequence[int]) -> dict[int, np.ndarray]:
         """Layer (from 1) -> its output (N, units) float32 on X (N, D) after ``epoch``."""
-        outputs = layer_activations(self.reader.params(epoch), X, self.reader.activation)
+        outputs = layer_activations(self.reader.params(epoch), X, self.reader.activation,
+                                    self.reader.quantization(epoch))
         return {layer: outputs[layer - 1] for layer in layers}
 
 

@@ -4,8 +4,10 @@ Measurement workers recompute activations here from ``networks.snapshots``' weig
 never import TensorFlow. The activation functions are Keras 3's, with its default parameters
 (leaky_relu slope 0.2, elu alpha 1); the output layer is a softmax. Arithmetic is float32, as
 in the trained Keras network, so the activations are the ones the network itself computes
-(they agree with Keras's layer outputs to about 1e-6). Building and training networks lives in
-``networks.model`` and ``networks.train``.
+(they agree with Keras's layer outputs to about 1e-6). A network trained with quantized
+activations (``--quantize``) has every layer's output put on its levels here as in training
+(``networks.quantization``). Building and training networks lives in ``networks.model`` and
+``networks.train``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy.special import expit
+
+from networks.quantization import Quantization, quantize
 
 LEAKY_RELU_SLOPE = 0.2
 """Keras 3's default ``negative_slope`` of ``leaky_relu`` (Keras 2 used 0.3)."""
@@ -75,12 +79,15 @@ def check_activation(activation: str) -> None:
                          f"got {activation!r}")
 
 
-def layer_activations(params: Params, X: np.ndarray, activation: str) -> list[np.ndarray]:
+def layer_activations(params: Params, X: np.ndarray, activation: str,
+                      quantization: Quantization | None = None) -> list[np.ndarray]:
     """The output of every layer for inputs X (N, D): hidden layers, then the softmax output.
 
     ``params`` holds one (W (in, out), b (out,)) pair per layer; layer l's output, float32
     (N, out_l), is ``activation(T @ W + b)`` for hidden layers and ``softmax(T @ W + b)`` for
-    the last. Non-finite weights (a diverged run) give NaN or inf outputs, without warnings.
+    the last; with ``quantization`` each output is quantized on its layer's range before the
+    next layer reads it. Non-finite weights (a diverged run) give NaN or inf outputs, without
+    warnings.
     """
     check_activation(activation)
     if not params:
@@ -94,6 +101,9 @@ def layer_activations(params: Params, X: np.ndarray, activation: str) -> list[np
             raise ValueError(f"params of layer {number} have shapes W {np.shape(W)}, "
                              f"b {np.shape(b)}; expected W ({width}, out) and b (out,)")
         width = W.shape[1]
+    if quantization is not None and np.shape(quantization.ranges) != (len(params), 2):
+        raise ValueError(f"quantization ranges have shape {np.shape(quantization.ranges)}; "
+                         f"expected ({len(params)}, 2), one (low, high) per layer")
     function = ACTIVATION_FUNCTIONS[activation]
     outputs = []
     T = X
@@ -101,5 +111,7 @@ def layer_activations(params: Params, X: np.ndarray, activation: str) -> list[np
         for number, (W, b) in enumerate(params, start=1):
             Z = T @ np.asarray(W, dtype=np.float32) + np.asarray(b, dtype=np.float32)
             T = softmax(Z) if number == len(params) else function(Z)
+            if quantization is not None:
+                T = quantize(T, quantization.bits, *quantization.ranges[number - 1])
             outputs.append(T)
     return outputs

@@ -92,6 +92,17 @@ al. 2019 and Lorenzen et al. 2022 measured convolutional networks on MNIST; we c
 check their exact layer sizes from the sources available to us, so the preset uses LeNet-5's
 published ones. For MNIST's own 60000/10000 split add ``--train-fraction
 0.8571428571428571 --keep-order``.
+``lorenzen2022-tanh``, ``lorenzen2022-relu`` -- Lorenzen, Igel & Nielsen 2022, code
+github.com/StephanLorenzen/ExactIBAnalysisInQNNs. Tishby's set and network, every layer's
+output quantized to 8 bits (``quantize``), Adam 1e-4 (Keras's epsilon 1e-7), batch 256, 8000
+epochs, random 80/20 split, glorot_uniform, ``exact`` on all samples every epoch.
+  - Ranges: ReLU layers learn theirs (moving average, as TensorFlow Model Optimization's
+    default); tanh here on [-1, 1] and the softmax on [0, 1], where their final models
+    quantize tanh on each batch's own min and max and the output layer on a learned range.
+  - Weights: their ReLU and output layers also quantize the kernel to 8 bits; not here.
+  - Initialisation: their ``init='truncated_normal'`` is dropped on the way to the layers,
+    which get Keras's glorot_uniform, as the preset.
+  - Split: theirs is stratified (seed 1000); here a seeded random split.
 """
 
 from __future__ import annotations
@@ -115,6 +126,9 @@ _TISHBY_SET: dict[str, object] = {
     "schedule": "log:300",
 }
 _SAXE2018 = {**_TISHBY_SET, "keep_order": False, "batch_size": 256, "epochs": 10000}
+_LORENZEN2022 = {**_TISHBY_SET, "keep_order": False, "learning_rate": 1e-4, "adam_epsilon": 1e-7,
+                 "batch_size": 256, "epochs": 8000, "init": "glorot_uniform", "quantize": 8,
+                 "estimators": ("exact",), "schedule": "every:1"}
 _TANH_BINS = ("binning:bins=30,low=-1.0,high=1.0",)
 
 PRESETS: dict[str, dict[str, object]] = {
@@ -167,13 +181,15 @@ PRESETS: dict[str, dict[str, object]] = {
         "schedule": "log:30",
         "samples": "test",
     },
+    "lorenzen2022-tanh": _LORENZEN2022,
+    "lorenzen2022-relu": {**_LORENZEN2022, "activation": "relu"},
 }
 """Preset name -> {click parameter name of a ``main_data.py`` flag: its value}."""
 
 TRAINING_FLAGS = (
     "dataset", "data_path", "train_fraction", "keep_order", "shape", "activation",
     "optimizer", "learning_rate", "batch_size", "init", "seed", "repeats", "epochs",
-    "adam_epsilon", "repeats_together", "model", "layers",
+    "adam_epsilon", "repeats_together", "quantize", "model", "layers",
 )
 """``main_data.py`` flags that shape training: a preset's values of these do not apply to
 ``--from-run``, which measures a run already trained."""

@@ -80,7 +80,8 @@ class SavedRun:
     def activations(self, epoch: int, repeat: int = 0) -> list[np.ndarray]:
         """Every measured layer's output on the measured samples after ``epoch`` epochs: one
         (N, units) float32 array per layer, the output last; the values the estimators
-        measure (a Keras model's in inference mode)."""
+        measure (a Keras model's in inference mode). A run trained with ``--quantize B`` gives
+        the quantized values: at most 2^B distinct values per unit."""
         source = self._source(repeat)
         layers = range(1, len(source.layer_names) + 1)
         return list(source.activations(epoch, self.X, layers).values())

@@ -9,10 +9,11 @@ A config is a JSON object::
                   repeats_together are checked here, the rest by
                   ``TrainingConfig.from_dict`` when a run is resumed; runs from before
                   adam_epsilon and repeats_together lack them, and resume with Keras's
-                  epsilon, one repeat at a time); for a model file's network (``--model``)
-                  those of ``networks.keras_training.ModelTraining`` instead (model,
-                  model_sha256, layers, seed, epochs, ...), and for a run recorded by
-                  ``networks.recorder.RunRecorder`` model null, seed null
+                  epsilon, one repeat at a time; quantize, the bits of quantized activations,
+                  is absent from runs before it and means 0, not quantized); for a model
+                  file's network (``--model``) those of ``networks.keras_training.ModelTraining``
+                  instead (model, model_sha256, layers, seed, epochs, ...), and for a run
+                  recorded by ``networks.recorder.RunRecorder`` model null, seed null
     repeats       how many networks were trained (seeds seed, seed + 1, ...)
     preset        the preset named on the command line, or null
     command       the command line that created the run
@@ -36,6 +37,8 @@ from collections.abc import Callable, Collection, Sequence
 from itertools import pairwise
 from numbers import Integral, Real
 from pathlib import Path
+
+from networks.quantization import MAX_BITS
 
 REQUIRED = {
     "dataset": ("name", "data_path", "train_fraction", "shuffle", "n_samples"),
@@ -102,6 +105,7 @@ _SECTIONS: dict[str, dict[str, tuple[Callable[[object], bool], str]]] = {
                    "a non-empty list of layer names"),
         "adam_epsilon": (_positive, "a positive number"),
         "repeats_together": (_integer(1), "an integer >= 1"),
+        "quantize": (_integer(0, MAX_BITS), f"bits in 0..{MAX_BITS} (0: not quantized)"),
     },
 }
 _VALUES: dict[str, tuple[Callable[[object], bool], str]] = {

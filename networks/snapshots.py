@@ -2,15 +2,19 @@
 
 Per repeat, in ``RUN_DIR/snapshots/repeat-R/``:
 
-- ``layout.json``: the layer widths (input, hidden..., classes) and the hidden activation;
-  for any other Keras model (``--model``, ``RunRecorder``) a ``ModelLayout`` instead: the
-  name and shape of every weight, the measured layers and the model's architecture (JSON).
+- ``layout.json``: the layer widths (input, hidden..., classes), the hidden activation and,
+  for a network trained with quantized activations, ``quantize`` (bits per value); for any
+  other Keras model (``--model``, ``RunRecorder``) a ``ModelLayout`` instead: the name and
+  shape of every weight, the measured layers and the model's architecture (JSON).
 - ``weights.bin``: one row per saved epoch (row e = the network after e epochs; row 0 = the
   initial network), each row every parameter as little-endian float32 in the order
-  W1, b1, W2, b2, ... (W (in, out) row-major); a ``ModelLayout``'s rows hold every weight of
-  the model (trainable and not, e.g. batch normalisation's moving statistics) in
-  ``model.weights`` order, each flattened row-major. Rows are appended and flushed one per epoch;
-  ``SnapshotReader`` memory-maps the complete rows and ignores a torn last one.
+  W1, b1, W2, b2, ... (W (in, out) row-major); a quantized network's row then holds each
+  layer's quantization range low1, high1, low2, high2, ... as it stood after that epoch
+  (``networks.quantization``), so the forward pass reproduces the trained outputs; a
+  ``ModelLayout``'s rows hold every weight of the model (trainable and not, e.g. batch
+  normalisation's moving statistics) in ``model.weights`` order, each flattened row-major.
+  Rows are appended and flushed one per epoch; ``SnapshotReader`` memory-maps the complete
+  rows and ignores a torn last one.
 - ``state.npy`` (runs trained before repeats were grouped): a float64 vector, the last
   completed epoch then the optimizer's variables flattened (Adam's iteration count, learning
   rate, moments; all exact in float64). Training now keeps these vectors of a whole group of
@@ -38,6 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
+from networks.quantization import MAX_BITS, Quantization
 from networks.run_directory import replace_file, table_lines
 
 LAYOUT = "layout.json"
@@ -52,10 +57,17 @@ ROW_DTYPE = np.dtype("<f4")
 
 @dataclass(frozen=True)
 class Layout:
-    """The shape of a network: ``sizes`` = (input width, hidden widths..., classes)."""
+    """The shape of a network: ``sizes`` = (input width, hidden widths..., classes);
+    ``quantize`` the bits of its quantized activations (0: not quantized)."""
 
     sizes: tuple[int, ...]
     activation: str
+    quantize: int = 0
+
+    @property
+    def kind(self) -> str:
+        """The activation, and the bits when quantized: ``tanh`` or ``tanh, 8-bit``."""
+        return self.activation + (f", {self.quantize}-bit" if self.quantize else "")
 
     @property
     def shapes(self) -> list[tuple[int, int]]:
@@ -64,8 +76,18 @@ class Layout:
 
     @property
     def row_length(self) -> int:
-        """Parameters per epoch: the sum over layers of in * out + out."""
-        return sum(fan_in * width + width for fan_in, width in self.shapes)
+        """Values per epoch: the sum over layers of in * out + out, plus two range ends per
+        layer when quantized."""
+        ranges = 2 * len(self.shapes) if self.quantize else 0
+        return sum(fan_in * width + width for fan_in, width in self.shapes) + ranges
+
+    def quantization(self, row: np.ndarray) -> Quantization | None:
+        """The quantization a row's epoch was trained with (bits, ranges (layers, 2)), None
+        when the network is not quantized."""
+        if not self.quantize:
+            return None
+        return Quantization(self.quantize, np.asarray(row[-2 * len(self.shapes):],
+                                                      dtype=np.float32).reshape(-1, 2))
 
     def split(self, row: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """A flat row of ``row_length`` parameters as [(W (in, out), b (out,)), ...]; views."""
@@ -78,12 +100,13 @@ class Layout:
         return params
 
     def to_json(self) -> dict:
-        """The layout.json object."""
-        return {"sizes": list(self.sizes), "activation": self.activation}
+        """The layout.json object (``quantize`` only when quantized)."""
+        quantize = {"quantize": self.quantize} if self.quantize else {}
+        return {"sizes": list(self.sizes), "activation": self.activation, **quantize}
 
     def describe(self) -> str:
         """The network in a few words, for error messages."""
-        return f"a network of sizes {list(self.sizes)} ({self.activation})"
+        return f"a network of sizes {list(self.sizes)} ({self.kind})"
 
 
 @dataclass(frozen=True)
@@ -153,7 +176,12 @@ def read_layout(directory: Path) -> Layout | ModelLayout:
             and isinstance(stored.get("activation"), str)):
         raise ValueError(f"{path} is damaged: it must hold sizes (a list of at least two "
                          "integers >= 1) and activation (a string)")
-    return Layout(tuple(sizes), stored["activation"])
+    quantize = stored.get("quantize", 0)
+    if not (isinstance(quantize, int) and not isinstance(quantize, bool)
+            and 0 <= quantize <= MAX_BITS):
+        raise ValueError(f"{path} is damaged: quantize must be bits in 0..{MAX_BITS}, got "
+                         f"{quantize!r}")
+    return Layout(tuple(sizes), stored["activation"], quantize)
 
 
 Recorded = Callable[[], tuple[int, Path | None]]
@@ -249,9 +277,20 @@ class SnapshotReader:
     def params(self, epoch: int) -> list:
         """The float32 weights after ``epoch`` epochs (0 = initial): [(W (in, out), b (out,)),
         ...] for the built-in network, one array per weight for a ``ModelLayout``."""
+        return self.layout.split(np.asarray(self._rows[self._checked(epoch)]))
+
+    def quantization(self, epoch: int) -> Quantization | None:
+        """How ``epoch``'s layer outputs are quantized; None for a network not quantized."""
+        return self.layout.quantization(np.asarray(self._rows[self._checked(epoch)]))
+
+    def row(self, epoch: int) -> np.ndarray:
+        """``epoch``'s whole row (``layout.row_length`` float32 values), a copy."""
+        return np.array(self._rows[self._checked(epoch)])
+
+    def _checked(self, epoch: int) -> int:
         if not 0 <= epoch < self.n_epochs:
             raise ValueError(f"epoch must be in 0..{self.n_epochs - 1}, got {epoch}")
-        return self.layout.split(np.asarray(self._rows[epoch]))
+        return epoch
 
 
 class _AppendedFile:

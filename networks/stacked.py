@@ -17,6 +17,21 @@ the sum by each term is exactly 1, whatever the other terms are, NaN included). 
 rounding a repeat's arithmetic gets may depend on R (TensorFlow picks its kernels and
 their blocking from the shapes), never on the other repeats' values: with R fixed, repeat r's
 weights are the same bit for bit whatever the other repeats hold.
+
+Quantized activations (``quantize`` bits, Lorenzen et al. 2022): every layer's output, the
+softmax included, is put on the 2^bits levels of its range by `quantized`, the TensorFlow twin
+of ``networks.quantization.quantize`` (same float32 operations in the same order, so the NumPy
+forward pass reproduces the values), with a straight-through gradient: the rounding passes the
+gradient unchanged inside the range and none outside it, as TensorFlow's ``fake_quant`` ops.
+A learned range (unbounded activations) moves after every training step towards that
+minibatch's min and max by an exponential moving average; each repeat has its own ranges, part
+of its row after the parameters. A step quantizes on the ranges as they stood before it, so the
+grids of all layers are found together (TensorFlow Model Optimization's quantizer moves a
+range first and quantizes that step on the moved one: a difference of a thousandth of the gap
+between the range and the batch's, and none in what is saved and measured). The loss is then
+Keras's cross-entropy of the quantized probabilities (renormalised, clipped to
+[1e-7, 1 - 1e-7]), as in the paper's code, which trains the quantized softmax output through
+``CategoricalCrossentropy``.
 """
 
 from __future__ import annotations
@@ -27,14 +42,21 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from networks.quantization import EMA_DECAY, FIXED_RANGES, initial_ranges, nudged_grid
+
+PROBABILITY_EPSILON = 1e-7
+"""Keras's epsilon: quantized probabilities are clipped to [eps, 1 - eps] in the loss."""
+
 
 class StackedEpochs:
     """R networks of one layout, their optimizer, the data as tensors, a compiled epoch.
 
     ``initial`` holds one parameter list [W1 (in, out), b1 (out,), W2, b2, ...] per repeat;
-    ``activation`` is the hidden layers' Keras activation name (the output is a softmax).
+    ``activation`` is the hidden layers' Keras activation name (the output is a softmax);
+    ``quantize`` the bits of quantized activations (0: none).
     ``train(orders)`` and ``evaluate()`` return (rows, metrics, optimizer states):
-    rows (R, P) float32, every parameter of each repeat in ``networks.snapshots``' order;
+    rows (R, P) float32, every parameter of each repeat in ``networks.snapshots``' order (then,
+    when quantized, each layer's range low, high);
     metrics (R, 4) float64, (train loss, train accuracy, test loss, test accuracy) of each
     repeat, the loss being the mean cross-entropy in nats and the test values nan for an
     empty test set; optimizer states (R, S) float64, each repeat's optimizer variables
@@ -44,11 +66,18 @@ class StackedEpochs:
     def __init__(self, initial: Sequence[Sequence[np.ndarray]], activation: str,
                  optimizer: keras.optimizers.Optimizer, X_train: np.ndarray,
                  y_train: np.ndarray, X_test: np.ndarray, y_test: np.ndarray,
-                 batch_size: int) -> None:
+                 batch_size: int, quantize: int = 0) -> None:
         self.repeats = len(initial)
         self._variables = [tf.Variable(np.stack([params[i] for params in initial]),
                                        name=f"stacked_{i}")
                            for i in range(len(initial[0]))]
+        n_layers = len(initial[0]) // 2
+        self._bits = quantize
+        ranges = initial_ranges(activation, n_layers)
+        self._learns_ranges = activation not in FIXED_RANGES
+        self._fixed_grids = [_level_grid(*r, quantize) for r in ranges] if quantize else []
+        self._ranges = tf.Variable(np.tile(ranges, (self.repeats, 1, 1)), trainable=False)
+        self._saved = self._variables + ([self._ranges] if quantize else [])
         self._activation = keras.activations.get(activation)
         self._optimizer = optimizer
         optimizer.build(self._variables)
@@ -76,7 +105,7 @@ class StackedEpochs:
         The optimizer's scalars (its step count) are set from the state as well: they are
         shared, so every repeat set at one epoch must carry the same ones.
         """
-        self._assign_slices(self._variables, repeat, row)
+        self._assign_slices(self._saved, repeat, row)
         self._assign_slices(self._optimizer.variables, repeat, optimizer_state)
 
     @staticmethod
@@ -108,42 +137,128 @@ class StackedEpochs:
         X = tf.gather(self._train_set[0], indices)  # (R, batch, D)
         y = tf.gather(self._train_set[1], indices)
         with tf.GradientTape() as tape:  # d(sum)/d(each repeat's loss) = 1: nothing mixes
-            loss = tf.reduce_sum(self._mean_losses(self._logits(X), y))
+            layers, batch_ranges = self._layers(X, learn=True)
+            loss = tf.reduce_sum(self._mean_losses(layers[-1], y))
         gradients = tape.gradient(loss, self._variables)
         self._optimizer.apply_gradients(zip(gradients, self._variables, strict=True))
+        if batch_ranges:
+            self._move_ranges(tf.stack(batch_ranges, axis=1))
 
-    def _logits(self, X: tf.Tensor) -> tf.Tensor:
-        """The output layer's pre-softmax values (R, N, C) for inputs (R, N, D) or (1, N, D)."""
-        h = X
+    def layer_outputs(self, X: np.ndarray) -> list[np.ndarray]:
+        """Every layer's output (R, N, units) float32 for inputs X (N, D), as measured: the
+        hidden layers, then the softmax probabilities; quantized on the current ranges when
+        the networks are quantized."""
+        layers, _ = self._layers(tf.constant(X, tf.float32)[None], learn=False)
+        outputs = [t.numpy() for t in layers]
+        if not self._bits:
+            outputs[-1] = tf.nn.softmax(layers[-1]).numpy()
+        return outputs
+
+    def _layers(self, X: tf.Tensor, learn: bool) -> tuple[list[tf.Tensor], list[tf.Tensor]]:
+        """Every layer's values (R, N, units) for inputs (R, N, D) or (1, N, D), and, with
+        ``learn`` when the hidden ranges are learned, each hidden layer's (min, max) (R, 2).
+
+        Not quantized: the hidden activations and the pre-softmax values. Quantized: the
+        activations and probabilities, each on its layer's levels.
+        """
+        h, layers, batch_ranges = X, [], []
+        grids = self._grids() if self._bits else []
         n_layers = len(self._variables) // 2
         for layer in range(n_layers):
             W, b = self._variables[2 * layer], self._variables[2 * layer + 1]
             h = tf.matmul(h, W) + b[:, None, :]
-            if layer < n_layers - 1:
-                h = self._activation(h)
-        return h
+            last = layer == n_layers - 1
+            if not self._bits:
+                h = h if last else self._activation(h)
+            else:
+                h = tf.nn.softmax(h) if last else self._activation(h)
+                if learn and self._learns_ranges and not last:
+                    batch_ranges.append(tf.stack([tf.reduce_min(h, axis=[1, 2]),
+                                                  tf.reduce_max(h, axis=[1, 2])], axis=1))
+                h = quantized(h, self._bits, *grids[layer])
+            layers.append(h)
+        return layers, batch_ranges
 
-    @staticmethod
-    def _mean_losses(logits: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
-        """Each repeat's mean cross-entropy (R,) in nats over its N samples."""
-        losses = tf.nn.sparse_softmax_cross_entropy_with_logits(
-            labels=tf.broadcast_to(y, tf.shape(logits)[:2]), logits=logits)
+    def _grids(self) -> list[tuple]:
+        """Each layer's grid (low', scale, 1 / scale): constants for fixed ranges; learned
+        hidden ranges' grids computed together from the current ranges, (R, 1, 1) each."""
+        if not self._learns_ranges:
+            return self._fixed_grids
+        # each hidden layer's low and high as (L-1, R, 1, 1): (R, 1, 1) against (R, N, units)
+        low, high = tf.unstack(tf.transpose(self._ranges[:, :-1], [2, 1, 0])[..., None, None])
+        learned = zip(*(tf.unstack(part) for part in grid_of(low, high, self._bits)), strict=True)
+        return [*learned, self._fixed_grids[-1]]
+
+    def _move_ranges(self, batch_ranges: tf.Tensor) -> None:
+        """Move the hidden ranges (R, L-1, 2) towards the batch's (min(min, 0), max(max, 0)) by
+        the moving average of ``networks.quantization``."""
+        target = tf.stack([tf.minimum(batch_ranges[..., 0], 0.0),
+                           tf.maximum(batch_ranges[..., 1], 0.0)], axis=2)
+        hidden = self._ranges[:, :-1]
+        moved = hidden - (hidden - target) * tf.constant(1.0 - EMA_DECAY, tf.float32)
+        self._ranges.assign(tf.concat([moved, self._ranges[:, -1:]], axis=1))
+
+    def _mean_losses(self, outputs: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+        """Each repeat's mean cross-entropy (R,) in nats over its N samples: of the logits, or
+        of the quantized probabilities as Keras computes it (renormalised and clipped)."""
+        labels = tf.broadcast_to(y, tf.shape(outputs)[:2])
+        if self._bits:
+            p = outputs / tf.reduce_sum(outputs, axis=2, keepdims=True)
+            p = tf.clip_by_value(p, PROBABILITY_EPSILON, 1.0 - PROBABILITY_EPSILON)
+            losses = -tf.reduce_sum(tf.one_hot(labels, tf.shape(p)[2]) * tf.math.log(p), axis=2)
+        else:
+            losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels,
+                                                                    logits=outputs)
         return tf.reduce_sum(losses, axis=1) / tf.cast(tf.shape(losses)[1], losses.dtype)
 
     def _measure(self) -> tuple[tf.Tensor, ...]:
-        rows = tf.concat([tf.reshape(v, [self.repeats, -1]) for v in self._variables], 1)
-        logits = self._logits(self._all[0])  # one pass over the training and test sets
+        rows = tf.concat([tf.reshape(v, [self.repeats, -1]) for v in self._saved], 1)
+        outputs = self._layers(self._all[0], learn=False)[0][-1]  # training and test sets at once
         n = self._n_train
-        columns = [*self._loss_and_accuracy(logits[:, :n], self._all[1][:n]),
-                   *self._loss_and_accuracy(logits[:, n:], self._all[1][n:])]
+        columns = [*self._loss_and_accuracy(outputs[:, :n], self._all[1][:n]),
+                   *self._loss_and_accuracy(outputs[:, n:], self._all[1][n:])]
         states = tf.concat([tf.reshape(tf.cast(v, tf.float64), [self.repeats, -1])
                             if len(v.shape) else
                             tf.fill([self.repeats, 1], tf.cast(v, tf.float64))
                             for v in self._optimizer.variables], 1)
         return rows, tf.cast(tf.stack(columns, axis=1), tf.float64), states
 
-    def _loss_and_accuracy(self, logits: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, ...]:
+    def _loss_and_accuracy(self, outputs: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, ...]:
         """Each repeat's mean loss and accuracy (R,) on one set; nan for an empty set."""
-        p = tf.nn.softmax(logits)
+        p = outputs if self._bits else tf.nn.softmax(outputs)
         correct = tf.equal(tf.argmax(p, axis=2, output_type=y.dtype), y)
-        return self._mean_losses(logits, y), tf.reduce_mean(tf.cast(correct, tf.float32), axis=1)
+        return self._mean_losses(outputs, y), tf.reduce_mean(tf.cast(correct, tf.float32), axis=1)
+
+
+def _level_grid(low: float, high: float, bits: int) -> tuple[float, float, float]:
+    """(low', scale, 1 / scale) of a fixed range, from ``networks.quantization.nudged_grid``."""
+    nudged_low, _, scale, inverse = nudged_grid(low, high, bits)
+    return nudged_low, scale, inverse
+
+
+def grid_of(low: tf.Tensor, high: tf.Tensor, bits: int) -> tuple[tf.Tensor, ...]:
+    """(low', scale, 1 / scale) of ranges [low, high]: the TensorFlow twin of
+    ``networks.quantization.nudged_grid`` (same float32 operations)."""
+    high = tf.where(high > low, high, low + 1.0)
+    top = float(2**bits - 1)
+    scale = (high - low) / top
+    zero = tf.floor(tf.clip_by_value(0.0 - low / scale, 0.0, top) + 0.5)
+    return (0.0 - zero) * scale, scale, top / (high - low)
+
+
+def quantized(t: tf.Tensor, bits: int, nudged_low: tf.Tensor, scale: tf.Tensor,
+              inverse: tf.Tensor) -> tf.Tensor:
+    """t on the 2^bits levels nudged_low + k * scale of a grid (`grid_of`, or
+    ``networks.quantization.nudged_grid`` for a fixed range; broadcast against t), the values
+    ``networks.quantization.quantize`` computes; the gradient passes straight through inside
+    the grid and is 0 outside it (TensorFlow's ``fake_quant`` gradient).
+
+    The values are shifted and scaled to level units u = (t - low') / scale, one fused
+    ``fake_quant_with_min_max_args`` on the fixed range [0, 2^bits - 1] rounds them
+    (floor(clip(u) + 0.5), with its clipped straight-through gradient), then they are scaled
+    back. Clipping u to [0, 2^bits - 1] gives the level of clipping t to [low', high'].
+    """
+    top = float(2**bits - 1)
+    steps = tf.quantization.fake_quant_with_min_max_args(
+        (t - nudged_low) * inverse, min=0.0, max=top, num_bits=bits)
+    return steps * scale + nudged_low

@@ -49,6 +49,7 @@ from networks import run_directory
 from networks.forward import ACTIVATIONS, check_activation
 from networks.group_state import SavedState, read_states, write_group_state
 from networks.model import INITIALIZERS, OPTIMIZERS, build_model, check_choice, check_hidden
+from networks.quantization import check_bits
 from networks.snapshots import (
     WEIGHTS,
     Layout,
@@ -80,7 +81,9 @@ class TrainingConfig:
     ``adam_epsilon`` Adam's epsilon (Keras's default 1e-7; TensorFlow 1's AdamOptimizer used
     1e-8; unused by SGD); ``seed`` is the seed of repeat 0 (repeat r uses seed + r);
     ``repeats_together`` how many repeats are trained in one group (0 = choose by
-    ``choose_repeats_together`` when training; ``grouped`` fixes it).
+    ``choose_repeats_together`` when training; ``grouped`` fixes it); ``quantize`` the bits
+    every layer's output is quantized to in training and measuring (0 = off; Lorenzen et al.
+    2022, ``networks.quantization``).
     """
 
     hidden: tuple[int, ...] = (10, 7, 5, 4, 3)
@@ -93,6 +96,7 @@ class TrainingConfig:
     seed: int = 0
     adam_epsilon: float = 1e-7
     repeats_together: int = 0
+    quantize: int = 0
 
     def __post_init__(self) -> None:
         check_hidden(self.hidden)
@@ -101,6 +105,8 @@ class TrainingConfig:
         check_choice("init", self.init, INITIALIZERS)
         check_optimization(self.optimizer, self.learning_rate, self.batch_size, self.epochs,
                            self.seed, self.adam_epsilon)
+        if self.quantize:
+            check_bits(self.quantize)
         if self.repeats_together < 0:
             raise ValueError(f"repeats_together must be 0 (choose) or positive, got "
                              f"{self.repeats_together}")
@@ -187,7 +193,8 @@ def train_repeats(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,
     together = config.grouped(len(y_train) + len(y_test), X_train.shape[1],
                               repeats).repeats_together
     n_classes = int(max(y_train.max(), y_test.max(initial=0))) + 1
-    layout = Layout((X_train.shape[1], *config.hidden, n_classes), config.activation)
+    layout = Layout((X_train.shape[1], *config.hidden, n_classes), config.activation,
+                    config.quantize)
     if resume:
         saved = _resumable(run_dir, config, layout, repeats)
     else:
@@ -237,7 +244,8 @@ def _train_group(data: tuple[np.ndarray, ...], config: TrainingConfig, layout: L
                            config.activation, config.init, config.seed + r).get_weights()
                for r in group]
     optimizer = build_optimizer(config.optimizer, config.learning_rate, config.adam_epsilon)
-    networks = StackedEpochs(initial, config.activation, optimizer, *data, config.batch_size)
+    networks = StackedEpochs(initial, config.activation, optimizer, *data, config.batch_size,
+                             config.quantize)
     directories = [run_directory.snapshot_dir(run_dir, r) for r in group]
     states = [None if saved[r] is None else saved[r].values for r in group]
     with ExitStack() as stack:
@@ -279,12 +287,11 @@ def _train_group(data: tuple[np.ndarray, ...], config: TrainingConfig, layout: L
 
 def _put_back(networks: StackedEpochs, directories: Sequence[Path], completed: Sequence[int],
               saved: Mapping[int, SavedState | None], group: Sequence[int], epoch: int) -> None:
-    """Put each repeat saved at ``epoch`` back in its slot: weights row and optimizer state."""
+    """Put each repeat saved at ``epoch`` back in its slot: its row (weights, and ranges when
+    quantized) and optimizer state."""
     for i, c in enumerate(completed):
         if c == epoch and epoch >= 0:
-            row = np.concatenate([a.ravel() for pair in SnapshotReader(directories[i]).params(c)
-                                  for a in pair])
-            networks.set_repeat(i, row, saved[group[i]].values)
+            networks.set_repeat(i, SnapshotReader(directories[i]).row(c), saved[group[i]].values)
 
 
 def _warn_divergence(group: Sequence[int], writing: Sequence[int], epoch: int,

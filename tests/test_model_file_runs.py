@@ -144,6 +144,12 @@ def test_flags_of_the_built_in_network_are_refused_with_a_model(tmp_path, capsys
     assert status == 2 and f"{flag[0]} would be ignored" in err
 
 
+def test_quantize_is_refused_with_a_model(tmp_path, capsys):
+    status, err = _run([*CNN, "--quantize", "8", "--out", tmp_path / "run"], capsys)
+    assert status == 2 and err.count("\n") == 1 and "a --model network is not quantized" in err
+    assert not (tmp_path / "run").exists()
+
+
 def test_layers_keras_named_get_the_same_names_when_trained_and_resumed(tmp_path, capsys):
     args = ["--dataset", "digits", "--model", f"{MODELS}:unnamed_mlp", "--jobs", "1",
             "--no-plot", "--out", tmp_path / "run"]

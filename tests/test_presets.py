@@ -71,6 +71,14 @@ def test_mnist_style_is_saxes_1024_20_20_20_sgd_network_on_digits():
     assert mnist["samples"] == "test"
 
 
+def test_lorenzen2022_quantizes_tishbys_network_to_8_bits_and_measures_it_exactly():
+    tanh, relu = preset("lorenzen2022-tanh"), preset("lorenzen2022-relu")
+    assert tanh["quantize"] == 8 and tanh["estimators"] == ("exact",)
+    assert (tanh["learning_rate"], tanh["batch_size"], tanh["epochs"]) == (1e-4, 256, 8000)
+    assert tanh["init"] == "glorot_uniform" and tanh["schedule"] == "every:1"
+    assert {k: v for k, v in relu.items() if tanh[k] != v} == {"activation": "relu"}
+
+
 def test_only_tishby2017_splits_in_file_order():
     assert {name for name, values in PRESETS.items() if values["keep_order"]} == {"tishby2017"}
 

@@ -200,3 +200,24 @@ def test_a_new_state_replaces_the_old_and_leaves_no_temporary_file(tmp_path):
 
 def test_no_state_before_the_first_epoch(tmp_path):
     assert read_state(tmp_path) is None
+
+
+def test_a_quantized_layout_keeps_its_bits_and_each_epochs_ranges(tmp_path):
+    layout = Layout((3, 2, 2), "relu", quantize=8)
+    params = [np.ones(6), np.zeros(2), np.ones(4), np.zeros(2)]
+    ranges = np.array([[-5.5, 6.0], [0.0, 1.0]], np.float32)
+    with SnapshotWriter(tmp_path, layout, keep_epochs=0) as writer:
+        writer.append(np.concatenate([*params, ranges.ravel()]).astype(np.float32))
+    reader = SnapshotReader(tmp_path)
+    assert reader.layout == layout and layout.row_length == 14 + 4
+    np.testing.assert_array_equal(reader.params(0)[1][0], np.ones((2, 2)))
+    quantization = reader.quantization(0)
+    assert quantization.bits == 8
+    np.testing.assert_array_equal(quantization.ranges, ranges)
+
+
+def test_a_layout_without_quantize_is_not_quantized(tmp_path):
+    with SnapshotWriter(tmp_path, Layout((3, 2), "tanh"), keep_epochs=0) as writer:
+        writer.append(np.zeros(8, np.float32))
+    assert "quantize" not in (tmp_path / "layout.json").read_text()
+    assert SnapshotReader(tmp_path).quantization(0) is None
