@@ -68,6 +68,11 @@ class Parameter:
         if value is not None and not self.allowed(value):
             raise ValueError(f"{self.key} must be {self.requirement}, got {value!r}")
 
+    def text(self, value: object) -> str:
+        """``value`` as a spec writes it: read as this parameter reads, floats as their repr."""
+        value = self.read(value)
+        return repr(value) if isinstance(value, float) else str(value)
+
 
 def integer(key: str, minimum: int, maximum: int | None = None,
             requirement: str | None = None) -> Parameter:
@@ -118,9 +123,17 @@ class Estimator(ABC):
         """Raise ValueError naming the setting that is wrong in combination with others."""
 
     @property
-    @abstractmethod
     def name(self) -> str:
-        """The canonical spec string; it parses back to an equal estimator."""
+        """The canonical spec string; it parses back to an equal estimator.
+
+        By default the estimator's one head, then ``key=value`` for each parameter that is set,
+        in declared order (``mc:noise_variance=0.1,samples=4,seed=0``). An estimator with
+        several heads or whose name depends on its settings otherwise writes its own.
+        """
+        (head,) = self.heads
+        given = [f"{p.key}={p.text(getattr(self, p.key))}" for p in self.parameters
+                 if getattr(self, p.key) is not None]
+        return ":".join([head, ",".join(given)]) if given else head
 
     @abstractmethod
     def mutual_information(

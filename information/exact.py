@@ -42,11 +42,6 @@ class ExactEstimator(Estimator):
     heads = {"exact": {}}
     needs_quantization = True
 
-    @property
-    def name(self) -> str:
-        """Canonical spec: ``exact`` (it has no parameters)."""
-        return "exact"
-
     def mutual_information(
         self, T: np.ndarray, X: np.ndarray, y: np.ndarray
     ) -> tuple[float, float]:

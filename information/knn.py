@@ -91,14 +91,6 @@ class NearestNeighbourEstimator(Estimator):
     samples: int = 1
     seed: int = 0
 
-    @property
-    def name(self) -> str:
-        """Canonical spec, e.g. ``knn:k=3,noise_variance=0.1,samples=1,seed=0``."""
-        return (
-            f"knn:k={self.k},noise_variance={float(self.noise_variance)!r},"
-            f"samples={self.samples},seed={self.seed}"
-        )
-
     def mutual_information(
         self, T: np.ndarray, X: np.ndarray, y: np.ndarray
     ) -> tuple[float, float]:

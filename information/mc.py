@@ -126,14 +126,6 @@ class MonteCarloEstimator(Estimator):
     samples: int = 4
     seed: int = 0
 
-    @property
-    def name(self) -> str:
-        """Canonical spec, e.g. ``mc:noise_variance=0.1,samples=4,seed=0``."""
-        return (
-            f"mc:noise_variance={float(self.noise_variance)!r},"
-            f"samples={self.samples},seed={self.seed}"
-        )
-
     def mutual_information(
         self, T: np.ndarray, X: np.ndarray, y: np.ndarray
     ) -> tuple[float, float]:

@@ -101,12 +101,6 @@ class RenyiEstimator(Estimator):
     alpha: float = 1.01
     width: float | None = None
 
-    @property
-    def name(self) -> str:
-        """Canonical spec, e.g. ``renyi:alpha=1.01`` or ``renyi:alpha=1.01,width=0.5``."""
-        width = "" if self.width is None else f",width={float(self.width)!r}"
-        return f"renyi:alpha={float(self.alpha)!r}{width}"
-
     def mutual_information(
         self, T: np.ndarray, X: np.ndarray, y: np.ndarray
     ) -> tuple[float, float]:
