@@ -26,7 +26,8 @@ An estimator is a frozen dataclass deriving from `Estimator`. It declares, as cl
 - ``pools_epochs``: True when ``mutual_information`` takes a window of epochs' activations
   stacked, (window, N, d), rather than one epoch's (N, d) (Batching).
 
-and answers ``name`` (its canonical spec, which parses back to an equal estimator) and
+and answers ``name`` (its canonical spec, which parses back to an equal estimator; by default
+built from the head and the declared parameters) and
 ``mutual_information(T, X, y) -> (I(X;T), I(Y;T))`` in bits. Construction validates, once: each
 declared parameter's value (None = unset) by its `Parameter`, then the combination by
 ``check``. An estimator that exists is valid; its calls do not check its settings again.
