@@ -16,15 +16,16 @@ from pathlib import Path
 
 import click
 
-from information.backend import check_backend, check_jobs, execution
+from cli.command import announce, backend_options, main_entry, run_cli, tls_of, wait_option
+from data.datasets import SAMPLES
 from information.batching import BatchingEstimator
-from information.cli import announce, backend_options, main_entry, run_cli, tls_of, wait_option
 from information.estimators import estimator_from_spec
-from information.saved_run import measure_run, snapshot_dirs
-from information.windows import check_windows, parse_ranges, sliding_windows
-from networks import run_directory
-from networks.datasets import SAMPLES
-from networks.snapshots import SnapshotReader
+from measuring.backend import check_backend, check_jobs, execution
+from measuring.measure import measure_run
+from measuring.windows import check_windows, parse_ranges, sliding_windows
+from rundir import directory as run_directory
+from rundir.checks import snapshot_dirs
+from rundir.snapshots import SnapshotReader
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})

@@ -5,7 +5,7 @@
     python main_data.py --preset saxe2018-relu --repeats 5   # a paper's settings (docs/presets.md)
 
 A thin click command: it parses and validates flags, then calls ``networks.train`` and
-``information.runner``; results go to a run directory (see README, "Run directory").
+``measuring.runner``; results go to a run directory (see README, "Run directory").
 """
 
 from __future__ import annotations
@@ -19,9 +19,7 @@ import click
 import numpy as np
 
 import networks.quiet_start  # noqa: F401  (before anything imports TensorFlow)
-from information.backend import check_jobs, execution
-from information.batching import BatchingEstimator
-from information.cli import (
+from cli.command import (
     announce,
     backend_options,
     directory_path,
@@ -31,22 +29,27 @@ from information.cli import (
     tls_of,
     wait_option,
 )
-from information.estimators import estimator_from_spec
-from information.saved_run import RunData, check_quantized, check_repeat, measure_run, run_data
-from information.schedule import schedule_from_spec
-from networks import run_config, run_directory
-from networks.datasets import DATASET_NAMES, SAMPLES, load_dataset, split_indices
-from networks.group_state import read_states
-from networks.model import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, parse_shape
-from networks.presets import (
+from cli.presets import (
     MEASURING_FLAGS,
     PRESETS,
     TRAINING_FLAGS,
     preset_arguments,
     with_preset,
 )
+from data.datasets import DATASET_NAMES, SAMPLES, load_dataset, split_indices
+from data.run_data import RunData, run_data
+from information.batching import BatchingEstimator
+from information.estimators import estimator_from_spec
+from measuring.backend import check_jobs, execution
+from measuring.measure import check_quantized, measure_run
+from measuring.schedule import schedule_from_spec
+from networks.model import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, parse_shape
 from networks.quantization import MAX_BITS
-from networks.snapshots import metrics_rows, read_layout
+from rundir import config as run_config
+from rundir import directory as run_directory
+from rundir.checks import check_repeat
+from rundir.group_state import read_states
+from rundir.snapshots import metrics_rows, read_layout
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})

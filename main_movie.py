@@ -15,9 +15,9 @@ from pathlib import Path
 import click
 from tqdm.auto import tqdm
 
-from information.cli import finite, main_entry
+from cli.command import finite, main_entry
+from cli.plot_options import plane_options
 from plotting.movie import frame_indices, render_frames
-from plotting.options import plane_options
 from plotting.panels import caption, find_run, information_panels
 from plotting.plane import plane_points
 from plotting.style import output_format

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import click
 
-from information.cli import main_entry
+from cli.command import main_entry
+from cli.plot_options import plane_options
 from plotting.curves import curves_figure
 from plotting.metrics import metrics_figure
-from plotting.options import plane_options
 from plotting.panels import find_run, information_panels
 from plotting.plane import plane_figure
 from plotting.style import FIGURE_FORMATS, output_format, save_figure

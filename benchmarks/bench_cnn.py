@@ -12,7 +12,7 @@ The preset's network (``networks/model_zoo/cnn.py``, ``lenet_digits``) on the bu
   written) beside the baseline, a plain ``model.fit(epochs=E)`` of the same model and data
   (no evaluation, nothing saved); both as (time of E epochs - time of 1) / (E - 1), so
   building and tracing are left out;
-- measuring, ms per layer-epoch: the runner's worker (``information.runner.measure``:
+- measuring, ms per layer-epoch: the runner's worker (``measuring.runner.measure``:
   activations recomputed with Keras from the snapshots, then 30 bins over each layer's range)
   over every layer of every saved epoch, beside the binning alone on activations held in
   memory (what recording activations during training would leave to measure);
@@ -40,7 +40,7 @@ BATCH = 64
 
 
 def _data() -> tuple[np.ndarray, ...]:
-    from networks.datasets import load_dataset, split_indices
+    from data.datasets import load_dataset, split_indices
 
     digits = load_dataset("digits")
     train, test = split_indices(len(digits.y), 0.8, 0)
@@ -92,9 +92,9 @@ def measuring(run_dir: Path) -> tuple[float, float, int, int]:
     """(ms per layer-epoch by the worker, ms per layer-epoch of binning alone, bytes of one
     weights row, bytes of one epoch's activations of every measured layer)."""
     from information.estimators import estimator_from_spec
-    from information.plan import WindowPlan
-    from information.runner import Task, measure
     from information.samples import Samples
+    from measuring.plan import WindowPlan
+    from measuring.runner import Task, measure
     from networks.activations import open_source
 
     X, y, _, _ = _data()

@@ -32,7 +32,7 @@ LIMIT = 1.5
 
 def tishby_data() -> tuple[np.ndarray, ...]:
     """Tishby's set, split 3277 train / 819 test at random (seed 0)."""
-    from networks.datasets import load_dataset, split_indices
+    from data.datasets import load_dataset, split_indices
 
     data = load_dataset("tishby", None)
     train, test = split_indices(len(data.y), 0.8, 0)

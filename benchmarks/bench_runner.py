@@ -20,13 +20,14 @@ from pathlib import Path
 import click
 import numpy as np
 
+from data.run_data import measured_samples
 from information import BinningEstimator, KDEEstimator
-from information.plan import EpochPlanner
-from information.results import layer_curves, read_rows
-from information.runner import Runner
-from information.saved_run import measured_samples, snapshot_dirs
-from information.schedule import epoch_distance, interpolate_curve, schedule_from_spec
-from networks.run_directory import read_config
+from measuring.plan import EpochPlanner
+from measuring.runner import Runner
+from measuring.schedule import epoch_distance, interpolate_curve, schedule_from_spec
+from rundir.checks import snapshot_dirs
+from rundir.directory import read_config
+from rundir.results import layer_curves, read_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -35,7 +35,7 @@ BATCH = 256
 
 def tishby_like_data() -> tuple[np.ndarray, ...]:
     """Every 12-bit pattern with a random 0/1 label, split 3277 train / 819 test."""
-    from networks.tishby import all_patterns
+    from data.tishby import all_patterns
 
     X = all_patterns().astype(np.float32)
     y = np.random.default_rng(0).integers(0, 2, N_PATTERNS)

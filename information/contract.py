@@ -3,7 +3,7 @@
 Lives here: `Estimator`, the base class of every estimator, and `Parameter`, the declaration of
 one spec parameter (its key, how its text reads, which values are allowed). Not here: any
 estimator (each has its own module), the registry and the spec grammar
-(`information.estimators`), running estimators over a run (`information.runner`). This module
+(`information.estimators`), running estimators over a run (`measuring.runner`). This module
 imports no estimator, so every estimator module can import it.
 
 An estimator is a frozen dataclass deriving from `Estimator`. It declares, as class attributes:

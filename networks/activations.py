@@ -6,7 +6,7 @@ for the built-in network (the NumPy forward pass of ``networks.forward``, no Ten
 then). Both answer the same questions: ``n_epochs``, ``layer_names`` (layer l, from 1, is
 ``layer_names[l - 1]``), ``reader`` (the ``SnapshotReader``) and ``activations(epoch, X,
 layers)``, the outputs of the asked layers as (N, units) float32 arrays. The runner
-(``information.runner``) and ``open_run`` ask only this. The built-in network's layers are
+(``measuring.runner``) and ``open_run`` ask only this. The built-in network's layers are
 named as ``networks.model.build_model`` names them: ``hidden_1`` ... ``hidden_k``, then
 ``output`` (the softmax).
 """
@@ -20,7 +20,8 @@ from typing import Protocol
 import numpy as np
 
 from networks.forward import layer_activations
-from networks.snapshots import Layout, SnapshotReader
+from networks.quantization import Quantization
+from rundir.snapshots import Layout, SnapshotReader, dense_layer_names
 
 
 class ActivationSource(Protocol):
@@ -36,11 +37,6 @@ class ActivationSource(Protocol):
         ...
 
 
-def dense_layer_names(n_layers: int) -> tuple[str, ...]:
-    """The built-in network's layer names: hidden_1 ... hidden_{n-1}, output."""
-    return (*(f"hidden_{layer}" for layer in range(1, n_layers)), "output")
-
-
 class DenseSource:
     """The built-in network's layers, recomputed with NumPy (``networks.forward``); a network
     trained with quantized activations gives them quantized on each epoch's saved ranges."""
@@ -53,8 +49,11 @@ class DenseSource:
     def activations(self, epoch: int, X: np.ndarray,
                     layers: Sequence[int]) -> dict[int, np.ndarray]:
         """Layer (from 1) -> its output (N, units) float32 on X (N, D) after ``epoch``."""
+        ranges = self.reader.ranges(epoch)
+        quantization = None if ranges is None else Quantization(self.reader.layout.quantize,
+                                                                ranges)
         outputs = layer_activations(self.reader.params(epoch), X, self.reader.activation,
-                                    self.reader.quantization(epoch))
+                                    quantization)
         return {layer: outputs[layer - 1] for layer in layers}
 
 

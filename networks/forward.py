@@ -1,6 +1,6 @@
 """The NumPy forward pass: every layer's output from a snapshot's weights, without TensorFlow.
 
-Measurement workers recompute activations here from ``networks.snapshots``' weights, so they
+Measurement workers recompute activations here from ``rundir.snapshots``' weights, so they
 never import TensorFlow. The activation functions are Keras 3's, with its default parameters
 (leaky_relu slope 0.2, elu alpha 1); the output layer is a softmax. Arithmetic is float32, as
 in the trained Keras network, so the activations are the ones the network itself computes

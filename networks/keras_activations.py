@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 import networks.quiet_start  # noqa: F401  (before TensorFlow)
-from networks.snapshots import ModelLayout, SnapshotReader
+from rundir.snapshots import ModelLayout, SnapshotReader
 
 BLOCK_VALUES = 1 << 24
 """Most values (float32: 64 MiB) one block of samples may make in the model's widest layer."""

@@ -4,7 +4,7 @@
 ``config.seed + r``), then for each epoch shuffles the training set, runs every minibatch
 inside one ``tf.function`` (in training mode: dropout drops, batch normalisation normalises
 by the batch and updates its moving statistics) and evaluates loss and accuracy on the
-training and test sets in inference mode, then saves the epoch (``networks.snapshots``):
+training and test sets in inference mode, then saves the epoch (``rundir.snapshots``):
 
 - ``weights.bin`` gets every weight of the model, trainable or not (``model.weights``: kernels,
   biases, batch normalisation's gamma, beta, moving mean and variance), in a ``ModelLayout``;
@@ -35,11 +35,12 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from networks import run_directory
 from networks.layers import measured_layers
 from networks.model import OPTIMIZERS
 from networks.model_file import ModelFile
-from networks.snapshots import (
+from networks.train import build_optimizer, check_optimization, epoch_order
+from rundir import directory as run_directory
+from rundir.snapshots import (
     WEIGHTS,
     MetricsLog,
     ModelLayout,
@@ -49,7 +50,6 @@ from networks.snapshots import (
     read_state,
     write_state,
 )
-from networks.train import build_optimizer, check_optimization, epoch_order
 
 EVALUATION_BLOCK = 1024
 """Samples per block when loss and accuracy are evaluated (bounded memory for wide models)."""
@@ -175,7 +175,7 @@ def train_model_repeat(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndar
 
 class ModelEpochs:
     """A model, its optimizer and the training data as tensors: one compiled epoch, and the
-    epoch's row, metrics and state as ``networks.snapshots`` stores them."""
+    epoch's row, metrics and state as ``rundir.snapshots`` stores them."""
 
     def __init__(self, model: keras.Model, optimizer: keras.optimizers.Optimizer,
                  X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,

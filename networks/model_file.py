@@ -3,10 +3,13 @@
 ``--model FILE.py:FUNCTION`` names a Python file and a function in it; ``FUNCTION(input_dim,
 n_classes, seed)`` must return an uncompiled ``keras.Model`` taking the dataset's flat feature
 vector, (N, input_dim) float32, and giving (N, n_classes) class probabilities (it may reshape
-inside). ``ModelFile.parse`` reads the spec, ``sha256`` hashes the file's bytes (config.json
-records it, and a resumed run refuses a changed file), ``build`` imports the file, calls the
-function and checks what it returns. Every failure is a ValueError of one line naming the file
-and what is wrong, so the commands report it as ``error: ...`` before anything is written.
+inside). ``zoo:FILE.py:FUNCTION`` names a file of the toolkit's own ``networks/model_zoo/``
+(the presets' CNNs), wherever the toolkit is installed; config.json records that portable
+spec, not the absolute path. ``ModelFile.parse`` reads the spec, ``sha256`` hashes the
+file's bytes (config.json records it, and a resumed run refuses a changed file), ``build``
+imports the file, calls the function and checks what it returns. Every failure is a
+ValueError of one line naming the file and what is wrong, so the commands report it as
+``error: ...`` before anything is written.
 Importing a model file runs its code: it is the user's own program, trusted like any script
 they run. Training lives in ``networks.keras_training``.
 """
@@ -24,25 +27,36 @@ if TYPE_CHECKING:
     import keras
 
 
+ZOO = "zoo:"
+"""Prefix of a model file of the toolkit's own ``networks/model_zoo/`` (``zoo:cnn.py:...``)."""
+ZOO_DIR = Path(__file__).parent / "model_zoo"
+
+
 @dataclass(frozen=True)
 class ModelFile:
-    """``path`` of a Python file and the ``function`` in it that builds the model."""
+    """``path`` of a Python file and the ``function`` in it that builds the model; ``spec``
+    the spec as typed (``FILE.py:FUNCTION`` or ``zoo:FILE.py:FUNCTION``)."""
 
     path: Path
     function: str
+    spec: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.spec:
+            object.__setattr__(self, "spec", f"{self.path}:{self.function}")
 
     @classmethod
     def parse(cls, spec: str) -> ModelFile:
-        """``FILE.py:FUNCTION`` as a ModelFile; ValueError when the spec is malformed."""
-        path, colon, function = spec.rpartition(":")
+        """``[zoo:]FILE.py:FUNCTION`` as a ModelFile; ValueError when the spec is malformed."""
+        path, colon, function = spec.removeprefix(ZOO).rpartition(":")
         if not colon or not path.endswith(".py") or not function.isidentifier():
             raise ValueError(f"--model must be FILE.py:FUNCTION, got {spec!r}")
-        return cls(Path(path), function)
-
-    @property
-    def spec(self) -> str:
-        """The spec as typed: ``FILE.py:FUNCTION``."""
-        return f"{self.path}:{self.function}"
+        if spec.startswith(ZOO):
+            if Path(path).name != path:
+                raise ValueError(f"--model {spec}: a zoo model is a file name of "
+                                 f"{ZOO_DIR.name}/, without folders")
+            return cls(ZOO_DIR / path, function, spec)
+        return cls(Path(path), function, spec)
 
     def sha256(self) -> str:
         """The hex SHA-256 of the file's bytes; ValueError when it cannot be read."""

@@ -25,7 +25,7 @@ Ranges, as the paper's code has them (TensorFlow Model Optimization's defaults f
   units). That quantizer moves the range before quantizing the step's outputs on it; our
   training quantizes on the range as it stood before the step, then moves it (a thousandth
   of the gap apart; see ``networks.stacked``). Measuring uses the range as it stands after
-  the epoch; each saved epoch stores it (``networks.snapshots``).
+  the epoch; each saved epoch stores it (``rundir.snapshots``).
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from rundir.config import MAX_BITS
 
 FIXED_RANGES: dict[str, tuple[float, float]] = {
     "tanh": (-1.0, 1.0),
@@ -49,10 +51,6 @@ EMA_DECAY = 0.999
 
 INITIAL_RANGE = (-6.0, 6.0)
 """Where a learned range starts (TensorFlow Model Optimization's initial min and max)."""
-
-MAX_BITS = 16
-"""The most bits a quantizer may have (levels stay exact in float32 arithmetic)."""
-
 
 def check_bits(bits: int) -> None:
     """Raise ValueError unless ``bits`` is an integer in 1..MAX_BITS."""

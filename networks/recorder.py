@@ -7,13 +7,13 @@
 
 The directory then holds what ``main_data.py`` writes for a trained run (README, "Run
 directory"): snapshots of every epoch, epoch 0 being the network before training
-(``networks.snapshots``, a ``ModelLayout`` of every weight), metrics.csv from the fit logs, and
+(``rundir.snapshots``, a ``ModelLayout`` of every weight), metrics.csv from the fit logs, and
 config.json with what the callback can know (dataset ``recorded``, model and seed null, the
 optimizer's name and learning rate, the measured layers and the epochs). The samples given as
 ``x`` (N, D) and ``y`` (N,) are the ones measured, saved as ``samples.npz`` ("all"; the run
 has no train/test split). ``main_data.py --from-run``, ``main_as_if_random.py``,
 ``main_plot.py`` and ``main_movie.py`` work on it; ``--resume`` does not (training happens in
-the user's code). The callback holds the directory's writers' lock (``networks.lock``) from
+the user's code). The callback holds the directory's writers' lock (``rundir.lock``) from
 the start of ``fit`` to its end; a process that dies releases it.
 
 metrics.csv: train loss and accuracy are the fit log's ``loss`` and ``accuracy`` (Keras's
@@ -34,12 +34,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from networks import run_directory
 from networks.keras_training import model_layout
 from networks.layers import measured_layers
-from networks.lock import locked
 from networks.model_file import check_fits
-from networks.snapshots import MetricsLog, SnapshotWriter, write_state
+from rundir import directory as run_directory
+from rundir.lock import locked
+from rundir.snapshots import MetricsLog, SnapshotWriter, write_state
 
 _LOGGED = ("loss", "accuracy", "val_loss", "val_accuracy")
 """The fit-log keys that become metrics.csv's train loss, train accuracy, test loss, test

@@ -3,7 +3,7 @@
 Lives here: `SavedRun`, a read-only view of a run directory: its configuration, the samples
 it is measured on, the weights of every saved epoch, every layer's activations exactly as the
 estimators see them, and its two tables as columns of NumPy arrays. Not here: training
-(``networks.train``), measuring (``information.runner``), figures (``plotting``). Nothing
+(``networks.train``), measuring (``measuring.runner``), figures (``plotting``). Nothing
 here imports TensorFlow or pandas; ``pandas.DataFrame(run.information())`` (or
 ``pd.read_csv(RUN_DIR / "information.csv")``) gives a data frame where pandas is installed.
 
@@ -21,14 +21,15 @@ from pathlib import Path
 
 import numpy as np
 
-from information.results import COLUMNS, read_rows
+from data.datasets import SAMPLES
+from data.run_data import measured_samples
 from information.samples import Samples
-from information.saved_run import measured_samples, snapshot_dirs
-from networks import run_directory
 from networks.activations import ActivationSource, open_source
-from networks.datasets import SAMPLES
 from networks.forward import Params
-from networks.snapshots import METRICS_COLUMNS, metrics_rows
+from rundir import directory as run_directory
+from rundir.checks import snapshot_dirs
+from rundir.results import COLUMNS, read_rows
+from rundir.snapshots import METRICS_COLUMNS, metrics_rows
 
 
 class SavedRun:

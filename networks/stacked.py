@@ -55,7 +55,7 @@ class StackedEpochs:
     ``activation`` is the hidden layers' Keras activation name (the output is a softmax);
     ``quantize`` the bits of quantized activations (0: none).
     ``train(orders)`` and ``evaluate()`` return (rows, metrics, optimizer states):
-    rows (R, P) float32, every parameter of each repeat in ``networks.snapshots``' order (then,
+    rows (R, P) float32, every parameter of each repeat in ``rundir.snapshots``' order (then,
     when quantized, each layer's range low, high);
     metrics (R, 4) float64, (train loss, train accuracy, test loss, test accuracy) of each
     repeat, the loss being the mean cross-entropy in nats and the test values nan for an

@@ -5,8 +5,8 @@ one ``networks.stacked.StackedEpochs`` (the group's networks stacked along a rep
 whole epoch of minibatch steps for all of them inside one ``tf.function``). Epoch 0 is the
 initial network. After every epoch each repeat's weights row goes to its
 ``snapshots/repeat-R/weights.bin`` and its metrics row to ``metrics.csv``
-(``networks.snapshots``), then the group's optimizer states to one file
-(``networks.group_state``). Grouping pays because tiny networks leave the processor idle
+(``rundir.snapshots``), then the group's optimizer states to one file
+(``rundir.group_state``). Grouping pays because tiny networks leave the processor idle
 between TensorFlow ops: ``benchmarks/bench_repeats.py`` prints the cost per repeat-epoch for
 1, 10 and 50 repeats together beside the one-at-a-time loop.
 
@@ -45,12 +45,13 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from networks import run_directory
 from networks.forward import ACTIVATIONS, check_activation
-from networks.group_state import SavedState, read_states, write_group_state
 from networks.model import INITIALIZERS, OPTIMIZERS, build_model, check_choice, check_hidden
 from networks.quantization import check_bits
-from networks.snapshots import (
+from networks.stacked import StackedEpochs
+from rundir import directory as run_directory
+from rundir.group_state import SavedState, read_states, write_group_state
+from rundir.snapshots import (
     WEIGHTS,
     Layout,
     MetricsLog,
@@ -59,7 +60,6 @@ from networks.snapshots import (
     check_snapshots,
     metrics_rows,
 )
-from networks.stacked import StackedEpochs
 
 POSTFIX_EVERY = 25
 """Epochs between updates of the progress bar's loss and accuracy."""

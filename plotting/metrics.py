@@ -11,11 +11,11 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from networks.run_directory import METRICS
 from plotting.curves import draw_series
 from plotting.panels import Run, caption, run_settings, titles
 from plotting.style import epoch_norm, new_figure, panel_axes, set_caption, set_epoch_axis
 from plotting.tables import read_metrics
+from rundir.directory import METRICS
 
 ROWS = (("loss", "cross-entropy loss (nats)"), ("accuracy", "accuracy"))
 SPLITS = (("train", "-", "C0"), ("test", "--", "C1"))

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from information.estimators import Spec, parse_spec
-from networks.run_directory import CONFIG, INFORMATION, read_config
 from plotting.tables import Measurements, read_information
+from rundir.directory import CONFIG, INFORMATION, read_config
 
 UNRECORDED = ("command", "versions", "measurements")
 """config.json keys that differ between any two runs without describing them."""

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from information.results import COLUMNS
-from networks.run_directory import CONFIG, INFORMATION, METRICS
-from networks.snapshots import METRICS_COLUMNS
+from rundir.directory import CONFIG, INFORMATION, METRICS
+from rundir.results import COLUMNS
+from rundir.snapshots import METRICS_COLUMNS
 
 H_X = 12.0
 """H(X) in bits of Tishby's 4096 equiprobable inputs."""

@@ -1,6 +1,6 @@
 """A run's tables as numpy arrays: information.csv grouped by estimator and samples, metrics.csv.
 
-``read_information`` turns the rows of information.csv (parsed by ``information.results``) into
+``read_information`` turns the rows of information.csv (parsed by ``rundir.results``) into
 one ``Measurements`` per (estimator, samples) pair, holding (repeat, epoch, layer) arrays;
 ``read_metrics`` does the same for the loss and accuracy in metrics.csv. ``mean_over_repeats``
 is the average the figures draw. Nothing here draws.
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from information.results import read_rows
-from networks.run_directory import table_lines
-from networks.snapshots import METRICS_COLUMNS, metrics_rows
+from rundir.directory import table_lines
+from rundir.results import read_rows
+from rundir.snapshots import METRICS_COLUMNS, metrics_rows
 
 
 @dataclass(frozen=True)

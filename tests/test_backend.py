@@ -7,8 +7,8 @@ import subprocess
 import pytest
 
 import main_data
-from information.backend import Tls, check_backend, execution
-from information.cli import run_cli
+from cli.command import run_cli
+from measuring.backend import Tls, check_backend, execution
 
 SMALL = ["--shape", "4,3", "--epochs", "3", "--jobs", "1", "--no-plot"]
 

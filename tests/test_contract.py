@@ -12,18 +12,18 @@ import numpy as np
 import pytest
 
 import information.estimators
-import information.runner
+import measuring.runner
 from information import BinningEstimator, KDEEstimator
 from information.contract import Estimator, Parameter, integer, one_of, positive
 from information.entropy import check_samples, conditional_entropy, entropy, row_keys
 from information.estimators import estimator_from_spec, parse_spec
-from information.plan import EpochPlanner
-from information.results import read_rows
-from information.runner import Runner
 from information.samples import Samples
-from information.schedule import schedule_from_spec
+from measuring.plan import EpochPlanner
+from measuring.runner import Runner
+from measuring.schedule import schedule_from_spec
 from networks.forward import layer_activations
-from networks.snapshots import Layout, SnapshotReader, SnapshotWriter
+from rundir.results import read_rows
+from rundir.snapshots import Layout, SnapshotReader, SnapshotWriter
 
 
 @dataclass(frozen=True)
@@ -88,8 +88,8 @@ def test_the_runner_asks_the_declared_cost_and_gives_a_pairwise_estimator_a_task
     X = np.random.default_rng(9).normal(size=(40, 3)).astype(np.float32)
     samples = Samples(X, (X[:, 0] > 0).astype(np.int64), "all")
     tasks = []
-    real = information.runner.measure
-    monkeypatch.setattr(information.runner, "measure", lambda task: tasks.append(task)
+    real = measuring.runner.measure
+    monkeypatch.setattr(measuring.runner, "measure", lambda task: tasks.append(task)
                         or real(task))
     runner = Runner({0: tmp_path / "repeat-0"}, [BinningEstimator(), RoundingEstimator()],
                     samples, jobs=1)

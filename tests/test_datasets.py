@@ -1,4 +1,4 @@
-"""Tests of networks.tishby (the 12-bit sets) and networks.datasets (loading and splitting)."""
+"""Tests of data.tishby (the 12-bit sets) and data.datasets (loading and splitting)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from networks import tishby
-from networks.datasets import (
+from data import tishby
+from data.datasets import (
     DATASET_NAMES,
     MNIST_IDX_FILES,
     MNIST_NPZ_KEYS,
@@ -47,7 +47,7 @@ def write_idx(path, array: np.ndarray, code: int) -> None:
     path.write_bytes(gzip.compress(data) if path.suffix == ".gz" else data)
 
 
-# networks.tishby
+# data.tishby
 
 
 def test_patterns_are_binary_counting_order_with_msb_in_column_0():
@@ -151,7 +151,7 @@ def test_data_path_with_a_built_in_set_is_refused(tmp_path):
 
 
 def test_importing_datasets_does_not_import_tensorflow():
-    code = "import sys, networks.datasets; print('tensorflow' in sys.modules)"
+    code = "import sys, data.datasets; print('tensorflow' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "False"

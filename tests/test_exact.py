@@ -6,9 +6,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from data.datasets import load_dataset
 from information.estimators import estimator_from_spec
 from information.exact import ExactEstimator, value_codes
-from networks.datasets import load_dataset
 from networks.forward import layer_activations
 from networks.quantization import Quantization, initial_ranges, quantize
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from information.results import read_rows, row_key
-from information.saved_run import check_repeat
-from networks import run_directory
-from networks.snapshots import metrics_rows
+from rundir import directory as run_directory
+from rundir.checks import check_repeat
+from rundir.results import read_rows, row_key
+from rundir.snapshots import metrics_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 ESTIMATORS = ["--estimator", "binning", "--estimator", "kde-upper"]

@@ -104,7 +104,7 @@ def test_unknown_activation_lists_the_allowed_ones():
 
 
 def test_measuring_modules_do_not_import_tensorflow():
-    code = ("import sys, networks.forward, networks.snapshots, networks.model; "
+    code = ("import sys, networks.forward, rundir.snapshots, networks.model; "
             "print('tensorflow' in sys.modules or 'keras' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)

@@ -1,11 +1,11 @@
-"""networks.group_state: one training-state file per group of repeats, checked when read."""
+"""rundir.group_state: one training-state file per group of repeats, checked when read."""
 
 import numpy as np
 import pytest
 
-from networks import run_directory
-from networks.group_state import group_state_path, read_states, saved_epoch, write_group_state
-from networks.snapshots import write_state
+from rundir import directory as run_directory
+from rundir.group_state import group_state_path, read_states, saved_epoch, write_group_state
+from rundir.snapshots import write_state
 
 
 def test_group_states_round_trip_exactly(tmp_path):

@@ -2,10 +2,10 @@
 
 import pytest
 
-from information.cli import run_cli
-from information.results import read_rows
+from cli.command import run_cli
 from main_as_if_random import main as batching_main
 from main_data import main as data_main
+from rundir.results import read_rows
 
 
 def _run(command, args, capsys):

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from information.cli import run_cli
-from information.results import read_rows
+from cli.command import run_cli
 from main_data import main
+from rundir.results import read_rows
 
 SMALL = ["--shape", "4,3", "--epochs", "4", "--jobs", "1", "--no-plot"]
 
@@ -133,14 +133,14 @@ def test_an_existing_run_is_not_touched_without_resume(small_run, capsys):
 
 
 def test_a_train_and_measure_run_loads_and_splits_its_data_once(tmp_path, monkeypatch):
-    import information.saved_run
+    import data.datasets
+    import data.run_data
     import main_data
-    import networks.datasets
 
     calls = {"load_dataset": 0, "split_indices": 0}
 
     def counted(name):
-        original = getattr(networks.datasets, name)
+        original = getattr(data.datasets, name)
 
         def call(*args, **kwargs):
             calls[name] += 1
@@ -148,7 +148,7 @@ def test_a_train_and_measure_run_loads_and_splits_its_data_once(tmp_path, monkey
         return call
 
     for name in calls:
-        for module in (main_data, information.saved_run):
+        for module in (main_data, data.run_data):
             monkeypatch.setattr(module, name, counted(name))
     assert run_cli(main, [*SMALL, "--out", str(tmp_path / "run")]) == 0
     assert calls == {"load_dataset": 1, "split_indices": 1}

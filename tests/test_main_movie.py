@@ -1,12 +1,12 @@
 """main_movie.py: GIF and MP4 movies of a run's plane, frame choice, one-line errors.
 
-Commands run through ``information.cli.run_cli``, exactly as ``python main_movie.py`` does.
+Commands run through ``cli.command.run_cli``, exactly as ``python main_movie.py`` does.
 """
 
 import pytest
 from PIL import Image
 
-from information.cli import run_cli
+from cli.command import run_cli
 from main_movie import main
 from plotting.synthetic import write_synthetic_run
 from tests.test_main_plot import assert_one_line_error

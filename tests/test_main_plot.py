@@ -1,11 +1,11 @@
 """main_plot.py: each kind of figure from run directories, and one-line errors with status 2.
 
-Commands run through ``information.cli.run_cli``, exactly as ``python main_plot.py`` does.
+Commands run through ``cli.command.run_cli``, exactly as ``python main_plot.py`` does.
 """
 
 import pytest
 
-from information.cli import run_cli
+from cli.command import run_cli
 from main_plot import main
 from plotting.synthetic import write_synthetic_run
 

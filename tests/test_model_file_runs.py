@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from information.cli import run_cli
-from information.results import read_rows
+from cli.command import run_cli
 from main_data import main
+from rundir.results import read_rows
 
 MODELS = Path(__file__).parent / "model_files" / "networks_for_tests.py"
 CNN = ["--dataset", "digits", "--model", f"{MODELS}:small_cnn", "--batch-size", "128",

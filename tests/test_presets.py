@@ -6,12 +6,12 @@ import shlex
 import click
 import pytest
 
-from information.cli import run_cli
+from cli.command import run_cli
+from cli.presets import PRESETS, preset, preset_arguments, with_preset
 from information.estimators import estimator_from_spec
-from information.results import read_rows
-from information.schedule import schedule_from_spec
 from main_data import main
-from networks.presets import PRESETS, preset, preset_arguments, with_preset
+from measuring.schedule import schedule_from_spec
+from rundir.results import read_rows
 
 FAST = ["--jobs", "1", "--no-plot"]
 TANH_30_BINS = "binning:bins=30,low=-1.0,high=1.0"
@@ -202,3 +202,10 @@ def test_cnn_digits_trains_and_measures_its_lenet_style_network(tmp_path, capsys
 def test_cnn_mnist_needs_the_users_mnist_file(tmp_path, capsys):
     status, _, err = _run(["--preset", "cnn-mnist", "--out", tmp_path / "run"], capsys)
     assert status == 2 and "--data-path" in err and not (tmp_path / "run").exists()
+
+
+def test_a_zoo_preset_records_a_portable_model_spec_not_the_checkouts_path(tmp_path, capsys):
+    status, _, err = _run(["--preset", "cnn-digits", "--epochs", "1", "--no-measure",
+                           "--out", tmp_path / "run"], capsys)
+    assert status == 0, err
+    assert _config(tmp_path / "run")["training"]["model"] == "zoo:cnn.py:lenet_digits"

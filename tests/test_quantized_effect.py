@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from information.cli import run_cli
-from information.results import read_rows
+from cli.command import run_cli
 from main_data import main
+from rundir.results import read_rows
 
 SHORT = {"epochs": 100, "repeats": 2, "learning_rate": 1e-3, "schedule": "every:5",
          "margin": 0.65}

@@ -5,11 +5,11 @@ import json
 import numpy as np
 import pytest
 
-from information.cli import run_cli
+from cli.command import run_cli
 from information.exact import ExactEstimator
-from information.results import read_rows
 from main_data import main
 from networks import open_run
+from rundir.results import read_rows
 
 SMALL = ["--shape", "4,3", "--epochs", "3", "--jobs", "1", "--no-plot"]
 

@@ -70,7 +70,7 @@ def test_a_default_run_prints_no_tensorflow_start_up_lines(default_run):
 
 def test_measuring_a_saved_run_does_not_import_tensorflow(default_run):
     run_dir, _ = default_run
-    code = ("import sys; from information.cli import run_cli; from main_data import main; "
+    code = ("import sys; from cli.command import run_cli; from main_data import main; "
             "status = run_cli(main, sys.argv[1:]); "
             "sys.exit(10 + status if status else 'tensorflow' in sys.modules)")
     args = ["--from-run", str(run_dir), "--estimator", "kde-upper", "--jobs", "1", "--no-plot"]

@@ -11,13 +11,13 @@ import main_as_if_random
 import main_data
 import main_movie
 import main_plot
-from information.cli import run_cli
-from information.results import read_rows
+from cli.command import run_cli
+from data.datasets import load_dataset, split_indices
 from networks import RunRecorder
-from networks.datasets import load_dataset, split_indices
 from networks.keras_training import build_seeded
-from networks.lock import RunLocked, locked
 from networks.model_file import ModelFile
+from rundir.lock import RunLocked, locked
+from rundir.results import read_rows
 
 MODELS = Path(__file__).parent / "model_files" / "networks_for_tests.py"
 BINS = "binning:bins=30,range=layer"

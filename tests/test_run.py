@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 
 from information import estimator_from_spec
-from information.saved_run import measure_run
-from information.schedule import schedule_from_spec
+from measuring.measure import measure_run
+from measuring.schedule import schedule_from_spec
 from networks import open_run
-from networks.group_state import write_group_state
-from networks.run_directory import snapshot_dir
-from networks.snapshots import Layout, MetricsLog, SnapshotWriter
+from rundir.directory import snapshot_dir
+from rundir.group_state import write_group_state
+from rundir.snapshots import Layout, MetricsLog, SnapshotWriter
 
 EPOCHS = 4
 SIZES = (12, 5, 3, 2)

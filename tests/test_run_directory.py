@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from networks import run_directory
-from networks.lock import LOCK
+from rundir import directory as run_directory
+from rundir.lock import LOCK
 
 CONFIG = {"dataset": {"name": "tishby", "data_path": None, "train_fraction": 0.8,
                       "shuffle": True, "n_samples": 4096},

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 from information import BinningEstimator, KDEEstimator
-from information.plan import EpochPlanner, WindowPlanner
-from information.results import read_rows
-from information.runner import Runner
 from information.samples import Samples
-from information.schedule import schedule_from_spec
+from measuring.plan import EpochPlanner, WindowPlanner
+from measuring.runner import Runner
+from measuring.schedule import schedule_from_spec
 from networks.forward import layer_activations
-from networks.snapshots import Layout, SnapshotReader, SnapshotWriter
+from rundir.results import read_rows
+from rundir.snapshots import Layout, SnapshotReader, SnapshotWriter
 
 SIZES = (6, 5, 3, 2)
 EPOCHS = 7  # saved epochs 0..6
@@ -146,7 +146,7 @@ def test_batching_windows_record_their_first_and_last_epoch(tmp_path, samples):
 
 
 def test_measuring_modules_do_not_import_tensorflow():
-    code = ("import sys, information.runner, main_as_if_random; "
+    code = ("import sys, measuring.runner, main_as_if_random; "
             "sys.exit('tensorflow' in sys.modules)")
     root = Path(__file__).parents[1]
     assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0
@@ -154,7 +154,7 @@ def test_measuring_modules_do_not_import_tensorflow():
 
 def test_dask_cluster_writes_the_same_table_as_local_processes(tmp_path, samples):
     distributed = pytest.importorskip("distributed")
-    from information.backend import execution
+    from measuring.backend import execution
 
     estimators = [BinningEstimator(), KDEEstimator()]
     local = _runner(tmp_path / "a", samples, estimators, jobs=2)
@@ -178,13 +178,13 @@ def test_a_new_estimator_is_added_only_on_the_epochs_its_schedule_picks(tmp_path
 
 
 def test_a_job_reads_information_csv_once(tmp_path, samples, monkeypatch):
-    import information.results
+    import rundir.results
 
     table = tmp_path / "information.csv"
     runner = _runner(tmp_path, samples, [BinningEstimator(), KDEEstimator()])
     runner.measure(table, _every("every:3"))
     reads = []
-    real = information.results.read_rows
-    monkeypatch.setattr(information.results, "read_rows", lambda p: reads.append(p) or real(p))
+    real = rundir.results.read_rows
+    monkeypatch.setattr(rundir.results, "read_rows", lambda p: reads.append(p) or real(p))
     runner.measure(table, _every("delta-exact:0.1"))
     assert reads == [table]

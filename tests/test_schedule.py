@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from information.schedule import (
+from measuring.schedule import (
     DeltaApprox,
     DeltaExact,
     EveryNth,

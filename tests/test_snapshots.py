@@ -1,9 +1,9 @@
-"""networks.snapshots: weights rows, metrics rows and training state survive a kill."""
+"""rundir.snapshots: weights rows, metrics rows and training state survive a kill."""
 
 import numpy as np
 import pytest
 
-from networks.snapshots import (
+from rundir.snapshots import (
     LAYOUT,
     METRICS_COLUMNS,
     STATE,
@@ -211,13 +211,12 @@ def test_a_quantized_layout_keeps_its_bits_and_each_epochs_ranges(tmp_path):
     reader = SnapshotReader(tmp_path)
     assert reader.layout == layout and layout.row_length == 14 + 4
     np.testing.assert_array_equal(reader.params(0)[1][0], np.ones((2, 2)))
-    quantization = reader.quantization(0)
-    assert quantization.bits == 8
-    np.testing.assert_array_equal(quantization.ranges, ranges)
+    assert reader.layout.quantize == 8
+    np.testing.assert_array_equal(reader.ranges(0), ranges)
 
 
 def test_a_layout_without_quantize_is_not_quantized(tmp_path):
     with SnapshotWriter(tmp_path, Layout((3, 2), "tanh"), keep_epochs=0) as writer:
         writer.append(np.zeros(8, np.float32))
     assert "quantize" not in (tmp_path / "layout.json").read_text()
-    assert SnapshotReader(tmp_path).quantization(0) is None
+    assert SnapshotReader(tmp_path).ranges(0) is None

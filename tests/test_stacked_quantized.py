@@ -5,13 +5,13 @@ import pytest
 import tensorflow as tf
 from keras.optimizers import Adam
 
-from networks.datasets import load_dataset
+from data.datasets import load_dataset
 from networks.forward import layer_activations
 from networks.model import build_model
-from networks.quantization import quantize
-from networks.snapshots import Layout
+from networks.quantization import Quantization, quantize
 from networks.stacked import StackedEpochs, grid_of, quantized
 from networks.train import epoch_order
+from rundir.snapshots import Layout
 
 
 @pytest.mark.parametrize(("bits", "low", "high"), [(8, -1.0, 1.0), (4, -0.37, 2.9),
@@ -48,9 +48,9 @@ def test_the_numpy_forward_pass_gives_the_trained_networks_outputs(activation):
     layout = Layout((12, 10, 7, 5, 2), activation, quantize=8)
     expected = networks.layer_outputs(X)
     for repeat, row in enumerate(rows):
-        ours = layer_activations(layout.split(row), X, activation, layout.quantization(row))
-        for T, trained_T, (low, high) in zip(ours, expected, layout.quantization(row).ranges,
-                                             strict=True):
+        ranges = layout.ranges(row)
+        ours = layer_activations(layout.split(row), X, activation, Quantization(8, ranges))
+        for T, trained_T, (low, high) in zip(ours, expected, ranges, strict=True):
             step = (high - low) / 255
             assert np.abs(T - trained_T[repeat]).max() <= step * 1.001  # at most one level
             assert (T == trained_T[repeat]).mean() > 0.999
@@ -58,7 +58,7 @@ def test_the_numpy_forward_pass_gives_the_trained_networks_outputs(activation):
 
 def test_a_relu_networks_ranges_move_from_six_towards_its_outputs():
     _, rows, _ = trained("relu")
-    ranges = Layout((12, 10, 7, 5, 2), "relu", quantize=8).quantization(rows[0]).ranges
+    ranges = Layout((12, 10, 7, 5, 2), "relu", quantize=8).ranges(rows[0])
     assert np.all(ranges[:3, 0] > -6) and np.all(ranges[:3, 0] < 0)
     assert np.all(ranges[:3, 1] < 6)
     np.testing.assert_array_equal(ranges[3], [0, 1])  # the softmax output's fixed range

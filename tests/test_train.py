@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from networks import run_directory
 from networks.forward import layer_activations
-from networks.group_state import group_state_path, read_states
 from networks.model import build_model
-from networks.snapshots import METRICS_COLUMNS, WEIGHTS, SnapshotReader, write_state
 from networks.train import TrainingConfig, choose_repeats_together, epoch_order, train_repeats
+from rundir import directory as run_directory
+from rundir.group_state import group_state_path, read_states
+from rundir.snapshots import METRICS_COLUMNS, WEIGHTS, SnapshotReader, write_state
 
 BITS = 8
 N_TRAIN = 200

@@ -6,7 +6,7 @@ by reloading what it measured, and a round of epochs may be measured in parallel
 of one epoch is a (2, L) array: row 0 is I(X;T_l), row 1 is I(Y;T_l) for layers l = 1..L, in
 bits. The adaptive schedules (the thesis's "delta skip", section 0.3.2) compare epochs with
 ``epoch_distance``. Measuring, storage and execution live elsewhere
-(``information.runner``); this module does no I/O.
+(``measuring.runner``); this module does no I/O.
 """
 
 from __future__ import annotations

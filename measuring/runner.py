@@ -1,7 +1,7 @@
 """The parallel runner: measures the saved epochs of a run with joblib, streaming rows to disk.
 
-Planning (which windows next) lives in ``information.plan``, estimation (what number) in the
-estimator modules, storage in ``information.results``; this module cuts the plans into tasks,
+Planning (which windows next) lives in ``measuring.plan``, estimation (what number) in the
+estimator modules, storage in ``rundir.results``; this module cuts the plans into tasks,
 runs them and records their rows. A job reads information.csv once, then plans, executes and
 records round after round until a round leaves nothing to measure. Tasks are sized to their
 cost: one task measures a chunk of windows with the estimators whose cost is not pairwise
@@ -25,12 +25,12 @@ import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from threadpoolctl import threadpool_limits
 
-from information.backend import check_jobs
 from information.contract import Estimator
-from information.plan import Planner, Repeat, WindowPlan
-from information.results import Key, Row, TableWriter, layer_curves, row_key, write_sorted
 from information.samples import Samples
+from measuring.backend import check_jobs
+from measuring.plan import Planner, Repeat, WindowPlan
 from networks.activations import open_source
+from rundir.results import Key, Row, TableWriter, layer_curves, row_key, write_sorted
 
 MAX_EPOCHS_PER_TASK = 50
 

@@ -19,7 +19,7 @@ Per repeat, in ``RUN_DIR/snapshots/repeat-R/``:
   completed epoch then the optimizer's variables flattened (Adam's iteration count, learning
   rate, moments; all exact in float64). Training now keeps these vectors of a whole group of
   repeats in one file, ``RUN_DIR/snapshots/state-<first>-<last>.npy``
-  (``networks.group_state``), and reads this one only to resume an older run.
+  (``rundir.group_state``), and reads this one only to resume an older run.
 
 And ``RUN_DIR/metrics.csv``, shared by all repeats: one row per repeat and epoch with the loss
 and accuracy on the training and test sets (nan when the test set is empty).
@@ -42,8 +42,8 @@ from pathlib import Path
 
 import numpy as np
 
-from networks.quantization import MAX_BITS, Quantization
-from networks.run_directory import replace_file, table_lines
+from rundir.config import MAX_BITS
+from rundir.directory import replace_file, table_lines
 
 LAYOUT = "layout.json"
 WEIGHTS = "weights.bin"
@@ -53,6 +53,11 @@ METRICS_COLUMNS = ("repeat", "epoch", "train_loss", "train_accuracy", "test_loss
 """Columns of metrics.csv; losses are mean cross-entropy in nats, accuracies fractions."""
 
 ROW_DTYPE = np.dtype("<f4")
+
+
+def dense_layer_names(n_layers: int) -> tuple[str, ...]:
+    """The built-in network's layer names: hidden_1 ... hidden_{n-1}, output."""
+    return (*(f"hidden_{layer}" for layer in range(1, n_layers)), "output")
 
 
 @dataclass(frozen=True)
@@ -81,13 +86,12 @@ class Layout:
         ranges = 2 * len(self.shapes) if self.quantize else 0
         return sum(fan_in * width + width for fan_in, width in self.shapes) + ranges
 
-    def quantization(self, row: np.ndarray) -> Quantization | None:
-        """The quantization a row's epoch was trained with (bits, ranges (layers, 2)), None
-        when the network is not quantized."""
+    def ranges(self, row: np.ndarray) -> np.ndarray | None:
+        """The quantization ranges a row's epoch was trained with, (layers, 2) float32 (low,
+        high) per layer; None when the network is not quantized."""
         if not self.quantize:
             return None
-        return Quantization(self.quantize, np.asarray(row[-2 * len(self.shapes):],
-                                                      dtype=np.float32).reshape(-1, 2))
+        return np.asarray(row[-2 * len(self.shapes):], dtype=np.float32).reshape(-1, 2)
 
     def split(self, row: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """A flat row of ``row_length`` parameters as [(W (in, out), b (out,)), ...]; views."""
@@ -214,7 +218,7 @@ def check_snapshots(directory: Path, expected: Layout | ModelLayout, epochs: int
     """The last completed epoch saved in ``directory`` (-1: none), every file checked against
     the others and against the run's ``expected`` layout and ``epochs``; ValueError naming the
     first file that disagrees. ``recorded`` reads the epoch the repeat's training state
-    records (``networks.group_state.saved_epoch``).
+    records (``rundir.group_state.saved_epoch``).
 
     A missing folder has no epochs. The state may record at most ``epochs`` epochs, never more
     than weights.bin holds, and at most one fewer (training appends a row, then saves the
@@ -279,9 +283,9 @@ class SnapshotReader:
         ...] for the built-in network, one array per weight for a ``ModelLayout``."""
         return self.layout.split(np.asarray(self._rows[self._checked(epoch)]))
 
-    def quantization(self, epoch: int) -> Quantization | None:
-        """How ``epoch``'s layer outputs are quantized; None for a network not quantized."""
-        return self.layout.quantization(np.asarray(self._rows[self._checked(epoch)]))
+    def ranges(self, epoch: int) -> np.ndarray | None:
+        """``epoch``'s quantization ranges, (layers, 2); None for a network not quantized."""
+        return self.layout.ranges(np.asarray(self._rows[self._checked(epoch)]))
 
     def row(self, epoch: int) -> np.ndarray:
         """``epoch``'s whole row (``layout.row_length`` float32 values), a copy."""

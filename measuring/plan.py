@@ -3,7 +3,7 @@
 Lives here: `Repeat` (one repeat as a job sees it), `WindowPlan` (one window and the estimators
 that measure it), `EpochPlanner` (the epochs a schedule picks, one window per epoch, every
 estimator) and `WindowPlanner` (fixed Batching windows). Not here: which epochs a schedule picks
-(`information.schedule`), running the plans (`information.runner`), the table (results).
+(`measuring.schedule`), running the plans (`measuring.runner`), the table (results).
 
 A planner is asked, round after round, for each repeat's windows (``first_plan`` in a job's
 first round, ``plan`` after); the runner measures what the table does not hold yet and stops
@@ -22,8 +22,8 @@ from pathlib import Path
 from information.batching import BatchingEstimator
 from information.contract import Estimator
 from information.samples import Samples
-from information.schedule import Measured, Schedule
-from information.windows import Window
+from measuring.schedule import Measured, Schedule
+from measuring.windows import Window
 
 
 @dataclass(frozen=True)

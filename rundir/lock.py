@@ -8,7 +8,7 @@ leaves no trace. The operating system releases the lock when the process ends in
 locked and reused by the next writer. A writer that finds the file deleted by the holder it
 waited for locks the new one (the usual check that the locked file is still the one at the
 path). Readers (plots, movies) never take the lock: every file is appended in whole lines or
-replaced atomically, so they never see a torn row (``networks.run_directory``). POSIX only.
+replaced atomically, so they never see a torn row (``rundir.directory``). POSIX only.
 """
 
 from __future__ import annotations

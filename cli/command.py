@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from information.backend import BACKENDS, Tls
+from measuring.backend import BACKENDS, Tls
 
 BAD_INPUT = 2
 MAX_ERROR = 300

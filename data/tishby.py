@@ -5,7 +5,7 @@ the vertices of an icosahedron, ``g1`` and ``g2`` are the two published variants
 pure function of the bit patterns, so the sets are generated, never shipped; their published
 files (``tishby_var_u.npz``, ``tishby_g1.npz``, ``tishby_g2.npz``) are reproduced exactly.
 
-Naming the sets, loading files and splitting live in ``networks.datasets``.
+Naming the sets, loading files and splitting live in ``data.datasets``.
 """
 
 from __future__ import annotations

@@ -3,21 +3,21 @@
 Layout::
 
     RUN_DIR/config.json            everything needed to reproduce the run, and a record of
-                                   every measurement made on it (schema: networks.run_config)
+                                   every measurement made on it (schema: rundir.config)
     RUN_DIR/metrics.csv            loss and accuracy per repeat and epoch (networks.train)
-    RUN_DIR/information.csv        one row per measurement (information.results)
-    RUN_DIR/snapshots/repeat-R/    the weights of every epoch of repeat R (networks.snapshots)
+    RUN_DIR/information.csv        one row per measurement (rundir.results)
+    RUN_DIR/snapshots/repeat-R/    the weights of every epoch of repeat R (rundir.snapshots)
     RUN_DIR/snapshots/state-F-L.npy  the training state of repeats F..L, trained together
-                                   (networks.group_state)
+                                   (rundir.group_state)
     RUN_DIR/samples.npz            only in a run recorded by RunRecorder: its samples
     RUN_DIR/information_plane.png  drawn by main_data.py when it has measured (plotting.plane)
-    RUN_DIR/writer.lock            while a process writes the run: its id (networks.lock)
+    RUN_DIR/writer.lock            while a process writes the run: its id (rundir.lock)
 
 Lives here: the file names, ``replace_file`` (the one atomic write every file goes through),
 ``table_lines`` (the complete lines of an appended table), creating a run directory and
 ``remove_run`` (which deletes only the files this tool writes, in a directory it recognises as
-its own). Not here: what config.json must hold (``networks.run_config``), the lock
-(``networks.lock``), training or measuring.
+its own). Not here: what config.json must hold (``rundir.config``), the lock
+(``rundir.lock``), training or measuring.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from networks import run_config
-from networks.lock import LOCK, locked
+from rundir import config as run_config
+from rundir.lock import LOCK, locked
 
 CONFIG = "config.json"
 METRICS = "metrics.csv"
@@ -47,7 +47,7 @@ FIGURES = ("information_plane.png", "information_curves.png", "metrics.png",
 SNAPSHOT_FILES = ("layout.json", "weights.bin", "state.npy")
 """Files in a repeat's folder (``state.npy`` only in runs from before repeats were grouped)."""
 GROUP_STATE_FILE = re.compile(r"state-(\d+)-(\d+)\.npy")
-"""Names of the group state files in ``snapshots/`` (``networks.group_state``)."""
+"""Names of the group state files in ``snapshots/`` (``rundir.group_state``)."""
 TEMPORARY = ".tmp"
 """Suffix of the file ``replace_file`` writes before renaming it into place."""
 
@@ -110,7 +110,7 @@ def writing(run_dir: Path, wait: bool = False,
 
     A directory this call created is removed again (with the folders created for it) when the
     block fails before anything was written into it: a refused command leaves no trace.
-    The lock file exists only while the lock is held (``networks.lock``).
+    The lock file exists only while the lock is held (``rundir.lock``).
     """
     if run_dir.exists() and not run_dir.is_dir():
         raise ValueError(f"run directory {run_dir} is a file")

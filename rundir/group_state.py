@@ -2,15 +2,15 @@
 
 ``RUN_DIR/snapshots/state-<first>-<last>.npy`` holds a float64 array (R, 2 + S), one row per
 repeat of the group trained together (repeats first..last, in order): the repeat, its last
-completed epoch, then its optimizer's variables flattened as ``networks.snapshots.write_state``
+completed epoch, then its optimizer's variables flattened as ``rundir.snapshots.write_state``
 stores them (Adam's step count, learning rate, moments; all exact in float64). It is replaced
-atomically (``networks.run_directory.replace_file``) after every epoch, once for the whole
+atomically (``rundir.directory.replace_file``) after every epoch, once for the whole
 group: one file write per epoch instead of one per repeat (for 50 repeats of the default
 network 0.7 ms an epoch, against 89 ms for 50 ``state.npy`` files;
 ``benchmarks/bench_repeats.py`` on a shared 2-core machine), and a kill leaves the repeats of a
 group at the epochs they had together, so the group resumes as one. Runs trained before
 repeats were grouped have ``snapshots/repeat-R/state.npy`` per repeat instead
-(``networks.snapshots``); the readers here read both kinds, and for each repeat the latest
+(``rundir.snapshots``); the readers here read both kinds, and for each repeat the latest
 epoch found wins (a group file written after its repeats were regrouped supersedes the older
 one). Every file is checked when read (never unpickled); a damaged one is a ValueError naming
 it. No TensorFlow here.
@@ -26,8 +26,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from networks import run_directory
-from networks.snapshots import STATE, read_state
+from rundir import directory as run_directory
+from rundir.snapshots import STATE, read_state
 
 
 class SavedState(NamedTuple):

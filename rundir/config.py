@@ -23,7 +23,7 @@ A config is a JSON object::
 Lives here: ``parse`` (the text of a config.json, every known value's type and range checked),
 ``check_complete`` (the keys measuring needs are there), ``resumed`` (which stored settings a
 resumed command may change) and ``check_fits_in_memory``. Error messages name the file and stay
-one short line (``brief``). Not here: reading or writing files (``networks.run_directory``).
+one short line (``brief``). Not here: reading or writing files (``rundir.directory``).
 No TensorFlow here.
 """
 
@@ -38,7 +38,9 @@ from itertools import pairwise
 from numbers import Integral, Real
 from pathlib import Path
 
-from networks.quantization import MAX_BITS
+MAX_BITS = 16
+"""The most bits a run's quantized activations may have (levels stay exact in float32
+arithmetic)."""
 
 REQUIRED = {
     "dataset": ("name", "data_path", "train_fraction", "shuffle", "n_samples"),

@@ -17,8 +17,8 @@ from typing import TextIO
 
 import numpy as np
 
-from networks.activations import dense_layer_names
-from networks.run_directory import replace_file, table_lines
+from rundir.directory import replace_file, table_lines
+from rundir.snapshots import dense_layer_names
 
 COLUMNS = (
     "repeat",

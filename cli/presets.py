@@ -108,9 +108,9 @@ epochs, random 80/20 split, glorot_uniform, ``exact`` on all samples every epoch
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from pathlib import Path
 
-_CNN_FILE = Path(__file__).parent / "model_zoo" / "cnn.py"
+_CNN_FILE = "zoo:cnn.py"
+"""The presets' CNNs, in the toolkit's networks/model_zoo/ (a portable spec, not a path)."""
 _LAYER_BINS = "binning:bins=30,range=layer"
 
 _TISHBY_SET: dict[str, object] = {

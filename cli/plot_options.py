@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import click
 
+from data.datasets import SAMPLES
 from information.estimators import Spec, parse_spec
-from networks.datasets import SAMPLES
 from plotting.style import EPOCH_SCALES
 
 

@@ -1,0 +1,51 @@
+"""A saved run's snapshots checked against its config.json and its groups' training states:
+the layout each repeat must have, the last completed epoch of each repeat, and the snapshot
+folders measuring reads. Every disagreement is a ValueError naming the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rundir import directory as run_directory
+from rundir.config import brief
+from rundir.group_state import saved_epoch
+from rundir.snapshots import LAYOUT, Layout, ModelLayout, check_snapshots, read_layout
+
+
+def expected_layout(config: dict, stored: Layout | ModelLayout) -> Layout | ModelLayout:
+    """The layout config.json describes; input width and classes from ``stored`` where the
+    config does not record them. A Keras model's layout must measure the config's layers."""
+    data, training = config["dataset"], config["training"]
+    if "model" in training:
+        weights, architecture = ((stored.weights, stored.architecture)
+                                 if isinstance(stored, ModelLayout) else ((), "{}"))
+        return ModelLayout(weights, tuple(training["layers"]), architecture)
+    return Layout((data.get("n_features", stored.sizes[0]), *training["hidden"],
+                   data.get("n_classes", stored.sizes[-1])), training["activation"],
+                  training.get("quantize") or 0)
+
+
+
+def check_repeat(run_dir: Path, config: dict, repeat: int) -> int:
+    """The last completed epoch of ``repeat`` (-1: none saved), its snapshot files and its
+    group's training state checked against each other and against ``config``; ValueError
+    naming the file that disagrees."""
+    directory = run_directory.snapshot_dir(run_dir, repeat)
+    stored = read_layout(directory) if (directory / LAYOUT).is_file() else None
+    expected = expected_layout(config, stored) if stored else None
+    return check_snapshots(directory, expected, config["training"]["epochs"],
+                           lambda: saved_epoch(run_dir, repeat))
+
+
+
+def snapshot_dirs(run_dir: Path, config: dict) -> dict[int, Path]:
+    """Repeat number -> that repeat's snapshot folder; checks the config and the folders."""
+    run_directory.check_config(config, run_dir)
+    dirs = {r: run_directory.snapshot_dir(run_dir, r) for r in range(config["repeats"])}
+    missing = [str(d) for d in dirs.values() if not d.is_dir()]
+    if missing:
+        raise FileNotFoundError(f"{run_dir} lacks snapshots: {brief(missing)}")
+    for repeat in dirs:
+        check_repeat(run_dir, config, repeat)
+    return dirs
