@@ -88,8 +88,7 @@ def main(run_dir: Path, window: int | None, step: int | None, first: int, last: 
         check_windows(windows, last_saved)
         record = {"batching": [f"{a}-{b}" for a, b in windows],
                   "estimators": [e.name for e in underlying], "samples": samples}
-        report = measure_run(run_dir, config, underlying, samples, jobs, record,
-                             windows=windows)
+        report = measure_run(run_dir, underlying, samples, jobs, record, windows=windows)
     table = run_dir / run_directory.INFORMATION
     click.echo(f"{report.rows_written} measurements written to {table}")
     if report.non_finite:

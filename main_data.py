@@ -10,13 +10,10 @@ A thin click command: it parses and validates flags, then calls ``networks.train
 
 from __future__ import annotations
 
-import platform
 import shlex
-import sys
 from pathlib import Path
 
 import click
-import numpy as np
 
 import networks.quiet_start  # noqa: F401  (before anything imports TensorFlow)
 from cli.command import (
@@ -36,20 +33,17 @@ from cli.presets import (
     preset_arguments,
     with_preset,
 )
-from data.datasets import DATASET_NAMES, SAMPLES, load_dataset, split_indices
-from data.run_data import RunData, run_data
-from information.batching import BatchingEstimator
+from cli.run_flags import measure_of, run_config_of, with_typed
+from data.datasets import DATASET_NAMES, SAMPLES
 from information.estimators import estimator_from_spec
 from measuring.backend import check_jobs, execution
-from measuring.measure import check_quantized, measure_run
-from measuring.schedule import schedule_from_spec
-from networks.model import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, parse_shape
+from measuring.measure import check_quantized, measure_requests
+from networks.model import ACTIVATIONS, INITIALIZERS, OPTIMIZERS
 from networks.quantization import MAX_BITS
+from networks.run_training import prepare_run, train_run
 from rundir import config as run_config
 from rundir import directory as run_directory
-from rundir.checks import check_repeat
-from rundir.group_state import read_states
-from rundir.snapshots import metrics_rows, read_layout
+from rundir.config import Measure, RunConfig
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -150,17 +144,55 @@ def main(ctx: click.Context, **flags: object) -> None:
     typed = {name for name in flags if given(ctx, name)}
     flags = with_preset(flags, flags["preset"], typed)
     if flags["show_preset"]:
-        if flags["preset"] is None:
-            raise click.UsageError("--show-preset needs --preset NAME")
-        shown = {p.name: flags[p.name] for p in ctx.command.params
-                 if p.name in PRESETS[flags["preset"]]}
-        click.echo(shlex.join(["main_data.py", *preset_arguments(shown)]))
+        _show_preset(ctx, flags)
         return
-    estimators = [estimator_from_spec(spec) for spec in flags["estimators"]]
-    if any(isinstance(e, BatchingEstimator) for e in estimators):
-        raise click.UsageError("Batching pools several epochs: measure it with "
-                               "main_as_if_random.py RUN_DIR --window B")
-    schedule = schedule_from_spec(flags["schedule"])
+    measure = measure_of(flags)
+    _check_flags(ctx, flags)
+    with execution(flags["backend"], flags["scheduler_address"], tls_of(flags)):
+        if flags["from_run"] is not None:
+            run_dir, data = flags["from_run"], None
+            run_directory.read_config(run_dir)  # a clear error before touching the directory
+        else:
+            config, data = run_config_of(flags, measure)  # checked, the data loaded once
+            if flags["measure"] and not flags["resume"]:
+                check_quantized(config, [estimator_from_spec(s) for s in measure.estimators],
+                                "the network to train")
+            run_dir = flags["out"] or run_directory.default_run_dir(
+                flags["dataset"], *_network_words(flags, config))
+        with run_directory.writing(run_dir, flags["wait"], announce):
+            if flags["from_run"] is not None:
+                measures = (measure,)
+            else:
+                config, data = prepare_run(run_dir, config, data, typed,
+                                           _resumed_measure(run_dir, flags, typed),
+                                           flags["resume"], flags["overwrite"])
+                train_run(run_dir, config, data, flags["resume"])
+                measures = config.measures or (measure,)
+            if not flags["measure"]:
+                return
+            report = measure_requests(run_dir, measures, flags["jobs"], flags["preset"], data)
+            click.echo(f"{report.rows_written} measurements written to "
+                       f"{run_dir / run_directory.INFORMATION}")
+            if flags["plot"]:
+                from plotting.plane import plot_run
+
+                plane = plot_run(run_dir, run_dir / "information_plane.png")
+                click.echo(f"information plane: {plane}")
+    if report.non_finite:
+        raise ValueError(report.diverged())
+
+
+def _show_preset(ctx: click.Context, flags: dict) -> None:
+    """Print the flags the preset sets (after overrides) as a command line."""
+    if flags["preset"] is None:
+        raise click.UsageError("--show-preset needs --preset NAME")
+    shown = {p.name: flags[p.name] for p in ctx.command.params
+             if p.name in PRESETS[flags["preset"]]}
+    click.echo(shlex.join(["main_data.py", *preset_arguments(shown)]))
+
+
+def _check_flags(ctx: click.Context, flags: dict) -> None:
+    """Refuse combinations of flags that would be ignored or cannot work together."""
     check_jobs(flags["jobs"])
     if not flags["measure"]:
         _refuse_unused(ctx, "--no-measure", (*MEASURING_FLAGS, "from_run"))
@@ -175,46 +207,28 @@ def main(ctx: click.Context, **flags: object) -> None:
                                    "a --model network is not quantized")
     elif flags["layers"] is not None:
         raise click.UsageError("--layers picks layers of a --model FILE.py:FUNCTION")
-    tls = tls_of(flags)
-    with execution(flags["backend"], flags["scheduler_address"], tls):
-        if flags["from_run"] is not None:
-            run_dir, data = flags["from_run"], None
-            run_directory.read_config(run_dir)  # a clear error before touching the directory
-        else:
-            config, data = _config(flags)  # every training flag checked, the data loaded once
-            if flags["measure"] and not flags["resume"]:
-                check_quantized(config, estimators, "the network to train")
-            run_dir = flags["out"] or run_directory.default_run_dir(
-                flags["dataset"], *_network_words(flags, config["training"]))
-        with run_directory.writing(run_dir, flags["wait"], announce):
-            if flags["from_run"] is not None:
-                config = run_directory.read_config(run_dir)
-            else:
-                config, data = _prepare(run_dir, config, data, flags, typed)
-                _train(run_dir, config, data, flags["resume"])
-            if not flags["measure"]:
-                return
-            record = {"estimators": [e.name for e in estimators], "schedule": schedule.name,
-                      "samples": flags["samples"], "preset": flags["preset"]}
-            report = measure_run(run_dir, config, estimators, flags["samples"], flags["jobs"],
-                                 record, schedule=schedule, data=data)
-            table = run_dir / run_directory.INFORMATION
-            click.echo(f"{report.rows_written} measurements written to {table}")
-            if flags["plot"]:
-                from plotting.plane import plot_run
-
-                plane = plot_run(run_dir, run_dir / "information_plane.png")
-                click.echo(f"information plane: {plane}")
-    if report.non_finite:
-        raise ValueError(report.diverged())
 
 
-def _network_words(flags: dict, training: dict) -> tuple[str, tuple[int, ...]]:
+def _resumed_measure(run_dir: Path, flags: dict, typed: set[str]) -> Measure | None:
+    """What a resumed run is asked to measure besides what it already is: the measuring flags
+    typed with ``--resume`` (the others as the run first measured), or, for a run from
+    before config.json recorded what it measures, the command's measuring flags."""
+    if not flags["resume"] or not (run_dir / run_directory.CONFIG).is_file():
+        return None
+    stored = run_directory.read_config(run_dir).measures
+    if not stored:
+        return measure_of(flags)
+    if not typed & set(MEASURING_FLAGS):
+        return None
+    return with_typed(stored[0], flags, typed)
+
+
+def _network_words(flags: dict, config: RunConfig) -> tuple[str, tuple[int, ...]]:
     """What the default run directory's name says of the network: the model file's function,
     or the activation and the hidden widths."""
     if flags["model"] is not None:
-        return training["model"].rpartition(":")[2], ()
-    return flags["activation"], tuple(training["hidden"])
+        return config.training["model"].rpartition(":")[2], ()
+    return flags["activation"], tuple(config.training["hidden"])
 
 
 def _refuse_unused(ctx: click.Context, reason: str, names: tuple[str, ...]) -> None:
@@ -223,151 +237,6 @@ def _refuse_unused(ctx: click.Context, reason: str, names: tuple[str, ...]) -> N
              if param.name in names and given(ctx, param.name)]
     if typed:
         raise click.UsageError(f"{reason}: {', '.join(typed)} would be ignored")
-
-
-def _config(flags: dict) -> tuple[dict, RunData]:
-    """The run's configuration from the command line, every value checked, and its data."""
-    from networks.train import TrainingConfig
-
-    dataset = load_dataset(flags["dataset"], flags["data_path"])
-    settings = {name: flags[name] for name in ("optimizer", "learning_rate", "batch_size",
-                                                "epochs", "seed", "adam_epsilon")}
-    if flags["model"] is not None:
-        from networks.keras_training import model_training
-        from networks.layers import parse_layers
-
-        layers = parse_layers(flags["layers"]) if flags["layers"] is not None else None
-        training, _ = model_training(flags["model"], layers, dataset.X.shape[1],
-                                     dataset.n_classes, **settings)
-    else:
-        training = TrainingConfig(
-            hidden=parse_shape(flags["shape"]), activation=flags["activation"],
-            init=flags["init"], repeats_together=flags["repeats_together"],
-            quantize=flags["quantize"], **settings,
-        ).grouped(len(dataset.y), dataset.X.shape[1], flags["repeats"])
-    split = split_indices(len(dataset.y), flags["train_fraction"], flags["seed"],
-                          shuffle=not flags["keep_order"])
-    config = {
-        "dataset": {
-            "name": flags["dataset"],
-            "data_path": str(flags["data_path"]) if flags["data_path"] else None,
-            "train_fraction": flags["train_fraction"],
-            "shuffle": not flags["keep_order"],
-            "n_samples": int(len(dataset.y)),
-            "n_features": int(dataset.X.shape[1]),
-            "n_classes": int(dataset.n_classes),
-        },
-        "training": training.to_dict(),
-        "repeats": flags["repeats"],
-        "preset": flags["preset"],
-        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
-        "versions": _versions(),
-    }
-    run_config.check_fits_in_memory(config)
-    return config, RunData(dataset, split)
-
-
-def _prepare(run_dir: Path, config: dict, data: RunData, flags: dict,
-             typed: set[str]) -> tuple[dict, RunData]:
-    """Check the run directory against the command, then (only then) write config.json.
-
-    A new run needs an empty directory, or ``--overwrite`` of a run (``remove_run``). A
-    resumed run continues the stored config (``run_config.resumed``), its snapshots and
-    metrics checked first; its data are reloaded only when its settings differ from the
-    flags'. Returns the config and data training goes on with.
-    """
-    if flags["resume"] and flags["overwrite"]:
-        raise ValueError("--resume and --overwrite exclude each other")
-    if flags["resume"]:
-        if not (run_dir / run_directory.CONFIG).is_file():
-            raise ValueError(f"cannot resume {run_dir}: it holds no {run_directory.CONFIG}")
-        stored = run_directory.read_config(run_dir)
-        run_directory.check_config(stored, run_dir)
-        _check_resumable(run_dir, stored, _training(stored, run_dir))
-        resumed = run_config.resumed(stored, config, typed)
-        _training(resumed, run_dir)
-        run_config.check_fits_in_memory(resumed)
-        if _split_settings(resumed) != _split_settings(config):
-            data = run_data(resumed)  # the resumed run's own data
-        elif resumed["dataset"] != {**resumed["dataset"], **config["dataset"]}:
-            run_data(resumed)  # the same name, other data: an error naming what changed
-        config = resumed
-    elif run_directory.has_files(run_dir):
-        if not flags["overwrite"]:
-            raise ValueError(f"run directory {run_dir} already exists; pass --resume to "
-                             "continue it or --overwrite to replace it")
-        run_directory.remove_run(run_dir)
-    run_directory.write_config(run_dir, config)
-    return config, data
-
-
-def _check_resumable(run_dir: Path, stored: dict, training: object) -> None:
-    """Every saved repeat's files agree with each other and with ``stored``: its snapshots and
-    its group's state file, the size of its optimizer state, and metrics.csv holding each
-    epoch its state records."""
-    from networks.train import check_optimizer_states
-
-    if "model" in stored["training"]:
-        training.check_unchanged()  # the state's size is checked against the model on restore
-    completed = {r: check_repeat(run_dir, stored, r) for r in range(stored["repeats"])}
-    path = run_dir / run_directory.METRICS
-    saved = set(metrics_rows(path)) if path.is_file() else set()
-    lacking = [f"repeat {r}" for r, last in completed.items()
-               if not {(r, e) for e in range(last + 1)} <= saved]
-    if lacking:
-        raise ValueError(f"{path} lacks epochs the snapshots of {run_config.brief(lacking)} "
-                         "record")
-    started = [r for r, last in completed.items() if last >= 0]
-    if started and "model" not in stored["training"]:
-        layout = read_layout(run_directory.snapshot_dir(run_dir, started[0]))
-        check_optimizer_states(training, layout.sizes, read_states(run_dir, started))
-
-
-def _split_settings(config: dict) -> tuple:
-    data = config["dataset"]
-    return (data["name"], data["data_path"], data["train_fraction"], data["shuffle"],
-            config["training"]["seed"])
-
-
-def _training(config: dict, run_dir: Path) -> object:
-    """The stored training settings as a ``TrainingConfig`` (a ``ModelTraining`` for a model
-    file's network); ValueError naming config.json."""
-    from networks.keras_training import ModelTraining
-    from networks.train import TrainingConfig
-
-    if "model" in config["training"] and config["training"]["model"] is None:
-        raise ValueError(f"{run_dir} was recorded by RunRecorder during a model.fit: it can be "
-                         "measured (--from-run) but not trained here")
-    kind = ModelTraining if "model" in config["training"] else TrainingConfig
-    try:
-        return kind.from_dict(config["training"])
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{run_dir / run_directory.CONFIG}: {error}") from None
-
-
-def _train(run_dir: Path, config: dict, data: RunData, resume: bool) -> None:
-    """Train (or continue) every repeat of the run in ``run_dir``, repeats grouped as its
-    config records."""
-    from networks.keras_training import ModelTraining, train_model_repeat
-    from networks.train import train_repeats
-
-    training = _training(config, run_dir)
-    X, y = data.dataset.X, data.dataset.y
-    train, test = data.split
-    if isinstance(training, ModelTraining):
-        for repeat in range(config["repeats"]):
-            train_model_repeat(X[train], y[train], X[test], y[test], data.dataset.n_classes,
-                               training, run_dir, repeat, resume=resume)
-    else:
-        train_repeats(X[train], y[train], X[test], y[test], training, run_dir,
-                      config["repeats"], resume=resume)
-
-
-def _versions() -> dict:
-    import tensorflow as tf
-
-    return {"python": platform.python_version(), "numpy": np.__version__,
-            "tensorflow": tf.__version__}
 
 
 if __name__ == "__main__":

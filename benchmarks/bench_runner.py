@@ -51,7 +51,7 @@ def main(epochs: int, delta: float) -> None:
                         "--no-measure", "--no-plot", "--out", str(run_dir)], check=True,
                        cwd=ROOT, stderr=subprocess.DEVNULL)
         config = read_config(run_dir)
-        n_layers = len(config["training"]["hidden"]) + 1
+        n_layers = len(config.training["hidden"]) + 1
 
         kde = KDEEstimator(noise_variance=0.1, bound="upper")
         n_epochs = -(-100 // n_layers)

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from data.datasets import Dataset, Split, load_dataset, sample_indices, split_indices
 from information.samples import Samples
 from rundir import directory as run_directory
-from rundir.config import brief
+from rundir.config import RunConfig, brief
 
 
 class RunData(NamedTuple):
@@ -23,35 +23,34 @@ class RunData(NamedTuple):
     split: Split
 
 
-
-def run_data(config: dict, run_dir: Path | None = None) -> RunData:
+def run_data(config: RunConfig, run_dir: Path | None = None) -> RunData:
     """Load the run's dataset and split it as the run did; ValueError if the data changed.
 
     A run recorded by ``RunRecorder`` (dataset name ``recorded``) keeps its samples in the run
     directory ``run_dir`` (``data_path`` is relative to it); its seed may be null (no shuffle).
     """
-    data = config["dataset"]
-    if data["name"] == run_directory.RECORDED:
+    data = config.dataset
+    if data.name == run_directory.RECORDED:
         if run_dir is None:
             raise ValueError("a recorded run's samples are read from its run directory")
-        dataset = load_dataset(str(run_dir / data["data_path"]))
+        dataset = load_dataset(str(run_dir / data.data_path))
     else:
-        dataset = load_dataset(data["name"], data["data_path"])
-    recorded = {key: data[key] for key in ("n_samples", "n_features", "n_classes") if key in data}
+        dataset = load_dataset(data.name, data.data_path)
+    recorded = {key: getattr(data, key) for key in ("n_samples", "n_features", "n_classes")
+                if getattr(data, key) is not None}
     found = {"n_samples": len(dataset.y), "n_features": dataset.X.shape[1],
              "n_classes": dataset.n_classes}
     changed = [f"{key} {found[key]} (the run has {value})" for key, value in recorded.items()
                if found[key] != value]
     if changed:
-        raise ValueError(f"dataset {data['name']} now has {brief(changed)}: the data file "
+        raise ValueError(f"dataset {data.name} now has {brief(changed)}: the data file "
                          "changed since the run was trained")
-    split = split_indices(len(dataset.y), data["train_fraction"],
-                          config["training"]["seed"] or 0, shuffle=data["shuffle"])
+    split = split_indices(len(dataset.y), data.train_fraction, config.seed,
+                          shuffle=data.shuffle)
     return RunData(dataset, split)
 
 
-
-def measured_samples(config: dict, which: str, data: RunData | None = None,
+def measured_samples(config: RunConfig, which: str, data: RunData | None = None,
                      run_dir: Path | None = None) -> Samples:
     """The ``which`` ("all", "train" or "test") samples of the run described by ``config``
     (in ``run_dir``), from ``data`` when given (else loaded)."""

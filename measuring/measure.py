@@ -1,40 +1,45 @@
 """Measuring a saved run: ``measure_run`` plans its epochs (or Batching windows), runs the
-tasks and records the measurement in config.json; ``check_quantized`` refuses ``exact`` on a
-network trained without quantized activations.
+tasks and records the measurement in config.json; ``measure_requests`` measures each thing a
+run is asked to measure (config.json's ``measure``); ``check_quantized`` refuses ``exact`` on
+a network trained without quantized activations.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from data.run_data import RunData, measured_samples
-from information.estimators import Estimator
+from information.estimators import Estimator, estimator_from_spec
 from measuring.plan import EpochPlanner, WindowPlanner
 from measuring.runner import Report, Runner
-from measuring.schedule import Schedule
+from measuring.schedule import Schedule, schedule_from_spec
 from measuring.windows import Window
 from networks.progress import Progress
 from rundir import directory as run_directory
 from rundir.checks import snapshot_dirs
+from rundir.config import Measure, RunConfig
 from rundir.results import read_rows
 
 
-def check_quantized(config: dict, estimators: list[Estimator], run: str) -> None:
+def check_quantized(config: RunConfig, estimators: list[Estimator], run: str) -> None:
     """Raise ValueError when an estimator that measures only quantized networks (``exact``)
     is asked of ``run`` (its name in the message), whose ``config`` trains without
     quantized activations."""
     needing = [e.name for e in estimators if e.needs_quantization]
-    if needing and not config["training"].get("quantize"):
+    if needing and not config.quantize:
         raise ValueError(f"--estimator {needing[0]} counts the values of a network trained with "
                          f"quantized activations; {run} is not quantized (train it with "
                          "--quantize BITS, e.g. --quantize 8)")
 
 
-
-def measure_run(run_dir: Path, config: dict, estimators: list[Estimator], samples: str,
-                jobs: int, record: dict, schedule: Schedule | None = None,
+def measure_run(run_dir: Path, estimators: list[Estimator], samples: str, jobs: int,
+                record: dict, schedule: Schedule | None = None,
                 windows: list[Window] | None = None, data: RunData | None = None) -> Report:
     """Measure the run's schedule-picked epochs (or, given ``windows``, its Batching windows).
+
+    The run is as its config.json says now (read here, so that measurements made one after
+    another each see the record of the one before).
 
     Rows go to information.csv; ``record`` (what was asked for) is added to config.json's
     ``measurements`` once every input is known to be good (config, snapshots, samples,
@@ -42,17 +47,34 @@ def measure_run(run_dir: Path, config: dict, estimators: list[Estimator], sample
     same command resumed after a kill is one measurement). ``data`` is the run's dataset and
     split when already loaded. The caller holds the run's writers' lock (``rundir.lock``).
     """
+    config = run_directory.read_config(run_dir)
     dirs = snapshot_dirs(run_dir, config)
     check_quantized(config, estimators, str(run_dir))
     measured = measured_samples(config, samples, data, run_dir)
     table = run_dir / run_directory.INFORMATION
     read_rows(table)  # a damaged table is refused before the measurement is recorded
-    recorded = config.setdefault("measurements", [])
-    if not recorded or recorded[-1] != record:  # a resumed job is the same measurement
-        recorded.append(record)
-        run_directory.write_config(run_dir, config)
+    recorded = config.with_measurement(record)
+    if recorded is not config:  # a resumed job is the same measurement
+        run_directory.write_config(run_dir, recorded)
     unit = "layer-epoch" if windows is None else "layer-window"
     with Progress("measuring", unit) as progress:
         runner = Runner(dirs, estimators, measured, jobs, progress.advance)
         return runner.measure(table, EpochPlanner(schedule) if windows is None
                               else WindowPlanner(windows))
+
+
+def measure_requests(run_dir: Path, measures: Sequence[Measure], jobs: int,
+                     preset: str | None = None, data: RunData | None = None) -> Report:
+    """Measure each of ``measures`` in turn (``measure_run``; rows already in
+    information.csv are skipped), each recorded in config.json's ``measurements`` with
+    ``preset``. Returns the rows written by all of them and every non-finite epoch."""
+    total = Report()
+    for measure in measures:
+        estimators = [estimator_from_spec(spec) for spec in measure.estimators]
+        record = {"estimators": list(measure.estimators), "schedule": measure.schedule,
+                  "samples": measure.samples, "preset": preset}
+        report = measure_run(run_dir, estimators, measure.samples, jobs, record,
+                             schedule=schedule_from_spec(measure.schedule), data=data)
+        total.rows_written += report.rows_written
+        total.non_finite |= report.non_finite
+    return total

@@ -28,6 +28,7 @@ import dataclasses
 import json
 import warnings
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import keras
@@ -42,10 +43,9 @@ from networks.train import build_optimizer, check_optimization, epoch_order
 from rundir import directory as run_directory
 from rundir.snapshots import (
     WEIGHTS,
-    MetricsLog,
+    EpochWriter,
     ModelLayout,
     SnapshotReader,
-    SnapshotWriter,
     check_layout,
     read_state,
     write_state,
@@ -151,8 +151,7 @@ def train_model_repeat(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndar
     if state is not None:  # checked and restored before any file is changed
         check_layout(directory, layout)
         epochs.restore(SnapshotReader(directory).params(completed), state[1])
-    with SnapshotWriter(directory, layout, keep_epochs=completed + 1) as weights, \
-            MetricsLog(run_dir / run_directory.METRICS, {repeat: completed + 1}) as metrics, \
+    with EpochWriter(run_dir, layout, {repeat: completed}) as files, \
             tqdm(total=config.epochs, initial=max(completed, 0), unit="epoch",
                  desc=f"training repeat {repeat}", disable=None if progress else True,
                  dynamic_ncols=True) as bar:
@@ -161,9 +160,8 @@ def train_model_repeat(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndar
             if epoch:
                 epochs.train(epoch_order(seed, epoch, len(y_train)))
             row, values = epochs.row(), epochs.evaluate()
-            weights.append(row)
-            metrics.append(epoch, {repeat: values})
-            write_state(directory, epoch, epochs.state())
+            files.write(epoch, {repeat: row}, {repeat: values},
+                        partial(write_state, directory, epoch, epochs.state()))
             if not diverged and not (np.isfinite(values[0]) and np.isfinite(row).all()):
                 diverged = True
                 warnings.warn(f"repeat {repeat} diverged at epoch {epoch}: its loss or "

@@ -26,20 +26,21 @@ from __future__ import annotations
 
 import io
 import math
-import platform
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from networks.keras_training import model_layout
 from networks.layers import measured_layers
 from networks.model_file import check_fits
+from networks.versions import versions
 from rundir import directory as run_directory
+from rundir.config import DatasetConfig, RunConfig
 from rundir.lock import locked
-from rundir.snapshots import MetricsLog, SnapshotWriter, write_state
+from rundir.snapshots import EpochWriter, write_state
 
 _LOGGED = ("loss", "accuracy", "val_loss", "val_accuracy")
 """The fit-log keys that become metrics.csv's train loss, train accuracy, test loss, test
@@ -84,16 +85,13 @@ class RunRecorder(keras.callbacks.Callback):
         if self.y.max() >= n_classes:
             raise ValueError(f"y holds label {self.y.max()}, the model has {n_classes} classes")
         layout = model_layout(self.model, measured_layers(self.model, self.layers))
-        directory = run_directory.snapshot_dir(self.run_dir, 0)
         planned = max(self._epoch, 0) + max(self.params.get("epochs", 1), 1)
         if first:
             self._write_config(layout.layers, n_classes, planned)
         else:
             self._set_epochs(planned)
-        self._weights = self._open.enter_context(
-            SnapshotWriter(directory, layout, keep_epochs=self._epoch + 1))
-        self._metrics = self._open.enter_context(MetricsLog(
-            self.run_dir / run_directory.METRICS, {0: self._epoch + 1}))
+        self._files = self._open.enter_context(EpochWriter(self.run_dir, layout,
+                                                            {0: self._epoch}))
         if first:
             self._record({})
 
@@ -109,19 +107,18 @@ class RunRecorder(keras.callbacks.Callback):
     def _set_epochs(self, epochs: int) -> None:
         """config.json's epochs: those planned while fit runs, those trained once it ends."""
         config = run_directory.read_config(self.run_dir)
-        config["training"]["epochs"] = epochs
-        run_directory.write_config(self.run_dir, config)
+        run_directory.write_config(self.run_dir, config.with_training(epochs=epochs))
 
     def _record(self, logs: dict) -> None:
         self._epoch += 1
-        self._weights.append(np.concatenate(
-            [np.asarray(w, np.float32).ravel() for w in self.model.get_weights()]))
-        self._metrics.append(self._epoch, {0: [float(logs.get(key, math.nan)) for key in _LOGGED]})
+        row = np.concatenate([np.asarray(w, np.float32).ravel() for w in self.model.get_weights()])
         optimizer = self.model.optimizer
         state = [np.asarray(v.numpy(), np.float64).ravel()
                  for v in (optimizer.variables if optimizer is not None else [])]
-        write_state(run_directory.snapshot_dir(self.run_dir, 0), self._epoch,
-                    np.concatenate(state or [np.empty(0)]))
+        self._files.write(self._epoch, {0: row},
+                          {0: [float(logs.get(key, math.nan)) for key in _LOGGED]},
+                          partial(write_state, run_directory.snapshot_dir(self.run_dir, 0),
+                                  self._epoch, np.concatenate(state or [np.empty(0)])))
 
     def _write_config(self, layers: tuple[str, ...], n_classes: int, epochs: int) -> None:
         buffer = io.BytesIO()
@@ -130,18 +127,12 @@ class RunRecorder(keras.callbacks.Callback):
                                    buffer.getvalue())
         optimizer = self.model.optimizer
         rate = getattr(optimizer, "learning_rate", None)
-        run_directory.write_config(self.run_dir, {
-            "dataset": {"name": run_directory.RECORDED,
-                        "data_path": run_directory.RECORDED_SAMPLES, "train_fraction": 1.0,
-                        "shuffle": False, "n_samples": len(self.y),
-                        "n_features": self.x.shape[1], "n_classes": n_classes},
-            "training": {"model": None, "model_sha256": None, "layers": list(layers),
-                         "epochs": epochs, "seed": None,
-                         "optimizer": None if optimizer is None else optimizer.name,
-                         "learning_rate": None if rate is None else float(np.asarray(rate))},
-            "repeats": 1,
-            "preset": None,
-            "command": "RunRecorder",
-            "versions": {"python": platform.python_version(), "numpy": np.__version__,
-                         "tensorflow": tf.__version__},
-        })
+        run_directory.write_config(self.run_dir, RunConfig(
+            dataset=DatasetConfig(run_directory.RECORDED, run_directory.RECORDED_SAMPLES,
+                                  train_fraction=1.0, shuffle=False, n_samples=len(self.y),
+                                  n_features=self.x.shape[1], n_classes=n_classes),
+            training={"model": None, "model_sha256": None, "layers": list(layers),
+                      "epochs": epochs, "seed": None,
+                      "optimizer": None if optimizer is None else optimizer.name,
+                      "learning_rate": None if rate is None else float(np.asarray(rate))},
+            repeats=1, command="RunRecorder", versions=versions()))

@@ -35,18 +35,24 @@ from rundir.snapshots import METRICS_COLUMNS, metrics_rows
 class SavedRun:
     """The run in ``directory``, its measurements on ``samples`` ("all", "train" or "test").
 
-    ``config``: config.json as a dict; ``samples``: the measured samples (X, y, input ids,
-    H(X) and H(Y) in bits); ``X`` (N, features) and ``y`` (N,) their inputs and labels.
+    ``config``: config.json as a dict (a copy; ``run_config`` is the same, typed:
+    ``rundir.config.RunConfig``); ``samples``: the measured samples (X, y, input ids, H(X)
+    and H(Y) in bits); ``X`` (N, features) and ``y`` (N,) their inputs and labels.
     """
 
     def __init__(self, directory: Path, samples: str = "all") -> None:
         if samples not in SAMPLES:
             raise ValueError(f"samples must be one of {', '.join(SAMPLES)}, got {samples!r}")
         self.directory = directory
-        self.config = run_directory.read_config(directory)
-        self._snapshot_dirs = snapshot_dirs(directory, self.config)
+        self.run_config = run_directory.read_config(directory)
+        self._snapshot_dirs = snapshot_dirs(directory, self.run_config)
         self._sources: dict[int, ActivationSource] = {}
-        self.samples: Samples = measured_samples(self.config, samples, run_dir=directory)
+        self.samples: Samples = measured_samples(self.run_config, samples, run_dir=directory)
+
+    @property
+    def config(self) -> dict:
+        """config.json as a dict (a copy: changing it changes nothing on disk)."""
+        return self.run_config.to_dict()
 
     @property
     def X(self) -> np.ndarray:

@@ -38,6 +38,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import keras
@@ -53,10 +54,9 @@ from rundir import directory as run_directory
 from rundir.group_state import SavedState, read_states, write_group_state
 from rundir.snapshots import (
     WEIGHTS,
+    EpochWriter,
     Layout,
-    MetricsLog,
     SnapshotReader,
-    SnapshotWriter,
     check_snapshots,
     metrics_rows,
 )
@@ -249,11 +249,8 @@ def _train_group(data: tuple[np.ndarray, ...], config: TrainingConfig, layout: L
     directories = [run_directory.snapshot_dir(run_dir, r) for r in group]
     states = [None if saved[r] is None else saved[r].values for r in group]
     with ExitStack() as stack:
-        writers = [stack.enter_context(SnapshotWriter(d, layout, keep_epochs=c + 1))
-                   for d, c in zip(directories, completed, strict=True)]
-        metrics = stack.enter_context(MetricsLog(
-            run_dir / run_directory.METRICS,
-            {r: c + 1 for r, c in zip(group, completed, strict=True)}))
+        files = stack.enter_context(EpochWriter(run_dir, layout,
+                                                dict(zip(group, completed, strict=True))))
         start = min(completed)
         _put_back(networks, directories, completed, saved, group, start)
         bar = stack.enter_context(tqdm(
@@ -270,11 +267,11 @@ def _train_group(data: tuple[np.ndarray, ...], config: TrainingConfig, layout: L
                     [epoch_order(config.seed + r, epoch, len(y_train)) for r in group]))
             writing = [i for i, c in enumerate(completed) if c < epoch]
             for i in writing:
-                writers[i].append(rows[i])
                 states[i] = optimizer_states[i]
-            metrics.append(epoch, {group[i]: values[i] for i in writing})
-            write_group_state(run_dir, group, [max(c, epoch) for c in completed],
-                              np.stack(states))
+            files.write(epoch, {group[i]: rows[i] for i in writing},
+                        {group[i]: values[i] for i in writing},
+                        partial(write_group_state, run_dir, group,
+                                [max(c, epoch) for c in completed], np.stack(states)))
             _warn_divergence(group, writing, epoch, rows, values, diverged)
             if epoch < config.epochs:
                 _put_back(networks, directories, completed, saved, group, epoch)

@@ -25,11 +25,18 @@ SEPARATOR = " · "
 
 @dataclass(frozen=True)
 class Run:
-    """A run directory, the information.csv to read from it, and its config (empty if none)."""
+    """A run directory and the information.csv to read from it."""
 
     directory: Path
     information: Path
-    config: dict
+
+    @property
+    def config(self) -> dict:
+        """config.json as a dict, checked; empty when the directory has none. Read when a
+        title needs it, after the table it describes."""
+        if not (self.directory / CONFIG).is_file():
+            return {}
+        return read_config(self.directory).to_dict()
 
 
 @dataclass(frozen=True)
@@ -51,8 +58,7 @@ def find_run(path: Path) -> Run:
         directory, information = path, path / INFORMATION
     else:
         directory, information = path.parent, path
-    config = read_config(directory) if (directory / CONFIG).is_file() else {}
-    return Run(directory=directory, information=information, config=config)
+    return Run(directory=directory, information=information)
 
 
 def _format(value: object) -> str:

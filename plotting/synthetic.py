@@ -59,8 +59,10 @@ def write_synthetic_run(
     """
     directory.mkdir(parents=True, exist_ok=True)
     config = {
-        "dataset": {"name": "tishby", "n_samples": 4096, "n_features": 12, "n_classes": 2},
-        "training": {"activation": activation, "hidden": list(units[:-1]), "epochs": epochs},
+        "dataset": {"name": "tishby", "data_path": None, "train_fraction": 0.8,
+                    "shuffle": True, "n_samples": 4096, "n_features": 12, "n_classes": 2},
+        "training": {"activation": activation, "hidden": list(units[:-1]), "epochs": epochs,
+                     "seed": 0},
         "repeats": repeats,
         "command": f"synthetic {directory}",
     }

@@ -8,41 +8,37 @@ from __future__ import annotations
 from pathlib import Path
 
 from rundir import directory as run_directory
-from rundir.config import brief
+from rundir.config import NETWORK, RunConfig, brief
 from rundir.group_state import saved_epoch
 from rundir.snapshots import LAYOUT, Layout, ModelLayout, check_snapshots, read_layout
 
 
-def expected_layout(config: dict, stored: Layout | ModelLayout) -> Layout | ModelLayout:
+def expected_layout(config: RunConfig, stored: Layout | ModelLayout) -> Layout | ModelLayout:
     """The layout config.json describes; input width and classes from ``stored`` where the
     config does not record them. A Keras model's layout must measure the config's layers."""
-    data, training = config["dataset"], config["training"]
-    if "model" in training:
+    data, training = config.dataset, config.training
+    if config.kind != NETWORK:
         weights, architecture = ((stored.weights, stored.architecture)
                                  if isinstance(stored, ModelLayout) else ((), "{}"))
         return ModelLayout(weights, tuple(training["layers"]), architecture)
-    return Layout((data.get("n_features", stored.sizes[0]), *training["hidden"],
-                   data.get("n_classes", stored.sizes[-1])), training["activation"],
-                  training.get("quantize") or 0)
+    return Layout((data.n_features or stored.sizes[0], *training["hidden"],
+                   data.n_classes or stored.sizes[-1]), training["activation"], config.quantize)
 
 
-
-def check_repeat(run_dir: Path, config: dict, repeat: int) -> int:
+def check_repeat(run_dir: Path, config: RunConfig, repeat: int) -> int:
     """The last completed epoch of ``repeat`` (-1: none saved), its snapshot files and its
     group's training state checked against each other and against ``config``; ValueError
     naming the file that disagrees."""
     directory = run_directory.snapshot_dir(run_dir, repeat)
     stored = read_layout(directory) if (directory / LAYOUT).is_file() else None
     expected = expected_layout(config, stored) if stored else None
-    return check_snapshots(directory, expected, config["training"]["epochs"],
+    return check_snapshots(directory, expected, config.epochs,
                            lambda: saved_epoch(run_dir, repeat))
 
 
-
-def snapshot_dirs(run_dir: Path, config: dict) -> dict[int, Path]:
-    """Repeat number -> that repeat's snapshot folder; checks the config and the folders."""
-    run_directory.check_config(config, run_dir)
-    dirs = {r: run_directory.snapshot_dir(run_dir, r) for r in range(config["repeats"])}
+def snapshot_dirs(run_dir: Path, config: RunConfig) -> dict[int, Path]:
+    """Repeat number -> that repeat's snapshot folder; checks the folders."""
+    dirs = {r: run_directory.snapshot_dir(run_dir, r) for r in range(config.repeats)}
     missing = [str(d) for d in dirs.values() if not d.is_dir()]
     if missing:
         raise FileNotFoundError(f"{run_dir} lacks snapshots: {brief(missing)}")

@@ -18,22 +18,28 @@ A config is a JSON object::
     preset        the preset named on the command line, or null
     command       the command line that created the run
     versions      python, numpy, tensorflow
+    measure       what the run is asked to measure, from the moment it is created: a list of
+                  {estimators, schedule, samples}; ``--resume`` measures every entry, and
+                  measuring flags given with ``--resume`` add one (runs from before it lack
+                  the key)
     measurements  one record per measuring command, appended when it starts measuring
 
-Lives here: ``parse`` (the text of a config.json, every known value's type and range checked),
-``check_complete`` (the keys measuring needs are there), ``resumed`` (which stored settings a
-resumed command may change) and ``check_fits_in_memory``. Error messages name the file and stay
-one short line (``brief``). Not here: reading or writing files (``rundir.directory``).
-No TensorFlow here.
+Lives here: `RunConfig`, the typed, frozen config (``from_json``/``to_json``, the run's kind,
+the resume merge, the memory check), built from the text by ``parse`` (every known value's
+type and range checked) and ``check_complete`` (the keys measuring needs are there). Error
+messages name the file and stay one short line (``brief``). Not here: reading or writing
+files (``rundir.directory``). No TensorFlow here.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import math
 import os
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 from numbers import Integral, Real
 from pathlib import Path
@@ -117,6 +123,11 @@ _VALUES: dict[str, tuple[Callable[[object], bool], str]] = {
     "versions": (lambda v: isinstance(v, dict), "an object"),
     "measurements": (lambda v: isinstance(v, list) and all(isinstance(m, dict) for m in v),
                      "a list of objects"),
+    "measure": (lambda v: isinstance(v, list) and all(
+        isinstance(m, dict) and set(m) == {"estimators", "schedule", "samples"}
+        and isinstance(m["estimators"], list) and m["estimators"]
+        and all(map(_text, m["estimators"])) and _text(m["schedule"]) and _text(m["samples"])
+        for m in v), "a list of {estimators, schedule, samples}"),
 }
 
 
@@ -165,7 +176,7 @@ FLAG_OF_KEY = {"hidden": "shape", "shuffle": "keep_order"}
 """config.json keys whose ``main_data.py`` flag has another name."""
 
 
-def resumed(stored: dict, new: dict, given: Collection[str]) -> dict:
+def _resumed(stored: dict, new: dict, given: Collection[str]) -> dict:
     """The config a resumed run continues with: ``stored``, its epochs and repeats raised to
     ``new``'s when those flags are in ``given`` (never lowered).
 
@@ -193,19 +204,19 @@ def parameter_count(sizes: Sequence[int]) -> int:
     return sum((fan_in + 1) * width for fan_in, width in pairwise(sizes))
 
 
-def check_fits_in_memory(config: dict) -> None:
+def _check_fits_in_memory(config: RunConfig) -> None:
     """Refuse a network this machine cannot hold before anything is allocated.
 
     The estimate, for the built-in network, is a floor: 16 bytes per parameter (float32
     weights, gradients and two Adam moments) and 8 bytes per activation of every training
     sample in every hidden layer.
     """
-    if "model" in config["training"]:
+    if config.kind != NETWORK:
         return  # a model file's network is built, so checked, before anything is written
-    data, hidden = config["dataset"], config["training"]["hidden"]
-    sizes = (data.get("n_features", 1), *hidden, data.get("n_classes", 2))
+    data, hidden = config.dataset, config.training["hidden"]
+    sizes = (data.n_features or 1, *hidden, data.n_classes or 2)
     parameters = parameter_count(sizes)
-    needed = 16 * parameters + 8 * data.get("n_samples", 1) * sum(hidden)
+    needed = 16 * parameters + 8 * data.n_samples * sum(hidden)
     available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     if needed > available:
         raise ValueError(f"--shape {','.join(map(str, hidden))}: a network of "
@@ -219,3 +230,164 @@ def _size(n_bytes: float) -> str:
             return f"{n_bytes:.0f} {unit}"
         n_bytes /= 1024
     return f"{n_bytes:.3g} PiB"
+
+
+NETWORK, MODEL, RECORDED = "network", "model", "recorded"
+"""The kinds of run: the built-in network, a model file's network (``--model``), and a run
+recorded during a user's own ``model.fit`` (``RunRecorder``; model null)."""
+
+
+@dataclass(frozen=True)
+class DatasetConfig:
+    """config.json's ``dataset``: what was trained on. ``data_path`` is a path or null (for a
+    recorded run, its samples file, relative to the run directory); ``n_features`` and
+    ``n_classes`` are null in runs from before they were recorded."""
+
+    name: str
+    data_path: str | None
+    train_fraction: float
+    shuffle: bool
+    n_samples: int
+    n_features: int | None = None
+    n_classes: int | None = None
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One thing a run is asked to measure: estimator specs, a schedule spec, the samples
+    (``all``, ``train`` or ``test``)."""
+
+    estimators: tuple[str, ...]
+    schedule: str
+    samples: str
+
+    def to_dict(self) -> dict:
+        return {"estimators": list(self.estimators), "schedule": self.schedule,
+                "samples": self.samples}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A run's config.json, typed and frozen (change it with ``dataclasses.replace`` or the
+    ``with_*`` methods). ``training`` holds the trainer's own settings (the keys of
+    ``networks.train.TrainingConfig`` or ``networks.keras_training.ModelTraining``), read
+    through the properties here; ``None`` fields are absent from the file; ``extra`` keeps
+    keys this version does not know, written back unchanged."""
+
+    dataset: DatasetConfig
+    training: Mapping[str, object]
+    repeats: int
+    preset: str | None = None
+    """The preset named on the command line; always written (null when none)."""
+    command: str | None = None
+    versions: Mapping[str, object] | None = None
+    measure: tuple[Measure, ...] | None = None
+    measurements: tuple[Mapping[str, object], ...] | None = None
+    extra: Mapping[str, object] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, text: str, path: Path) -> RunConfig:
+        """The config in ``text`` (read from ``path``), checked (ValueError naming the file)."""
+        values = parse(text, path)
+        check_complete(values, path)
+        return cls.from_dict(values)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, object]) -> RunConfig:
+        """From a parsed and complete config.json object (``parse``, ``check_complete``)."""
+        values = copy.deepcopy(dict(values))
+        data = values.pop("dataset")
+        known = {f.name for f in dataclasses.fields(DatasetConfig)}
+        measure = values.pop("measure", None)
+        measurements = values.pop("measurements", None)
+        return cls(
+            dataset=DatasetConfig(**{k: v for k, v in data.items() if k in known}),
+            training=values.pop("training"), repeats=values.pop("repeats"),
+            preset=values.pop("preset", None), command=values.pop("command", None),
+            versions=values.pop("versions", None),
+            measure=None if measure is None else tuple(
+                Measure(tuple(m["estimators"]), m["schedule"], m["samples"]) for m in measure),
+            measurements=None if measurements is None else tuple(measurements),
+            extra={**values, **({"dataset": {k: v for k, v in data.items() if k not in known}}
+                                if set(data) - known else {})})
+
+    def to_dict(self) -> dict:
+        """The JSON object of config.json (absent fields left out, unknown keys kept)."""
+        extra = copy.deepcopy(dict(self.extra))
+        dataset = {**extra.pop("dataset", {}), **{
+            k: v for k, v in dataclasses.asdict(self.dataset).items()
+            if v is not None or k == "data_path"}}
+        out = {**extra, "dataset": dataset, "training": copy.deepcopy(dict(self.training)),
+               "repeats": self.repeats, "preset": self.preset}
+        optional = {"command": self.command, "versions": self.versions,
+                    "measure": None if self.measure is None
+                    else [m.to_dict() for m in self.measure],
+                    "measurements": None if self.measurements is None
+                    else [dict(m) for m in self.measurements]}
+        out.update({k: copy.deepcopy(v) for k, v in optional.items() if v is not None})
+        return out
+
+    def to_json(self) -> str:
+        """config.json's text: sorted keys, two-space indents, a final newline."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+
+    @property
+    def kind(self) -> str:
+        """NETWORK, MODEL or RECORDED."""
+        if "model" not in self.training:
+            return NETWORK
+        return RECORDED if self.training["model"] is None else MODEL
+
+    @property
+    def epochs(self) -> int:
+        """The epochs trained (saved epochs are 0..epochs)."""
+        return self.training["epochs"]
+
+    @property
+    def seed(self) -> int:
+        """The seed of the split and of repeat 0 (a recorded run's null seed is 0)."""
+        return self.training["seed"] or 0
+
+    @property
+    def quantize(self) -> int:
+        """Bits of the quantized activations; 0 when not quantized."""
+        return self.training.get("quantize") or 0
+
+    @property
+    def measures(self) -> tuple[Measure, ...]:
+        """What the run is asked to measure (empty for runs from before it was recorded)."""
+        return self.measure or ()
+
+    def with_training(self, **changes: object) -> RunConfig:
+        """A copy with the given ``training`` keys changed."""
+        return dataclasses.replace(self, training={**self.training, **changes})
+
+    def with_measurement(self, record: Mapping[str, object]) -> RunConfig:
+        """A copy with ``record`` appended to ``measurements``, unless it repeats the last
+        one (the same command resumed after a kill is one measurement)."""
+        recorded = self.measurements or ()
+        if recorded and dict(recorded[-1]) == dict(record):
+            return self
+        return dataclasses.replace(self, measurements=(*recorded, dict(record)))
+
+    def with_measure(self, measure: Measure) -> RunConfig:
+        """A copy asked to measure ``measure`` too (kept once)."""
+        if measure in self.measures:
+            return self
+        return dataclasses.replace(self, measure=(*self.measures, measure))
+
+    def resumed(self, new: RunConfig, given: Collection[str]) -> RunConfig:
+        """The config a resumed run continues with: this one, its epochs and repeats raised
+        to ``new``'s when those flags are in ``given`` (never lowered).
+
+        ``given`` names the flags typed on the command line (click parameter names); each
+        other dataset or training setting among them must agree with the stored run
+        (ValueError listing the conflicts); flags left at their defaults take the stored
+        values. What the run measures is not merged here (``with_measure``).
+        """
+        merged = _resumed(self.to_dict(), new.to_dict(), given)
+        return RunConfig.from_dict(merged)
+
+    def check_fits_in_memory(self) -> None:
+        """ValueError when the built-in network cannot fit this machine's memory."""
+        _check_fits_in_memory(self)

@@ -22,7 +22,6 @@ its own). Not here: what config.json must hold (``rundir.config``), the lock
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -30,7 +29,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from rundir import config as run_config
+from rundir.config import RunConfig, brief
 from rundir.lock import LOCK, locked
 
 CONFIG = "config.json"
@@ -82,25 +81,20 @@ def table_lines(path: Path) -> list[str]:
     return path.read_text().split("\n")[:-1]
 
 
-def write_config(run_dir: Path, config: dict) -> None:
+def write_config(run_dir: Path, config: RunConfig) -> None:
     """Write config.json atomically."""
-    replace_file(run_dir / CONFIG, json.dumps(config, indent=2, sort_keys=True) + "\n")
+    replace_file(run_dir / CONFIG, config.to_json())
 
 
-def read_config(run_dir: Path) -> dict:
-    """The run's configuration, its values' types checked; a clear error when there is none."""
+def read_config(run_dir: Path) -> RunConfig:
+    """The run's configuration, its values' types checked and complete (``RunConfig``); a
+    clear error when there is none."""
     path = run_dir / CONFIG
     if not run_dir.is_dir():
         raise FileNotFoundError(f"run directory {run_dir} does not exist")
     if not path.is_file():
         raise FileNotFoundError(f"{run_dir} is not a run directory: it holds no {CONFIG}")
-    return run_config.parse(path.read_text(), path)
-
-
-def check_config(config: dict, run_dir: Path) -> None:
-    """Raise ValueError naming what ``config`` lacks of what measuring needs
-    (``run_config.REQUIRED``)."""
-    run_config.check_complete(config, run_dir / CONFIG)
+    return RunConfig.from_json(path.read_text(), path)
 
 
 @contextmanager
@@ -165,8 +159,7 @@ def _refuse_to_delete(run_dir: Path) -> None:
         raise ValueError(f"refusing to delete {run_dir}: it is not a run directory (it holds "
                          f"no {CONFIG}); remove it yourself if you mean to")
     try:
-        run_config.check_complete(run_config.parse((run_dir / CONFIG).read_text(),
-                                                   run_dir / CONFIG), run_dir / CONFIG)
+        RunConfig.from_json((run_dir / CONFIG).read_text(), run_dir / CONFIG)
     except ValueError as error:
         raise ValueError(f"refusing to delete {run_dir}: {error}") from None
     snapshots = run_dir / SNAPSHOTS
@@ -176,7 +169,7 @@ def _refuse_to_delete(run_dir: Path) -> None:
         if snapshots.is_dir() else []
     if snapshots.exists() and not snapshots.is_dir() or strange:
         raise ValueError(f"refusing to delete {run_dir}: {snapshots} holds "
-                         f"{run_config.brief(strange) or 'a file'}, not this tool's snapshots")
+                         f"{brief(strange) or 'a file'}, not this tool's snapshots")
 
 
 def _is_group_state(path: Path) -> bool:

@@ -37,13 +37,14 @@ import io
 import json
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from rundir.config import MAX_BITS
-from rundir.directory import replace_file, table_lines
+from rundir.directory import METRICS, replace_file, snapshot_dir, table_lines
 
 LAYOUT = "layout.json"
 WEIGHTS = "weights.bin"
@@ -370,6 +371,46 @@ class MetricsLog(_AppendedFile):
             ",".join([str(repeat), str(epoch), *(repr(float(v)) for v in values)]) + "\n"
             for repeat, values in rows.items()))
         self._handle.flush()
+
+
+class EpochWriter:
+    """The files of one epoch of a group of repeats, written in the order that bit-exact
+    resume depends on: each repeat's weights row, then the metrics rows, then the optimizer
+    state, so the state's epoch is always complete in both files (see the module).
+
+    ``completed`` maps each repeat to its last saved epoch (-1: none); opening drops anything
+    written after it. ``write`` takes the state's writer as a callable, so every trainer
+    (the built-in network's groups, a model file's repeats, ``RunRecorder``) writes its own
+    state file in the one place of the order.
+    """
+
+    def __init__(self, run_dir: Path, layout: Layout | ModelLayout,
+                 completed: Mapping[int, int]) -> None:
+        self._files = ExitStack()
+        self._weights = {r: self._files.enter_context(SnapshotWriter(
+            snapshot_dir(run_dir, r), layout, keep_epochs=c + 1))
+            for r, c in completed.items()}
+        self._metrics = self._files.enter_context(MetricsLog(
+            run_dir / METRICS, {r: c + 1 for r, c in completed.items()}))
+
+    def write(self, epoch: int, rows: Mapping[int, np.ndarray],
+              metrics: Mapping[int, Sequence[float]], save_state: Callable[[], None]) -> None:
+        """Append ``epoch``'s row of each repeat in ``rows`` (repeat -> ``layout.row_length``
+        values) and its metrics (repeat -> (train loss, train accuracy, test loss, test
+        accuracy)), then call ``save_state``."""
+        for repeat, row in rows.items():
+            self._weights[repeat].append(row)
+        self._metrics.append(epoch, metrics)
+        save_state()
+
+    def close(self) -> None:
+        self._files.close()
+
+    def __enter__(self) -> EpochWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def metrics_rows(path: Path) -> list[tuple[int, int]]:

@@ -133,9 +133,9 @@ def test_an_existing_run_is_not_touched_without_resume(small_run, capsys):
 
 
 def test_a_train_and_measure_run_loads_and_splits_its_data_once(tmp_path, monkeypatch):
+    import cli.run_flags
     import data.datasets
     import data.run_data
-    import main_data
 
     calls = {"load_dataset": 0, "split_indices": 0}
 
@@ -148,7 +148,7 @@ def test_a_train_and_measure_run_loads_and_splits_its_data_once(tmp_path, monkey
         return call
 
     for name in calls:
-        for module in (main_data, data.run_data):
+        for module in (cli.run_flags, data.run_data):
             monkeypatch.setattr(module, name, counted(name))
     assert run_cli(main, [*SMALL, "--out", str(tmp_path / "run")]) == 0
     assert calls == {"load_dataset": 1, "split_indices": 1}

@@ -49,7 +49,7 @@ def run_dir(tmp_path_factory):
                 metrics.append(epoch, {repeat: (0.7 - 0.1 * epoch, 0.5 + 0.1 * epoch, 0.8, 0.5)})
     write_group_state(directory, range(2), [EPOCHS] * 2, np.zeros((2, 0)))
     estimators = [estimator_from_spec(spec) for spec in SPECS]
-    measure_run(directory, config, estimators, "test", jobs=1, record={},
+    measure_run(directory, estimators, "test", jobs=1, record={},
                 schedule=schedule_from_spec("every:2"))
     return directory
 

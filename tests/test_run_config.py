@@ -74,32 +74,79 @@ def test_brief_lists_a_few_items_then_a_count():
     assert run_config.brief(["a", "b"]) == "a, b"
 
 
+def _typed(values=GOOD):
+    return run_config.RunConfig.from_json(json.dumps(values), PATH)
+
+
 def test_resume_raises_epochs_and_repeats_when_given_and_never_lowers_them():
     new = json.loads(json.dumps(GOOD))
     new["training"]["epochs"], new["repeats"] = 50, 1
-    merged = run_config.resumed(GOOD, new, {"epochs", "repeats"})
-    assert merged["training"]["epochs"] == 50 and merged["repeats"] == 2
-    assert GOOD["training"]["epochs"] == 20  # the stored config is not changed
+    stored = _typed()
+    merged = stored.resumed(_typed(new), {"epochs", "repeats"})
+    assert merged.epochs == 50 and merged.repeats == 2
+    assert stored.epochs == 20  # the stored config is not changed
 
 
 def test_resume_keeps_the_stored_settings_of_flags_not_given():
     new = json.loads(json.dumps(GOOD))
     new["training"]["activation"], new["training"]["epochs"] = "relu", 50
-    assert run_config.resumed(GOOD, new, set()) == GOOD
+    assert _typed().resumed(_typed(new), set()) == _typed()
 
 
 def test_resume_refuses_a_given_setting_that_differs():
     new = json.loads(json.dumps(GOOD))
     new["training"]["hidden"], new["dataset"]["shuffle"] = [5], False
     with pytest.raises(ValueError, match=r"shuffle=False.*hidden=\[5\]"):
-        run_config.resumed(GOOD, new, {"shape", "keep_order"})
+        _typed().resumed(_typed(new), {"shape", "keep_order"})
 
 
 def test_a_network_too_large_for_memory_is_refused_before_allocating():
     config = json.loads(_with("training", "hidden", [100000000, 100000000]))
     with pytest.raises(ValueError, match="--shape 100000000,100000000: .* needs at least"):
-        run_config.check_fits_in_memory(config)
+        _typed(config).check_fits_in_memory()
 
 
 def test_a_small_network_fits_in_memory():
-    run_config.check_fits_in_memory(GOOD)
+    _typed().check_fits_in_memory()
+
+
+def test_a_typed_config_writes_back_the_json_it_was_read_from():
+    text = json.dumps(GOOD, indent=2, sort_keys=True) + "\n"
+    assert run_config.RunConfig.from_json(text, PATH).to_json() == text
+
+
+def test_a_typed_config_keeps_keys_it_does_not_know():
+    values = json.loads(_with("dataset", "origin", "lab"))
+    values["a_section_added_later"] = {"x": 1}
+    assert _typed(values).to_dict() == values
+
+
+def test_the_kind_of_run_is_read_from_its_training_section():
+    model = json.loads(json.dumps(GOOD))
+    model["training"] = {"model": "m.py:f", "layers": ["dense"], "epochs": 3, "seed": 0}
+    recorded = json.loads(json.dumps(model))
+    recorded["training"]["model"] = None
+    assert [_typed(v).kind for v in (GOOD, model, recorded)] == [
+        run_config.NETWORK, run_config.MODEL, run_config.RECORDED]
+
+
+def test_what_a_run_measures_round_trips_and_is_kept_once():
+    measure = run_config.Measure(("kde-upper:noise_variance=0.1",), "every:500", "all")
+    config = _typed().with_measure(measure).with_measure(measure)
+    assert config.measures == (measure,)
+    assert run_config.RunConfig.from_json(config.to_json(), PATH).measures == (measure,)
+
+
+@pytest.mark.parametrize("measure", [
+    {"estimators": [], "schedule": "every:1", "samples": "all"},
+    {"estimators": ["binning"], "schedule": 3, "samples": "all"},
+    {"estimators": ["binning"], "schedule": "every:1"},
+])
+def test_a_damaged_measure_list_is_one_error_naming_the_file(measure):
+    with pytest.raises(ValueError, match="measure must be a list of"):
+        run_config.parse(_with(None, "measure", [measure]), PATH)
+
+
+def test_a_measurement_repeating_the_last_record_is_recorded_once():
+    record = {"estimators": ["binning"]}
+    assert _typed().with_measurement(record).measurements == ({"estimators": ["binning"]},)

@@ -1,0 +1,80 @@
+"""``main_data.py``'s flags turned into what the library takes: the `Measure` a command asks
+for, and a new run's `RunConfig` (every training flag checked, the data loaded once).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from data.datasets import load_dataset, split_indices
+from data.run_data import RunData
+from information.estimators import estimator_from_spec
+from measuring.schedule import schedule_from_spec
+from networks.model import parse_shape
+from rundir.config import DatasetConfig, Measure, RunConfig
+
+
+def measure_of(flags: dict) -> Measure:
+    """The estimators, schedule and samples of the flags, each parsed and checked, by their
+    canonical names; Batching is refused (it has a command of its own)."""
+    estimators = [estimator_from_spec(spec) for spec in flags["estimators"]]
+    if any(e.pools_epochs for e in estimators):
+        raise click.UsageError("Batching pools several epochs: measure it with "
+                               "main_as_if_random.py RUN_DIR --window B")
+    return Measure(tuple(e.name for e in estimators), schedule_from_spec(flags["schedule"]).name,
+                   flags["samples"])
+
+
+def with_typed(stored: Measure, flags: dict, typed: set[str]) -> Measure:
+    """``stored`` with the measuring flags typed on the command line in its place."""
+    given = measure_of(flags)
+    return Measure(given.estimators if "estimators" in typed else stored.estimators,
+                   given.schedule if "schedule" in typed else stored.schedule,
+                   given.samples if "samples" in typed else stored.samples)
+
+
+def run_config_of(flags: dict, measure: Measure) -> tuple[RunConfig, RunData]:
+    """A new run's configuration from the command line, every value checked, asked to measure
+    ``measure``, and its data."""
+    from networks.train import TrainingConfig
+    from networks.versions import versions
+
+    dataset = load_dataset(flags["dataset"], flags["data_path"])
+    settings = {name: flags[name] for name in ("optimizer", "learning_rate", "batch_size",
+                                                "epochs", "seed", "adam_epsilon")}
+    if flags["model"] is not None:
+        from networks.keras_training import model_training
+        from networks.layers import parse_layers
+
+        layers = parse_layers(flags["layers"]) if flags["layers"] is not None else None
+        training, _ = model_training(flags["model"], layers, dataset.X.shape[1],
+                                     dataset.n_classes, **settings)
+    else:
+        training = TrainingConfig(
+            hidden=parse_shape(flags["shape"]), activation=flags["activation"],
+            init=flags["init"], repeats_together=flags["repeats_together"],
+            quantize=flags["quantize"], **settings,
+        ).grouped(len(dataset.y), dataset.X.shape[1], flags["repeats"])
+    split = split_indices(len(dataset.y), flags["train_fraction"], flags["seed"],
+                          shuffle=not flags["keep_order"])
+    config = RunConfig(
+        dataset=DatasetConfig(
+            name=flags["dataset"],
+            data_path=str(flags["data_path"]) if flags["data_path"] else None,
+            train_fraction=flags["train_fraction"], shuffle=not flags["keep_order"],
+            n_samples=int(len(dataset.y)), n_features=int(dataset.X.shape[1]),
+            n_classes=int(dataset.n_classes)),
+        training=training.to_dict(), repeats=flags["repeats"], preset=flags["preset"],
+        command=command_line(), versions=versions(), measure=(measure,))
+    config.check_fits_in_memory()
+    return config, RunData(dataset, split)
+
+
+def command_line() -> str:
+    """The command line as typed, program name first (shell-quoted)."""
+    import shlex
+
+    return shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])

@@ -1,0 +1,41 @@
+"""The versions a run is made with, recorded in its config.json: the toolkit's own version and
+git commit (null outside a git checkout), Python, NumPy, TensorFlow and Keras.
+
+Imports TensorFlow (only the commands that train call it).
+"""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+TOOLKIT_VERSION = "0.9.0"
+"""This toolkit's version."""
+
+
+def git_commit() -> str | None:
+    """The toolkit checkout's commit (40 hex digits, ``+dirty`` when files differ from it),
+    or None when it is not a git checkout or git is missing."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], check=True,
+                                capture_output=True, text=True, timeout=10).stdout.strip()
+        changed = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
+                                  "--untracked-files=no"], check=True, capture_output=True,
+                                 text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit + ("+dirty" if changed else "")
+
+
+def versions() -> dict[str, str | None]:
+    """What config.json records under ``versions``."""
+    import keras
+    import tensorflow as tf
+
+    return {"toolkit": TOOLKIT_VERSION, "git_commit": git_commit(),
+            "python": platform.python_version(), "numpy": np.__version__,
+            "tensorflow": tf.__version__, "keras": keras.__version__}
