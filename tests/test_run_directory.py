@@ -146,18 +146,21 @@ def test_written_config_is_sorted_json(tmp_path):
     assert json.loads((tmp_path / "config.json").read_text()) == {"a": 2, "b": 1}
 
 
-def _other_run(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
-    """Another run, and its files' bytes, for links to point at."""
-    other = _run(tmp_path / "other")
-    return other, _tree(other)
+def _linked_runs(tmp_path: Path, name: str) -> tuple[Path, Path, dict[str, bytes]]:
+    """A run whose ``name`` (a file or a folder) is a link to the same one in another run:
+    (the run, the other run, the other run's files' bytes)."""
+    other, run = _run(tmp_path / "other"), _run(tmp_path / "run")
+    if (run / name).is_dir():
+        shutil.rmtree(run / name)
+    else:
+        (run / name).unlink()
+    (run / name).symlink_to(other / name)
+    return run, other, _tree(other)
 
 
 @pytest.mark.parametrize("folder", ["snapshots", "snapshots/repeat-0"])
 def test_overwrite_refuses_a_linked_folder_and_deletes_nothing(tmp_path, folder):
-    other, theirs = _other_run(tmp_path)
-    run = _run(tmp_path / "run")
-    shutil.rmtree(run / folder)
-    (run / folder).symlink_to(other / folder, target_is_directory=True)
+    run, other, theirs = _linked_runs(tmp_path, folder)
     ours = _tree(run)
     with pytest.raises(ValueError, match=f"refusing to delete .*{folder} is a symbolic link"):
         run_directory.remove_run(run)
@@ -167,10 +170,7 @@ def test_overwrite_refuses_a_linked_folder_and_deletes_nothing(tmp_path, folder)
 @pytest.mark.parametrize("name", ["metrics.csv", "snapshots/repeat-0/weights.bin",
                                   "snapshots/state-0-0.npy", "config.json"])
 def test_overwrite_removes_a_linked_file_not_its_target(tmp_path, name):
-    other, theirs = _other_run(tmp_path)
-    run = _run(tmp_path / "run")
-    (run / name).unlink()
-    (run / name).symlink_to(other / name)
+    run, other, theirs = _linked_runs(tmp_path, name)
     run_directory.remove_run(run)
     assert _tree(other) == theirs
     assert not (run / name).is_symlink() and _tree(run) == {"notes.txt": b"mine"}
@@ -185,13 +185,11 @@ def test_overwrite_removes_the_temporary_files_of_a_killed_writer(tmp_path):
     assert _tree(run) == {"notes.txt": b"mine"}
 
 
-@pytest.mark.parametrize("folder", ["snapshots", "snapshots/repeat-0"])
-def test_a_writer_refuses_a_run_whose_folder_is_a_link(tmp_path, folder):
-    other, theirs = _other_run(tmp_path)
-    run = _run(tmp_path / "run")
-    shutil.rmtree(run / folder)
-    (run / folder).symlink_to(other / folder, target_is_directory=True)
-    with pytest.raises(ValueError, match=f"{folder} is a symbolic link"), \
+@pytest.mark.parametrize("name", ["snapshots", "snapshots/repeat-0", "metrics.csv",
+                                  "information.csv", "snapshots/repeat-0/weights.bin"])
+def test_a_writer_refuses_a_run_whose_folder_or_appended_file_is_a_link(tmp_path, name):
+    run, other, theirs = _linked_runs(tmp_path, name)
+    with pytest.raises(ValueError, match=f"{name} is a symbolic link"), \
             run_directory.writing(run):
         pass
     assert _tree(other) == theirs
