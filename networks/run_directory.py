@@ -51,6 +51,8 @@ RECORDED = "recorded"
 """The dataset name of a run recorded by ``networks.recorder.RunRecorder``."""
 RECORDED_SAMPLES = "samples.npz"
 """Where a recorded run keeps its measured samples: arrays X (N, D) float32 and y (N,)."""
+DATA_FILES = (CONFIG, METRICS, INFORMATION, RECORDED_SAMPLES)
+"""The files at the top of a run directory that only its writers (holding the lock) write."""
 FIGURES = ("information_plane.png", "information_curves.png", "metrics.png",
            "information_plane.gif")
 """Pictures the commands write into a run directory by default."""
@@ -169,7 +171,9 @@ def writing(run_dir: Path, wait: bool = False,
     block fails before anything was written into it: a refused command leaves no trace.
     The lock file exists only while the lock is held (``networks.lock``). A run whose folders
     or appended files (metrics.csv, information.csv, weights.bin) are symbolic links is refused
-    before the block runs: writing through them would change files outside the run.
+    before the block runs: writing through them would change files outside the run. The
+    temporary files killed writers left of the run's data are deleted, so that a resumed run
+    ends with the files of one never killed.
     """
     if run_dir.exists() and not run_dir.is_dir():
         raise ValueError(f"run directory {run_dir} is a file")
@@ -183,6 +187,7 @@ def writing(run_dir: Path, wait: bool = False,
                 raise ValueError(f"{links[0]} is a symbolic link to {os.readlink(links[0])}: "
                                  "a run's folders and the files it appends to must be its own "
                                  "(link RUN_DIR itself to keep a run elsewhere)")
+            _remove_temporaries(run_dir)
             yield
     except BaseException:
         for folder in created:
@@ -214,10 +219,21 @@ def remove_run(run_dir: Path) -> None:
         _remove_files(folder, SNAPSHOT_FILES)
         _remove_folder_if_empty(folder)
     if snapshots.is_dir():
-        _remove_files(snapshots, [_written_name(p.name) for p in snapshots.iterdir()
-                                  if _is_group_state(p)])
+        _remove_files(snapshots, _group_state_names(snapshots))
         _remove_folder_if_empty(snapshots)
-    _remove_files(run_dir, (CONFIG, METRICS, INFORMATION, RECORDED_SAMPLES, *FIGURES))
+    _remove_files(run_dir, (*DATA_FILES, *FIGURES))
+
+
+def _remove_temporaries(run_dir: Path) -> None:
+    """Delete the temporary files of the run's data that killed writers left (only the lock's
+    holder makes them; a picture's may be a plot being drawn right now, and stays)."""
+    snapshots = run_dir / SNAPSHOTS
+    for folder in sorted(snapshots.glob("repeat-*")):
+        if folder.is_dir():
+            _remove_files(folder, SNAPSHOT_FILES, temporaries_only=True)
+    if snapshots.is_dir():
+        _remove_files(snapshots, _group_state_names(snapshots), temporaries_only=True)
+    _remove_files(run_dir, DATA_FILES, temporaries_only=True)
 
 
 def _refuse_to_delete(run_dir: Path) -> None:
@@ -270,16 +286,23 @@ def _written_name(name: str) -> str:
     return match.group(1) if match else name
 
 
+def _group_state_names(snapshots: Path) -> list[str]:
+    """The group state files in ``snapshots``, and those their temporary files were to be."""
+    return [_written_name(p.name) for p in snapshots.iterdir() if _is_group_state(p)]
+
+
 def _is_group_state(path: Path) -> bool:
     """Whether ``path`` is a group state file, or the temporary file of one."""
     return path.is_file() and GROUP_STATE_FILE.fullmatch(_written_name(path.name)) is not None
 
 
-def _remove_files(folder: Path, names: Sequence[str]) -> None:
-    """Delete the files ``names`` in ``folder`` and their temporary files; a link is removed
-    itself, never followed."""
+def _remove_files(folder: Path, names: Sequence[str], temporaries_only: bool = False) -> None:
+    """Delete the files ``names`` in ``folder`` and their temporary files (with
+    ``temporaries_only``, only those); a link is removed itself, never followed."""
     for path in folder.iterdir():
-        if _written_name(path.name) in names and (path.is_file() or path.is_symlink()):
+        wanted = _written_name(path.name) in names and not (temporaries_only
+                                                            and path.name in names)
+        if wanted and (path.is_file() or path.is_symlink()):
             path.unlink()
 
 

@@ -226,3 +226,19 @@ def test_an_appended_file_that_is_a_link_is_refused_naming_it(tmp_path):
     with pytest.raises(ValueError, match="weights.bin is a symbolic link"):
         run_directory.open_appended(tmp_path / "weights.bin", "ab")
     assert (tmp_path / "elsewhere.bin").read_bytes() == b"precious"
+
+
+def test_a_writer_deletes_the_temporary_files_killed_writers_left_but_not_a_pictures(tmp_path):
+    run = _run(tmp_path / "run")
+    (tmp_path / "elsewhere").write_text("precious")
+    (run / "config.json.tmp").symlink_to(tmp_path / "elsewhere")
+    (run / "information_plane.png.0123abcd.tmp").write_text("a plot being drawn now")
+    before = _tree(run)
+    with run_directory.writing(run):
+        pass
+    left = {name for name in before if name.endswith(".tmp")} - set(_tree(run))
+    assert left == {"config.json.tmp", "snapshots/repeat-0/state.npy.tmp",
+                    "snapshots/state-1-2.npy.tmp"}
+    assert not (run / "config.json.tmp").is_symlink()
+    assert (tmp_path / "elsewhere").read_text() == "precious"
+    assert (run / "information_plane.png.0123abcd.tmp").exists()
