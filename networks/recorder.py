@@ -14,7 +14,12 @@ optimizer's name and learning rate, the measured layers and the epochs). The sam
 has no train/test split). ``main_data.py --from-run``, ``main_as_if_random.py``,
 ``main_plot.py`` and ``main_movie.py`` work on it; ``--resume`` does not (training happens in
 the user's code). The callback holds the directory's writers' lock (``rundir.lock``) from
-the start of ``fit`` to its end; a process that dies releases it.
+the start of ``fit`` to its end; a process that dies releases it. Keras tells a callback
+nothing when ``fit`` fails (``on_train_end`` is not called), so the lock is released: at once
+when the failure is in the recorder's own work; otherwise at the end of a ``with`` block
+around the recorder, on ``close()``, when the recorder's next ``fit`` begins (it goes on
+recording), or when the recorder is garbage-collected (a notebook that keeps the traceback
+keeps the recorder too).
 
 metrics.csv: train loss and accuracy are the fit log's ``loss`` and ``accuracy`` (Keras's
 running means over the epoch's batches, not an evaluation after it, unlike ``main_data.py``),
@@ -26,7 +31,8 @@ from __future__ import annotations
 
 import io
 import math
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -54,6 +60,10 @@ class RunRecorder(keras.callbacks.Callback):
     labels (one-hot (N, C) labels are read as their argmax); ``layers`` the Keras names of the
     layers to measure (default: every layer computing a new representation,
     ``networks.layers``). The directory must not hold a run yet.
+
+    Used as a context manager (``with RunRecorder(...) as recorder: model.fit(...,
+    callbacks=[recorder])``) it releases the run's lock when the block ends, whether or not
+    ``fit`` failed; ``close()`` does the same.
     """
 
     def __init__(self, run_dir: str | Path, x: np.ndarray, y: np.ndarray,
@@ -72,8 +82,32 @@ class RunRecorder(keras.callbacks.Callback):
         self._epoch = -1
         self._open = ExitStack()
 
+    def __enter__(self) -> RunRecorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the run's files and release its lock (nothing happens when none is held)."""
+        self._open.close()
+
+    @contextmanager
+    def _closed_on_failure(self) -> Iterator[None]:
+        try:
+            yield
+        except BaseException:
+            self.close()
+            raise
+
     def on_train_begin(self, logs: dict | None = None) -> None:
-        """Take the lock; on the first ``fit``, write config.json, the samples and epoch 0."""
+        """Take the lock; on the first ``fit``, write config.json, the samples and epoch 0.
+        What a failed earlier ``fit`` left open is closed first."""
+        self.close()
+        with self._closed_on_failure():
+            self._begin()
+
+    def _begin(self) -> None:
         first = self._epoch < 0
         if first and run_directory.has_files(self.run_dir):
             raise ValueError(f"run directory {self.run_dir} already exists; record into a "
@@ -97,12 +131,15 @@ class RunRecorder(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         """Append the epoch's weights, metrics and state."""
-        self._record(logs or {})
+        with self._closed_on_failure():
+            self._record(logs or {})
 
     def on_train_end(self, logs: dict | None = None) -> None:
         """Record the epochs trained in config.json, close the files, release the lock."""
-        self._set_epochs(max(self._epoch, 1))
-        self._open.close()
+        try:
+            self._set_epochs(max(self._epoch, 1))
+        finally:
+            self.close()
 
     def _set_epochs(self, epochs: int) -> None:
         """config.json's epochs: those planned while fit runs, those trained once it ends."""

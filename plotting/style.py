@@ -4,6 +4,8 @@ Epochs are coloured (information plane) or placed (epoch axes) on a ``log`` or `
 scale. The log scale spaces log10(epoch + 1) evenly, so that epoch 0, the initial network, has
 a place on it; its ticks are real epoch numbers. Figures are plain ``matplotlib.figure.Figure``
 objects, never pyplot's, so no display is needed and the process's backend is left alone.
+A figure is saved beside its destination and renamed over it when complete
+(``rundir.directory.replacing``): a failed or killed save leaves the previous figure.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, MaxNLocator, NullLocator, StrMethodFormatter
 
 from plotting.panels import SEPARATOR
+from rundir.directory import replacing
 
 EPOCH_SCALES = ("log", "linear")
 EPOCH_COLORMAP: Colormap = colormaps["gnuplot"]
@@ -177,8 +180,10 @@ def output_format(path: Path, formats: Sequence[str]) -> str:
 
 
 def save_figure(figure: Figure, path: Path) -> Path:
-    """Write ``figure`` to ``path`` in the format its suffix names; returns ``path``."""
+    """Write ``figure`` to ``path`` in the format its suffix names, replacing the previous
+    file atomically (the previous one stays when saving fails); returns ``path``."""
     fmt = output_format(path, FIGURE_FORMATS)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, format=fmt, dpi=DPI)
+    with replacing(path) as handle:
+        figure.savefig(handle, format=fmt, dpi=DPI)
     return path

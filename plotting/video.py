@@ -3,23 +3,26 @@
 The format follows the file's suffix, and the file written is exactly the one named. MP4 frames
 stream to ffmpeg one at a time (ffmpeg from the PATH, else the binary the ``imageio-ffmpeg``
 package bundles); a GIF keeps its frames in memory as 8-bit images on one palette until Pillow
-writes them. A movie is written beside its destination and moved there when complete, so a
-failed run leaves no half-written file. Nothing here draws.
+writes them. A movie is written beside its destination and moved there when complete
+(``rundir.directory.replacing``: a new file under a fresh name, never one already
+there), so a failed run leaves the previous movie and no half-written file. Nothing here
+draws.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image
 
 from plotting.style import output_format
+from rundir.directory import replacing
 
 MOVIE_FORMATS = ("gif", "mp4")
 TINTS = (0.25, 0.45, 0.65)
@@ -54,7 +57,7 @@ def gif_palette(frame: np.ndarray) -> Image.Image:
         256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
 
 
-def write_gif(frames: Iterable[np.ndarray], path: Path, fps: float) -> None:
+def write_gif(frames: Iterable[np.ndarray], path: Path | BinaryIO, fps: float) -> None:
     """Write (height, width, 3) uint8 frames as a looping GIF shown at ``fps`` frames a second.
 
     Every frame takes the palette of the first (``gif_palette``), so colours do not flicker;
@@ -112,13 +115,9 @@ def write_movie(frames: Iterable[np.ndarray], path: Path, fps: float) -> Path:
         raise ValueError(f"fps must be positive, got {fps}")
     ffmpeg = find_ffmpeg() if fmt == "mp4" else None
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.part")
-    try:
+    with replacing(path) as partial:
         if ffmpeg is None:
             write_gif(frames, partial, fps)
         else:
-            write_mp4(frames, partial, fps, ffmpeg)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+            write_mp4(frames, Path(partial.name), fps, ffmpeg)
     return path

@@ -7,7 +7,8 @@ leaves no trace. The operating system releases the lock when the process ends in
 ``kill -9`` included, so a lock is never left stale: the file a killed writer leaves behind is
 locked and reused by the next writer. A writer that finds the file deleted by the holder it
 waited for locks the new one (the usual check that the locked file is still the one at the
-path). Readers (plots, movies) never take the lock: every file is appended in whole lines or
+path). A lock file that is a symbolic link is refused (ValueError naming it), never opened
+through. Readers (plots, movies) never take the lock: every file is appended in whole lines or
 replaced atomically, so they never see a torn row (``rundir.directory``). POSIX only.
 """
 
@@ -51,8 +52,10 @@ def locked(run_dir: Path, wait: bool = False,
 
 def _acquire(path: Path, wait: bool, announce: Callable[[str], None] | None) -> TextIO:
     """The open lock file at ``path``, locked by this process."""
+    from rundir.directory import open_appended  # (run_directory imports this module)
+
     while True:
-        handle = open(path, "a+")
+        handle = open_appended(path, "a+")  # a planted link is refused, never written through
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

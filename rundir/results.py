@@ -17,7 +17,7 @@ from typing import TextIO
 
 import numpy as np
 
-from rundir.directory import replace_file, table_lines
+from rundir.directory import open_appended, refuse_link, replace_file, table_lines
 from rundir.snapshots import dense_layer_names
 
 COLUMNS = (
@@ -108,15 +108,17 @@ class TableWriter:
     """Appends rows to information.csv, writing the header when the file is new.
 
     A torn last line left by a killed job is dropped when the file is opened; ``rows`` are the
-    rows the file held then.
+    rows the file held then. A table that is a symbolic link is refused before anything is
+    written (``rundir.directory.refuse_link``).
     """
 
     def __init__(self, path: Path) -> None:
+        refuse_link(path)
         self.path = path
         self.rows = rows = read_rows(path)
         if path.exists():
             _rewrite(path, rows)
-        self._handle: TextIO = open(path, "a", newline="")
+        self._handle: TextIO = open_appended(path, "a")
         self._writer = csv.writer(self._handle, lineterminator="\n")
         if not rows and self._handle.tell() == 0:
             self._writer.writerow(COLUMNS)

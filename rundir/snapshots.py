@@ -44,10 +44,17 @@ from pathlib import Path
 import numpy as np
 
 from rundir.config import MAX_BITS
-from rundir.directory import METRICS, replace_file, snapshot_dir, table_lines
+from rundir.directory import (
+    METRICS,
+    WEIGHTS,
+    open_appended,
+    refuse_link,
+    replace_file,
+    snapshot_dir,
+    table_lines,
+)
 
 LAYOUT = "layout.json"
-WEIGHTS = "weights.bin"
 STATE = "state.npy"
 METRICS_COLUMNS = ("repeat", "epoch", "train_loss", "train_accuracy", "test_loss",
                    "test_accuracy")
@@ -319,17 +326,19 @@ class SnapshotWriter(_AppendedFile):
 
     Opening keeps the first ``keep_epochs`` rows and truncates the rest (a torn row, or epochs
     after the last saved state); with ``keep_epochs`` 0 the folder starts afresh with
-    ``layout``, otherwise the stored layout must equal ``layout``.
+    ``layout``, otherwise the stored layout must equal ``layout``. A weights.bin that is a
+    symbolic link is refused before anything is written (``run_directory.refuse_link``).
     """
 
     def __init__(self, directory: Path, layout: Layout | ModelLayout, keep_epochs: int) -> None:
         self.layout = layout
         directory.mkdir(parents=True, exist_ok=True)
+        refuse_link(directory / WEIGHTS)
         if keep_epochs == 0:
             replace_file(directory / LAYOUT, json.dumps(layout.to_json()) + "\n")
         else:
             check_layout(directory, layout)
-        self._handle = open(directory / WEIGHTS, "ab")
+        self._handle = open_appended(directory / WEIGHTS, "ab")
         keep_bytes = keep_epochs * layout.row_length * ROW_DTYPE.itemsize
         if self._handle.tell() < keep_bytes:
             self._handle.close()
@@ -351,10 +360,12 @@ class MetricsLog(_AppendedFile):
 
     Columns METRICS_COLUMNS. Opening drops each of those repeats' rows for epochs >= its
     ``keep_epochs`` and a torn last line, keeps every other row, and writes the header when
-    the file is new.
+    the file is new. A metrics.csv that is a symbolic link is refused before anything is
+    written (``run_directory.refuse_link``).
     """
 
     def __init__(self, path: Path, keep_epochs: Mapping[int, int]) -> None:
+        refuse_link(path)
         text = path.read_text() if path.exists() else ""
         kept = [line for line, (r, epoch) in zip(table_lines(path)[1:], metrics_rows(path),
                                                    strict=True)
@@ -362,7 +373,7 @@ class MetricsLog(_AppendedFile):
         new_text = "\n".join([",".join(METRICS_COLUMNS), *kept]) + "\n"
         if new_text != text:
             replace_file(path, new_text)
-        self._handle = open(path, "a")
+        self._handle = open_appended(path, "a")
 
     def append(self, epoch: int, rows: Mapping[int, Sequence[float]]) -> None:
         """Append ``epoch``'s row of each repeat in ``rows`` (repeat -> (train loss, train

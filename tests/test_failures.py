@@ -83,6 +83,80 @@ def test_overwrite_replaces_a_run_and_keeps_the_users_files(run, capsys):
     assert json.loads((run / "config.json").read_text())["training"]["epochs"] == 2
 
 
+# --- links inside a run are never followed -------------------------------------------------
+
+@pytest.fixture
+def other(trained, tmp_path):
+    """Another run for links to point at, and its files' bytes."""
+    path = shutil.copytree(trained, tmp_path / "other")
+    return path, _tree(path)
+
+
+def _link(run, name, other_run):
+    """Make ``run``'s ``name`` (a file or a folder) a link to the same one in ``other_run``."""
+    path = run / name
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+    path.symlink_to(other_run / name)
+
+
+@pytest.mark.parametrize("name", ["snapshots", REPEAT, "metrics.csv", f"{REPEAT}/weights.bin"])
+def test_overwrite_refuses_a_run_whose_folder_or_appended_file_is_a_link(run, other, capsys,
+                                                                          name):
+    other_run, theirs = other
+    _link(run, name, other_run)
+    ours = _tree(run)
+    _refused(capsys, main_data.main, *SMALL, "--out", run, "--overwrite",
+             naming=f"{name} is a symbolic link")
+    assert _tree(other_run) == theirs and _tree(run) == ours and (run / name).is_symlink()
+
+
+def test_overwrite_removes_a_linked_config_not_its_target(run, other):
+    other_run, theirs = other
+    _link(run, "config.json", other_run)
+    assert run_cli(main_data.main, [*SMALL, "--epochs", "2", "--out", str(run),
+                                    "--overwrite"]) == 0
+    assert _tree(other_run) == theirs and not (run / "config.json").is_symlink()
+
+
+@pytest.mark.parametrize("name", ["metrics.csv", f"{REPEAT}/weights.bin", "information.csv"])
+def test_resuming_or_measuring_refuses_an_appended_file_that_is_a_link(run, other, capsys,
+                                                                        name):
+    other_run, theirs = other
+    _link(run, name, other_run)
+    ours = _tree(run)
+    _refused(capsys, main_data.main, *SMALL, "--epochs", "6", "--out", run, "--resume",
+             naming=f"{name} is a symbolic link")
+    _refused(capsys, main_data.main, "--from-run", run, "--jobs", "1", "--no-plot",
+             naming=f"{name} is a symbolic link")
+    assert _tree(other_run) == theirs and _tree(run) == ours
+
+
+def test_a_lock_file_that_is_a_link_is_refused(run, tmp_path, capsys):
+    (tmp_path / "elsewhere").write_text("precious")
+    (run / run_directory.LOCK).symlink_to(tmp_path / "elsewhere")
+    before = _tree(run)
+    _refused(capsys, main_data.main, *SMALL, "--epochs", "6", "--out", run, "--resume",
+             naming=f"{run_directory.LOCK} is a symbolic link")
+    assert (tmp_path / "elsewhere").read_text() == "precious" and _tree(run) == before
+
+
+def test_links_planted_at_temporary_names_are_never_written_through(run, tmp_path):
+    """Resuming replaces config.json, the group state and information.csv; a link planted
+    where an earlier version put their temporary files is left alone."""
+    names = ["config.json.tmp", f"{STATE}.tmp", "information.csv.tmp", "metrics.csv.tmp"]
+    for i, name in enumerate(names):
+        (tmp_path / f"elsewhere{i}").write_text("precious")
+        (run / name).symlink_to(tmp_path / f"elsewhere{i}")
+    assert run_cli(main_data.main, [*SMALL, "--epochs", "6", "--out", str(run),
+                                    "--resume"]) == 0
+    assert [(tmp_path / f"elsewhere{i}").read_text() for i in range(len(names))] == \
+        ["precious"] * len(names)
+    assert json.loads((run / "config.json").read_text())["training"]["epochs"] == 6
+
+
 # --- validate first, then change files ----------------------------------------------------
 
 @pytest.mark.parametrize("state", [STATE, f"{REPEAT}/state.npy"],

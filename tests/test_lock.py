@@ -68,3 +68,12 @@ def test_the_lock_file_exists_only_while_held(tmp_path):
     with locked(tmp_path):
         assert (tmp_path / LOCK).is_file()
     assert not (tmp_path / LOCK).exists()
+
+
+def test_a_lock_file_that_is_a_link_is_refused_and_its_target_kept(tmp_path):
+    (tmp_path / "elsewhere.txt").write_text("precious")
+    (tmp_path / LOCK).symlink_to(tmp_path / "elsewhere.txt")
+    with pytest.raises(ValueError, match=f"{LOCK} is a symbolic link"), locked(tmp_path):
+        pass
+    assert (tmp_path / "elsewhere.txt").read_text() == "precious"
+    assert (tmp_path / LOCK).is_symlink()

@@ -9,7 +9,7 @@ from PIL import Image
 from cli.command import run_cli
 from main_movie import main
 from plotting.synthetic import write_synthetic_run
-from tests.test_main_plot import assert_one_line_error
+from tests.test_main_plot import assert_one_line_error, files, half_then_fail
 
 EPOCHS = 20
 
@@ -83,3 +83,26 @@ def test_an_empty_directory_is_an_error(capsys, tmp_path):
 def test_an_unmeasured_estimator_is_an_error(capsys, run_dir, tmp_path):
     status, _, err = movie(capsys, run_dir, "--estimator", "kde-lower", "-o", tmp_path / "m.gif")
     assert_one_line_error(status, err, "'kde-lower' matches none")
+
+
+def test_a_failed_movie_keeps_the_previous_one_and_leaves_no_temporary(capsys, tmp_path,
+                                                                         monkeypatch):
+    run = write_synthetic_run(tmp_path / "run", epochs=2, units=(3, 2))
+    assert movie(capsys, run)[0] == 0
+    before = files(run)
+    monkeypatch.setattr(Image.Image, "save",
+                        lambda self, target, *args, **options: half_then_fail(target, b"GIF89a"))
+    status, _, err = movie(capsys, run)
+    assert_one_line_error(status, err, "No space left on device")
+    assert files(run) == before
+
+
+@pytest.mark.parametrize("name", ["information_plane.gif.tmp", ".information_plane.gif.part"])
+def test_a_movie_is_never_written_through_a_link_planted_at_a_temporary_name(capsys, tmp_path,
+                                                                              name):
+    run = write_synthetic_run(tmp_path / "run", epochs=2, units=(3, 2))
+    (tmp_path / "elsewhere").write_bytes(b"precious")
+    (run / name).symlink_to(tmp_path / "elsewhere")
+    assert movie(capsys, run)[0] == 0
+    assert (tmp_path / "elsewhere").read_bytes() == b"precious"
+    assert gif_frames(run / "information_plane.gif") == 3

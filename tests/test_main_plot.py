@@ -3,10 +3,15 @@
 Commands run through ``cli.command.run_cli``, exactly as ``python main_plot.py`` does.
 """
 
+import os
+from pathlib import Path
+
 import pytest
+from matplotlib.figure import Figure
 
 from cli.command import run_cli
 from main_plot import main
+from plotting.plane import plot_run
 from plotting.synthetic import write_synthetic_run
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -127,3 +132,51 @@ def test_an_estimator_typed_as_measured_selects_its_stored_canonical_name(capsys
 def test_an_invalid_estimator_filter_is_a_one_line_error(capsys, run_dir):
     status, _, err = plot(capsys, run_dir, "--estimator", "binning:bins=0")
     assert_one_line_error(status, err, "bins must be an integer in 1..2**52")
+
+
+def half_then_fail(target, content=PNG + b"half a figure"):
+    """Write part of a file to ``target`` (a path or an open file), then fail as a full disk
+    does."""
+    if isinstance(target, (str, os.PathLike)):
+        Path(target).write_bytes(content)
+    else:
+        target.write(content)
+    raise OSError("No space left on device")
+
+
+def files(folder):
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])
+def test_a_failed_save_keeps_the_previous_figure_and_leaves_no_temporary(capsys, tmp_path,
+                                                                          monkeypatch, suffix):
+    run = write_synthetic_run(tmp_path / "run", epochs=3)
+    output = run / f"information_plane{suffix}"
+    assert plot(capsys, run, "-o", output)[0] == 0
+    before = files(run)
+    monkeypatch.setattr(Figure, "savefig", lambda self, target, **options: half_then_fail(target))
+    status, _, err = plot(capsys, run, "-o", output)
+    assert_one_line_error(status, err, "No space left on device")
+    assert files(run) == before
+
+
+def test_the_plane_main_data_draws_is_replaced_only_when_complete(tmp_path, monkeypatch):
+    run = write_synthetic_run(tmp_path / "run", epochs=3)
+    plot_run(run, run / "information_plane.png")
+    before = files(run)
+    monkeypatch.setattr(Figure, "savefig", lambda self, target, **options: half_then_fail(target))
+    with pytest.raises(OSError, match="No space left"):
+        plot_run(run, run / "information_plane.png")
+    assert files(run) == before
+
+
+@pytest.mark.parametrize("name", ["information_plane.png.tmp", ".information_plane.png.part"])
+def test_a_figure_is_never_written_through_a_link_planted_at_a_temporary_name(capsys, tmp_path,
+                                                                               name):
+    run = write_synthetic_run(tmp_path / "run", epochs=3)
+    (tmp_path / "elsewhere").write_bytes(b"precious")
+    (run / name).symlink_to(tmp_path / "elsewhere")
+    assert plot(capsys, run)[0] == 0
+    assert (tmp_path / "elsewhere").read_bytes() == b"precious"
+    assert (run / "information_plane.png").read_bytes()[:8] == PNG

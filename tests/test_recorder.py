@@ -1,5 +1,6 @@
 """RunRecorder: a user's own model.fit recorded as a run directory that every command reads."""
 
+import gc
 import json
 from pathlib import Path
 
@@ -111,3 +112,70 @@ def test_the_recorder_measures_the_layers_it_is_given(tmp_path):
     _fit(tmp_path / "run", epochs=1, layers=["pool", "dense"])
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["training"]["layers"] == ["pool", "dense"]
+
+
+class _Boom(Exception):
+    pass
+
+
+class _FailAfterFirstEpoch(keras.callbacks.Callback):
+    """A user's callback that fails inside fit, after the recorder recorded epoch 1."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        raise _Boom("the user's callback failed")
+
+
+def _digits_model():
+    digits = load_dataset("digits")
+    model = build_seeded(ModelFile(MODELS, "small_cnn"), 64, 10, 0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return digits, model
+
+
+def _can_lock(run_dir: Path) -> bool:
+    try:
+        with locked(run_dir):
+            return True
+    except RunLocked:
+        return False
+
+
+def test_a_failure_inside_the_recorder_releases_the_lock_at_once(tmp_path):
+    digits, model = _digits_model()
+    recorder = RunRecorder(tmp_path / "run", x=digits.X, y=digits.y + 10)  # labels past 9
+    with pytest.raises(ValueError, match="the model has 10 classes"):
+        model.fit(digits.X, digits.y, epochs=1, verbose=0, callbacks=[recorder])
+    assert _can_lock(tmp_path / "run")
+
+
+def test_a_recorder_used_as_a_with_block_releases_the_lock_when_fit_fails(tmp_path):
+    digits, model = _digits_model()
+    with pytest.raises(_Boom), RunRecorder(tmp_path / "run", x=digits.X, y=digits.y) as recorder:
+        model.fit(digits.X, digits.y, epochs=2, verbose=0,
+                  callbacks=[recorder, _FailAfterFirstEpoch()])
+    assert _can_lock(tmp_path / "run")
+
+
+def test_a_recorder_garbage_collected_after_a_failed_fit_releases_the_lock(tmp_path):
+    digits, model = _digits_model()
+    try:
+        model.fit(digits.X, digits.y, epochs=2, verbose=0,
+                  callbacks=[RunRecorder(tmp_path / "run", x=digits.X, y=digits.y),
+                             _FailAfterFirstEpoch()])
+    except _Boom:
+        pass
+    gc.collect()
+    assert _can_lock(tmp_path / "run")
+
+
+def test_fitting_again_after_a_failed_fit_goes_on_recording(tmp_path):
+    digits, model = _digits_model()
+    recorder = RunRecorder(tmp_path / "run", x=digits.X, y=digits.y)
+    with pytest.raises(_Boom):
+        model.fit(digits.X, digits.y, epochs=2, verbose=0,
+                  callbacks=[recorder, _FailAfterFirstEpoch()])
+    model.fit(digits.X, digits.y, epochs=1, verbose=0, callbacks=[recorder])
+    lines = (tmp_path / "run" / "metrics.csv").read_text().splitlines()
+    assert [line.split(",")[1] for line in lines[1:]] == ["0", "1", "2"]
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["training"]["epochs"] == 2
+    assert _can_lock(tmp_path / "run")

@@ -3,6 +3,7 @@ replaced atomically, its appended tables read without a torn line."""
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,101 @@ def test_written_config_is_sorted_json(tmp_path):
     run_directory.write_config(tmp_path, CONFIG)
     text = (tmp_path / "config.json").read_text()
     assert text == json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n"
+
+
+def _linked_runs(tmp_path: Path, name: str) -> tuple[Path, Path, dict[str, bytes]]:
+    """A run whose ``name`` (a file or a folder) is a link to the same one in another run:
+    (the run, the other run, the other run's files' bytes)."""
+    other, run = _run(tmp_path / "other"), _run(tmp_path / "run")
+    if (run / name).is_dir():
+        shutil.rmtree(run / name)
+    else:
+        (run / name).unlink()
+    (run / name).symlink_to(other / name)
+    return run, other, _tree(other)
+
+
+@pytest.mark.parametrize("folder", ["snapshots", "snapshots/repeat-0"])
+def test_overwrite_refuses_a_linked_folder_and_deletes_nothing(tmp_path, folder):
+    run, other, theirs = _linked_runs(tmp_path, folder)
+    ours = _tree(run)
+    with pytest.raises(ValueError, match=f"refusing to delete .*{folder} is a symbolic link"):
+        run_directory.remove_run(run)
+    assert _tree(other) == theirs and _tree(run) == ours
+
+
+@pytest.mark.parametrize("name", ["metrics.csv", "snapshots/repeat-0/weights.bin",
+                                  "snapshots/state-0-0.npy", "config.json"])
+def test_overwrite_removes_a_linked_file_not_its_target(tmp_path, name):
+    run, other, theirs = _linked_runs(tmp_path, name)
+    run_directory.remove_run(run)
+    assert _tree(other) == theirs
+    assert not (run / name).is_symlink() and _tree(run) == {"notes.txt": b"mine"}
+
+
+def test_overwrite_removes_the_temporary_files_of_a_killed_writer(tmp_path):
+    run = _run(tmp_path / "run")
+    for name in ("config.json.0123abcd.tmp", "snapshots/state-0-0.npy.89abcdef.tmp",
+                 "snapshots/repeat-0/weights.bin.tmp"):
+        (run / name).write_text("x")
+    run_directory.remove_run(run)
+    assert _tree(run) == {"notes.txt": b"mine"}
+
+
+@pytest.mark.parametrize("name", ["snapshots", "snapshots/repeat-0", "metrics.csv",
+                                  "information.csv", "snapshots/repeat-0/weights.bin"])
+def test_a_writer_refuses_a_run_whose_folder_or_appended_file_is_a_link(tmp_path, name):
+    run, other, theirs = _linked_runs(tmp_path, name)
+    with pytest.raises(ValueError, match=f"{name} is a symbolic link"), \
+            run_directory.writing(run):
+        pass
+    assert _tree(other) == theirs
+
+
+def test_replace_file_never_writes_through_a_planted_temporary_name(tmp_path):
+    (tmp_path / "elsewhere.txt").write_text("precious")
+    (tmp_path / "config.json.tmp").symlink_to(tmp_path / "elsewhere.txt")
+    run_directory.replace_file(tmp_path / "config.json", "new")
+    assert (tmp_path / "elsewhere.txt").read_text() == "precious"
+    assert (tmp_path / "config.json").read_text() == "new"
+
+
+def test_replace_file_replaces_a_link_not_its_target(tmp_path):
+    (tmp_path / "elsewhere.txt").write_text("precious")
+    (tmp_path / "config.json").symlink_to(tmp_path / "elsewhere.txt")
+    run_directory.replace_file(tmp_path / "config.json", "new")
+    assert (tmp_path / "elsewhere.txt").read_text() == "precious"
+    assert not (tmp_path / "config.json").is_symlink()
+
+
+def test_a_failed_replacement_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
+    (tmp_path / "figure.png").write_bytes(b"old")
+    with pytest.raises(OSError, match="disk full"), \
+            run_directory.replacing(tmp_path / "figure.png") as handle:
+        handle.write(b"half")
+        raise OSError("disk full")
+    assert _tree(tmp_path) == {"figure.png": b"old"}
+
+
+def test_an_appended_file_that_is_a_link_is_refused_naming_it(tmp_path):
+    (tmp_path / "elsewhere.bin").write_bytes(b"precious")
+    (tmp_path / "weights.bin").symlink_to(tmp_path / "elsewhere.bin")
+    with pytest.raises(ValueError, match="weights.bin is a symbolic link"):
+        run_directory.open_appended(tmp_path / "weights.bin", "ab")
+    assert (tmp_path / "elsewhere.bin").read_bytes() == b"precious"
+
+
+def test_a_writer_deletes_the_temporary_files_killed_writers_left_but_not_a_pictures(tmp_path):
+    run = _run(tmp_path / "run")
+    (tmp_path / "elsewhere").write_text("precious")
+    (run / "config.json.tmp").symlink_to(tmp_path / "elsewhere")
+    (run / "information_plane.png.0123abcd.tmp").write_text("a plot being drawn now")
+    before = _tree(run)
+    with run_directory.writing(run):
+        pass
+    left = {name for name in before if name.endswith(".tmp")} - set(_tree(run))
+    assert left == {"config.json.tmp", "snapshots/repeat-0/state.npy.tmp",
+                    "snapshots/state-1-2.npy.tmp"}
+    assert not (run / "config.json.tmp").is_symlink()
+    assert (tmp_path / "elsewhere").read_text() == "precious"
+    assert (run / "information_plane.png.0123abcd.tmp").exists()
