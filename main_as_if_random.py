@@ -16,7 +16,8 @@ from pathlib import Path
 
 import click
 
-from cli.command import announce, backend_options, main_entry, run_cli, tls_of, wait_option
+from cli.command import announce, backend_options, main_entry, tls_of, wait_option
+from cli.run_flags import measure_of, run_config_of
 from data.datasets import SAMPLES
 from information.batching import BatchingEstimator
 from information.estimators import estimator_from_spec
@@ -72,11 +73,17 @@ def main(run_dir: Path, window: int | None, step: int | None, first: int, last: 
     tls = tls_of(tls_files)
     check_backend(backend, scheduler_address, tls)
     listed = parse_ranges(ranges) if ranges is not None else None
-    if train_flags is not None:
-        _train(run_dir, train_flags, wait)
-    run_directory.read_config(run_dir)  # a clear error before touching the directory
+    training = _training(train_flags) if train_flags is not None else None
+    if training is None:
+        run_directory.read_config(run_dir)  # a clear error before touching the directory
+    else:
+        config, data = run_config_of(training[0], measure_of(training[0]))
     with execution(backend, scheduler_address, tls), \
             run_directory.writing(run_dir, wait, announce):
+        if training is not None:  # trained and measured under one lock
+            from main_data import train
+
+            train(run_dir, config, data, *training)
         config = run_directory.read_config(run_dir)
         last_saved = min(SnapshotReader(d).n_epochs
                          for d in snapshot_dirs(run_dir, config).values()) - 1
@@ -95,20 +102,17 @@ def main(run_dir: Path, window: int | None, step: int | None, first: int, last: 
         raise ValueError(report.diverged())
 
 
-def _train(run_dir: Path, train_flags: str, wait: bool) -> None:
-    """Train RUN_DIR with main_data.py and ``train_flags``; its failure is this command's."""
+def _training(train_flags: str) -> tuple[dict, set[str]]:
+    """``--train``'s quoted ``main_data.py`` flags, parsed and checked by main_data.py."""
     import shlex
 
-    from main_data import main as train_and_measure
+    from main_data import training_flags
 
     try:
         arguments = shlex.split(train_flags)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--train") from None
-    status = run_cli(train_and_measure, [*arguments, "--out", str(run_dir), "--no-measure",
-                                         *(["--wait"] if wait else [])])
-    if status:
-        raise click.exceptions.Exit(status)
+    return training_flags(arguments)
 
 
 if __name__ == "__main__":

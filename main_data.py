@@ -35,6 +35,7 @@ from cli.presets import (
 )
 from cli.run_flags import measure_of, run_config_of, with_typed
 from data.datasets import DATASET_NAMES, SAMPLES
+from data.run_data import RunData
 from information.estimators import estimator_from_spec
 from measuring.backend import check_jobs, execution
 from measuring.measure import check_quantized, measure_requests
@@ -163,10 +164,7 @@ def main(ctx: click.Context, **flags: object) -> None:
             if flags["from_run"] is not None:
                 measures = (measure,)
             else:
-                config, data = prepare_run(run_dir, config, data, typed,
-                                           _resumed_measure(run_dir, flags, typed),
-                                           flags["resume"], flags["overwrite"])
-                train_run(run_dir, config, data, flags["resume"])
+                config, data = train(run_dir, config, data, flags, typed)
                 measures = config.measures or (measure,)
             if not flags["measure"]:
                 return
@@ -180,6 +178,29 @@ def main(ctx: click.Context, **flags: object) -> None:
                 click.echo(f"information plane: {plane}")
     if report.non_finite:
         raise ValueError(report.diverged())
+
+
+def train(run_dir: Path, config: RunConfig, data: RunData, flags: dict,
+          typed: set[str]) -> tuple[RunConfig, RunData]:
+    """Prepare ``run_dir`` for the command's ``config`` (new, ``--resume``d or
+    ``--overwrite``n), then train it; returns the config and data the run goes on with. The
+    caller holds the run's lock."""
+    config, data = prepare_run(run_dir, config, data, typed,
+                               _resumed_measure(run_dir, flags, typed), flags["resume"],
+                               flags["overwrite"])
+    train_run(run_dir, config, data, flags["resume"])
+    return config, data
+
+
+def training_flags(arguments: list[str]) -> tuple[dict, set[str]]:
+    """``main_data.py`` arguments that train without measuring (``main_as_if_random.py
+    --train``) as (flags, the ones typed), parsed and checked by this command's own options."""
+    ctx = main.make_context("main_data.py", arguments)
+    typed = {name for name in ctx.params if given(ctx, name)}
+    _refuse_unused(ctx, "--train trains RUN_DIR", ("out", "from_run", "show_preset"))
+    flags = {**with_preset(ctx.params, ctx.params["preset"], typed), "measure": False}
+    _check_flags(ctx, flags)
+    return flags, typed
 
 
 def _show_preset(ctx: click.Context, flags: dict) -> None:

@@ -67,6 +67,37 @@ def test_train_first_then_measure(tmp_path, capsys):
     assert {(r["epoch"], r["epoch_last"]) for r in _batching_rows(run_dir)} == {(0, 1), (2, 3)}
 
 
+@pytest.mark.parametrize(("flags", "message"), [
+    ("--out elsewhere", "--train trains RUN_DIR: --out would be ignored"),
+    ("--estimator kde-upper", "--no-measure: --estimator would be ignored"),
+    ("--epochs zero", "'zero' is not a valid integer"),
+    ("--epochs '3", "--train"),
+])
+def test_bad_training_flags_are_one_line_and_nothing_is_written(tmp_path, capsys, flags,
+                                                                 message):
+    status, err = _run(batching_main, [tmp_path / "fresh", "--train", flags, "--window", "2"],
+                       capsys)
+    assert status == 2 and len(err.splitlines()) == 1 and message in err
+    assert not (tmp_path / "fresh").exists()
+
+
+def test_a_run_trained_first_is_locked_from_training_to_measuring(tmp_path, capsys,
+                                                                  monkeypatch):
+    import rundir.lock
+
+    taken = []
+    locked = rundir.lock.locked
+
+    def counted(*args, **kwargs):
+        taken.append(args[0])
+        return locked(*args, **kwargs)
+
+    monkeypatch.setattr("rundir.directory.locked", counted)
+    status, _ = _run(batching_main, [tmp_path / "fresh", "--train", "--shape 3 --epochs 2",
+                                     "--window", "2", "--jobs", "1"], capsys)
+    assert status == 0 and taken == [tmp_path / "fresh"]  # one lock, held throughout
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--window", "3", "--ranges", "1-2"], "either --window"),
     ([], "either --window"),
