@@ -1,7 +1,9 @@
 """The KDE estimator (Saxe et al. 2018): Kolchinsky & Tracey's pairwise-distance entropy bounds.
 
 Lives here: `KDEEstimator` and the two quantities it is made of, `pairwise_kernel_sums` (the
-kernel row sums, in row blocks) and `kernel_mutual_information` (the bound on I(G;T) from them).
+kernel row sums, in row blocks) and `kernel_mutual_information` (the bound on I(G;T) from them);
+and the Gaussian kernel's exponents, exact at any width, that it shares with `information.mc`:
+`kernel_exponent_blocks` (all pairs, in row blocks) and `paired_exponents` (given pairs).
 Not here: input checking and discrete entropy (`information.entropy`), spec strings
 (`information.estimators`).
 
@@ -17,11 +19,20 @@ w = s^2 gives the upper (KL) bound and w = 4 s^2 the lower (Bhattacharyya) bound
 
 divided by ln 2 for bits. This is Saxe's H_bound(T) - H(T|X) with H(T|X) = d/2 (ln 2 pi s^2 + 1):
 the Gaussian constants cancel. When every input is distinct S(rows of input x) = 0 exactly.
+
+The exponents -D_ij / (2 w) come from one matrix product, which rounds each of them by up to
+about (d + 4) eps (|z_i|^2 + |z_j|^2) nats, z = (t - mean t) / sqrt(w): nothing at the usual
+widths, but 2e-3 nats on a 10-unit tanh layer at s^2 = 1e-12 and whole nats below, enough for
+K_ii < 1 and a bound above H(X). So each row's own entry, D_ii = 0, is always exactly 0
+(K_ii = 1: no bound exceeds H(X) or H(Y)), and when that rounding bound passes `_TOLERANCE` the
+entries that count, those within `_MARGIN` nats of their row's largest, are recomputed from the
+differences.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from numbers import Integral
 
@@ -34,6 +45,61 @@ BOUNDS = ("upper", "lower")
 DTYPES = ("float64", "float32")
 _BLOCK_ELEMENTS = 2**20
 """Kernel entries held at once when block_rows is not given: 8 MiB of float64 per block."""
+_TOLERANCE = {"float64": 1e-9, "float32": 1e-3}
+"""Rounding, in nats, the expanded exponents may carry before entries are recomputed; float32
+is the precision a user chooses for speed, at about 1e-3 bits."""
+_MARGIN = 60.0
+"""Entries this far, in nats, below their row's largest are kept as expanded: together they
+hold less than N e^-60 (1e-20 at N = 1e6) of the row's sum."""
+
+
+def paired_exponents(P: np.ndarray, Q: np.ndarray, width: float) -> np.ndarray:
+    """-||p_i - q_i||^2 / (2 width) in nats, float64, of paired rows P, Q (n, d) (or broadcast).
+
+    From the differences, scaled before they are squared: exact to rounding at any width, and
+    never NaN; a distance too large for float64 gives -inf (a kernel of 0).
+    """
+    scaled = (np.asarray(P, dtype=np.float64) - Q) / math.sqrt(width)
+    with np.errstate(over="ignore"):
+        return -0.5 * np.einsum("ij,ij->i", scaled, scaled)
+
+
+def kernel_exponent_blocks(
+    P: np.ndarray,
+    Q: np.ndarray,
+    width: float,
+    anchors: np.ndarray,
+    *,
+    dtype: type | str = np.float64,
+    block_rows: int | None = None,
+) -> Iterator[tuple[slice, np.ndarray]]:
+    """E_ij = -||p_i - q_j||^2 / (2 width), nats, of P (n, d) against Q (N, d), in row blocks.
+
+    Yields (rows of P, E of those rows (rows, N) in ``dtype``), ``block_rows`` rows at a time
+    (None: about 2^20 / N); the block array is reused, so use it before taking the next. E is
+    one matrix product of expanded factors; where their rounding bound passes
+    ``_TOLERANCE[dtype]`` (or overflows), every entry within ``_MARGIN`` nats plus twice that
+    bound of its row's largest or of its anchor is recomputed by `paired_exponents`, so the
+    entries that count are exact to rounding at any width, and none is NaN. anchors: (n,) a
+    column of Q per row of P whose entry is always taken from the differences (KDE: the row
+    itself, 0; mc: the row the draw was made around), so that sums over any group holding the
+    anchor are as exact as it is.
+    """
+    left, right, error = _exponent_factors(P, Q, width, dtype)
+    n, rows = len(P), block_rows or max(1, _BLOCK_ELEMENTS // len(Q))
+    buffer = np.empty((min(rows, n), len(Q)), dtype=dtype)
+    expanded_is_exact = error <= _TOLERANCE[np.dtype(dtype).name]
+    for first in range(0, n, rows):
+        block = slice(first, min(first + rows, n))
+        exponent, here = buffer[: block.stop - first], np.arange(block.stop - first)
+        with np.errstate(invalid="ignore", over="ignore"):
+            np.matmul(left[block], right, out=exponent)
+        anchored = paired_exponents(P[block], Q[anchors[block]], width)
+        if not expanded_is_exact:
+            floor = np.minimum(exponent.max(axis=1), anchored) - (_MARGIN + 2 * error)
+            _recompute(exponent, ~(exponent <= floor[:, None]), P[block], Q, width)
+        exponent[here, anchors[block]] = anchored
+        yield block, exponent
 
 
 def pairwise_kernel_sums(
@@ -51,25 +117,22 @@ def pairwise_kernel_sums(
     summed over runs of consecutive rows alike in every grouping, and the runs over groups;
     rows in any order give the same sums, rows sorted by their tuple of group ids the fewest
     runs (fastest). K is computed ``block_rows`` rows at a time (memory O(block_rows * N));
-    ``dtype`` is the precision of the kernel arithmetic.
+    ``dtype`` is the precision of the kernel arithmetic. K_ii = 1 exactly, and the entries
+    that count are exact at any width (`kernel_exponent_blocks`).
     """
     n = len(T)
     fine = row_keys(np.column_stack(groupings)) if groupings else np.zeros(n, dtype=np.int64)
     starts = np.flatnonzero(np.r_[True, fine[1:] != fine[:-1]])
     reducers = [_reducer(grouping[starts]) for grouping in groupings]
-    left, right = _exponent_factors(T, width, dtype)
+    T = np.asarray(T, dtype=np.float64)
     total = np.empty(n)
     owns = [np.empty(n) for _ in groupings]
-    rows = block_rows or max(1, _BLOCK_ELEMENTS // n)
-    kernel = np.empty((min(rows, n), n), dtype=dtype)
-    for first in range(0, n, rows):
-        block = slice(first, min(first + rows, n))
-        k = kernel[: block.stop - first]
-        np.matmul(left[block], right, out=k)
+    blocks = kernel_exponent_blocks(T, T, width, np.arange(n), dtype=dtype, block_rows=block_rows)
+    for block, k in blocks:
         np.exp(k, out=k)
         by_run = k if len(starts) == n else np.add.reduceat(k, starts, axis=1)
         total[block] = by_run.sum(axis=1)
-        here = np.arange(block.stop - first)
+        here = np.arange(block.stop - block.start)
         for grouping, own, (order, group_starts) in zip(groupings, owns, reducers, strict=True):
             runs = by_run if order is None else by_run[:, order]
             own[block] = np.add.reduceat(runs, group_starts, axis=1)[here, grouping[block]]
@@ -166,17 +229,37 @@ class KDEEstimator(Estimator):
         return hash(self.name)
 
 
-def _exponent_factors(T: np.ndarray, width: float, dtype: type | str) -> tuple[np.ndarray, ...]:
-    """(L (N, d+2), R (d+2, N)) with (L @ R)_ij = -||t_i - t_j||^2 / (2 width).
+def _exponent_factors(
+    P: np.ndarray, Q: np.ndarray, width: float, dtype: type | str
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """(L (n, d+2), R (d+2, N), bound) with (L @ R)_ij = -||p_i - q_j||^2 / (2 width), in dtype.
 
-    With z = (t - mean t) / sqrt(width): z_i.z_j - |z_i|^2/2 - |z_j|^2/2, one matrix product.
+    With a = (p - m) / sqrt(width), b = (q - m) / sqrt(width), m the mean of Q:
+    a_i.b_j - |a_i|^2/2 - |b_j|^2/2, one matrix product. bound: (d + 4) eps (max |a|^2 +
+    max |b|^2), the most rounding in nats any entry of the product may carry (inf or NaN when
+    the factors overflow).
     """
-    z = (T - T.mean(axis=0)) / np.sqrt(width)
-    half_sq = 0.5 * np.einsum("ij,ij->i", z, z)[:, None]
-    ones = np.ones_like(half_sq)
-    left = np.hstack([z, -half_sq, ones]).astype(dtype)
-    right = np.ascontiguousarray(np.hstack([z, ones, -half_sq]).T, dtype=dtype)
-    return left, right
+    centre, scale = Q.mean(axis=0), math.sqrt(width)
+    with np.errstate(invalid="ignore", over="ignore"):
+        a, b = (P - centre) / scale, (Q - centre) / scale
+        half_a = 0.5 * np.einsum("ij,ij->i", a, a)[:, None]
+        half_b = 0.5 * np.einsum("ij,ij->i", b, b)[:, None]
+        left = np.hstack([a, -half_a, np.ones_like(half_a)]).astype(dtype)
+        right = np.ascontiguousarray(np.hstack([b, np.ones_like(half_b), -half_b]).T, dtype=dtype)
+        bound = (P.shape[1] + 4) * np.finfo(dtype).eps * 2 * (half_a.max() + half_b.max())
+    return left, right, float(bound)
+
+
+def _recompute(exponent: np.ndarray, near: np.ndarray, P: np.ndarray, Q: np.ndarray,
+               width: float) -> None:
+    """Overwrite exponent[i, j] (rows of P against Q) where ``near`` by `paired_exponents`, in
+    chunks of about 2^20 numbers."""
+    i, j = np.nonzero(near)
+    chunk = max(1, _BLOCK_ELEMENTS // P.shape[1])
+    with np.errstate(over="ignore"):  # below float32's range: -inf, a kernel of 0
+        for first in range(0, len(i), chunk):
+            rows, columns = i[first : first + chunk], j[first : first + chunk]
+            exponent[rows, columns] = paired_exponents(P[rows], Q[columns], width)
 
 
 def _reducer(run_groups: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
