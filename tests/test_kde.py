@@ -48,12 +48,15 @@ def float32_layer(scale: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 def test_kernel_sums_are_exact_at_a_width_far_below_the_spread_of_the_rows():
-    T, labels = np.array([[0.0], [1000.0], [1000.0 + 3e-7]]), np.array([0, 1, 1])
-    width = 1e-13  # the last two rows about one kernel width apart, 1000 from the first
-    kernel = np.exp(-0.5 * ((T - T.T) / math.sqrt(width)) ** 2)  # from the differences
-    total, (own,) = pairwise_kernel_sums(T, [labels], width)
+    rng = np.random.default_rng(11)
+    width = 1e-13  # 20 rows within a few kernel widths of 1000, 20 spread over 0..1000
+    T = np.r_[1000.0 + 3e-7 * rng.normal(size=(20, 2)), 1000.0 * rng.random(size=(20, 2))]
+    a, b = rng.integers(0, 5, 40), rng.integers(0, 3, 40)
+    kernel = np.exp(-0.5 * (((T[:, None, :] - T[None, :, :]) / math.sqrt(width)) ** 2).sum(axis=2))
+    total, (own_a, own_b) = pairwise_kernel_sums(T, [a, b], width, block_rows=7)
     assert total == pytest.approx(kernel.sum(axis=1), rel=1e-12)
-    assert own == pytest.approx((kernel * (labels[:, None] == labels)).sum(axis=1), rel=1e-12)
+    assert own_a == pytest.approx((kernel * (a[:, None] == a[None, :])).sum(axis=1), rel=1e-12)
+    assert own_b == pytest.approx((kernel * (b[:, None] == b[None, :])).sum(axis=1), rel=1e-12)
 
 
 @pytest.mark.parametrize("scale", [1.0, 30.0])

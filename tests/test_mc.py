@@ -125,14 +125,21 @@ def test_a_window_of_epochs_at_a_tiny_noise_gives_h_x():
 
 
 def test_log_kernel_sums_are_exact_at_a_width_far_below_the_spread_of_the_rows():
-    T, labels = np.array([[0.0], [1000.0], [1000.0 + 3e-7]]), np.array([0, 1, 1])
-    width = 1e-13  # the last two rows about one noise deviation apart, 1000 from the first
-    sources = np.array([1, 2, 2])
-    V = T[sources] + np.array([[1e-7], [-2e-7], [4e-7]])
-    _, log_total, log_class, _ = noisy_log_kernel_sums(V, sources, T, labels, None, width)
-    exponent = -0.5 * ((V - T.T) / math.sqrt(width)) ** 2  # from the differences, (3, 3)
+    rng = np.random.default_rng(11)
+    width = 1e-13  # 20 rows within a few noise deviations of 1000, 20 spread over 0..1000
+    T = np.r_[1000.0 + 3e-7 * rng.normal(size=(20, 2)), 1000.0 * rng.random(size=(20, 2))]
+    labels, inputs = rng.integers(0, 3, 40), np.r_[np.arange(9), rng.integers(0, 9, 31)]
+    sources = rng.integers(0, 40, 90)
+    V = T[sources] + math.sqrt(width) * rng.normal(size=(90, 2))
+    log_source, log_total, log_class, log_input = noisy_log_kernel_sums(
+        V, sources, T, labels, inputs, width, block_rows=7)
+    exponent = -0.5 * (((V[:, None, :] - T[None, :, :]) / math.sqrt(width)) ** 2).sum(axis=2)
+    same_class = labels[sources][:, None] == labels[None, :]
+    same_input = inputs[sources][:, None] == inputs[None, :]
     assert log_total == pytest.approx(logsumexp(exponent, axis=1), abs=1e-9)
-    assert log_class == pytest.approx(logsumexp(exponent[:, 1:], axis=1), abs=1e-9)
+    assert log_class == pytest.approx(logsumexp(exponent, axis=1, b=same_class), abs=1e-9)
+    assert log_input == pytest.approx(logsumexp(exponent, axis=1, b=same_input), abs=1e-9)
+    assert log_source == pytest.approx(exponent[np.arange(90), sources], abs=1e-9)
 
 
 @pytest.mark.parametrize(
