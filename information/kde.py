@@ -24,8 +24,8 @@ The exponents -D_ij / (2 w) come from one matrix product, which rounds each of t
 about (d + 4) eps (|z_i|^2 + |z_j|^2) nats, z = (t - mean t) / sqrt(w): nothing at the usual
 widths, but 2e-3 nats on a 10-unit tanh layer at s^2 = 1e-12 and whole nats below, enough for
 K_ii < 1 and a bound above H(X). So each row's own entry, D_ii = 0, is always exactly 0
-(K_ii = 1: no bound exceeds H(X) or H(Y)), and when that rounding bound passes `_TOLERANCE` the
-entries that count, those within `_MARGIN` nats of their row's largest, are recomputed from the
+(K_ii = 1: no bound exceeds H(X) or H(Y)), and the entries that count (within `_MARGIN` nats
+of their row's largest) whose rounding bound may pass `_TOLERANCE` are recomputed from the
 differences.
 """
 
@@ -46,8 +46,8 @@ DTYPES = ("float64", "float32")
 _BLOCK_ELEMENTS = 2**20
 """Kernel entries held at once when block_rows is not given: 8 MiB of float64 per block."""
 _TOLERANCE = {"float64": 1e-9, "float32": 1e-3}
-"""Rounding, in nats, the expanded exponents may carry before entries are recomputed; float32
-is the precision a user chooses for speed, at about 1e-3 bits."""
+"""Rounding, in nats, an expanded exponent may carry; entries that may carry more and count are
+recomputed. float32 is the precision a user chooses for speed, at about 1e-3 bits."""
 _MARGIN = 60.0
 """Entries this far, in nats, below their row's largest are kept as expanded: together they
 hold less than N e^-60 (1e-20 at N = 1e6) of the row's sum."""
@@ -77,27 +77,40 @@ def kernel_exponent_blocks(
 
     Yields (rows of P, E of those rows (rows, N) in ``dtype``), ``block_rows`` rows at a time
     (None: about 2^20 / N); the block array is reused, so use it before taking the next. E is
-    one matrix product of expanded factors; where their rounding bound passes
-    ``_TOLERANCE[dtype]`` (or overflows), every entry within ``_MARGIN`` nats plus twice that
-    bound of its row's largest or of its anchor is recomputed by `paired_exponents`, so the
-    entries that count are exact to rounding at any width, and none is NaN. anchors: (n,) a
-    column of Q per row of P whose entry is always taken from the differences (KDE: the row
-    itself, 0; mc: the row the draw was made around), so that sums over any group holding the
-    anchor are as exact as it is.
+    one matrix product of expanded factors, whose rounding in entry ij is at most r_i + c_j
+    nats (`_exponent_factors`). Entries whose r_i + c_j may pass ``_TOLERANCE[dtype]`` (in a
+    row or column whose r or c passes half of it, or overflows) are recomputed by
+    `paired_exponents` wherever they lie within ``_MARGIN`` nats, plus twice the row's largest
+    rounding, of the row's largest entry or of its anchor; the others hold less than N e^-60
+    of any sum that includes either. So the entries that count are exact to the tolerance at
+    any width, and none is NaN. anchors: (n,) a column of Q per row of P whose entry is always
+    taken from the differences (KDE: the row itself, 0; mc: the row the draw was made around),
+    so that sums over any group holding the anchor are as exact as it is.
     """
-    left, right, error = _exponent_factors(P, Q, width, dtype)
+    left, right, row_error, column_error = _exponent_factors(P, Q, width, dtype)
+    half = _TOLERANCE[np.dtype(dtype).name] / 2
+    loud_rows = ~(row_error <= half)
+    loud_columns = np.flatnonzero(~(column_error <= half))
+    widest = column_error.max()
     n, rows = len(P), block_rows or max(1, _BLOCK_ELEMENTS // len(Q))
     buffer = np.empty((min(rows, n), len(Q)), dtype=dtype)
-    expanded_is_exact = error <= _TOLERANCE[np.dtype(dtype).name]
     for first in range(0, n, rows):
         block = slice(first, min(first + rows, n))
         exponent, here = buffer[: block.stop - first], np.arange(block.stop - first)
         with np.errstate(invalid="ignore", over="ignore"):
             np.matmul(left[block], right, out=exponent)
         anchored = paired_exponents(P[block], Q[anchors[block]], width)
-        if not expanded_is_exact:
-            floor = np.minimum(exponent.max(axis=1), anchored) - (_MARGIN + 2 * error)
-            _recompute(exponent, ~(exponent <= floor[:, None]), P[block], Q, width)
+        loud = np.flatnonzero(loud_rows[block])
+        if len(loud) or len(loud_columns):
+            rounding = row_error[block] + widest
+            floor = np.minimum(exponent.max(axis=1), anchored) - (_MARGIN + 2 * rounding)
+            quiet = np.flatnonzero(~loud_rows[block])
+            in_loud_rows = np.nonzero(~(exponent[loud] <= floor[loud, None]))
+            in_loud_columns = np.nonzero(
+                ~(exponent[np.ix_(quiet, loud_columns)] <= floor[quiet, None]))
+            i = np.r_[loud[in_loud_rows[0]], quiet[in_loud_columns[0]]]
+            j = np.r_[in_loud_rows[1], loud_columns[in_loud_columns[1]]]
+            _recompute(exponent, i, j, P[block], Q, width)
         exponent[here, anchors[block]] = anchored
         yield block, exponent
 
@@ -231,12 +244,13 @@ class KDEEstimator(Estimator):
 
 def _exponent_factors(
     P: np.ndarray, Q: np.ndarray, width: float, dtype: type | str
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """(L (n, d+2), R (d+2, N), bound) with (L @ R)_ij = -||p_i - q_j||^2 / (2 width), in dtype.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(L (n, d+2), R (d+2, N), r (n,), c (N,)): (L @ R)_ij = -||p_i - q_j||^2 / (2 width) in
+    dtype, rounded by at most r_i + c_j nats.
 
     With a = (p - m) / sqrt(width), b = (q - m) / sqrt(width), m the mean of Q:
-    a_i.b_j - |a_i|^2/2 - |b_j|^2/2, one matrix product. bound: (d + 4) eps (max |a|^2 +
-    max |b|^2), the most rounding in nats any entry of the product may carry (inf or NaN when
+    a_i.b_j - |a_i|^2/2 - |b_j|^2/2, one matrix product, whose terms sum in magnitude to at
+    most |a_i|^2 + |b_j|^2; r = (d + 4) eps |a|^2 and c = (d + 4) eps |b|^2 (inf or NaN where
     the factors overflow).
     """
     centre, scale = Q.mean(axis=0), math.sqrt(width)
@@ -246,15 +260,14 @@ def _exponent_factors(
         half_b = 0.5 * np.einsum("ij,ij->i", b, b)[:, None]
         left = np.hstack([a, -half_a, np.ones_like(half_a)]).astype(dtype)
         right = np.ascontiguousarray(np.hstack([b, np.ones_like(half_b), -half_b]).T, dtype=dtype)
-        bound = (P.shape[1] + 4) * np.finfo(dtype).eps * 2 * (half_a.max() + half_b.max())
-    return left, right, float(bound)
+        unit = 2 * (P.shape[1] + 4) * np.finfo(dtype).eps
+        return left, right, unit * half_a[:, 0], unit * half_b[:, 0]
 
 
-def _recompute(exponent: np.ndarray, near: np.ndarray, P: np.ndarray, Q: np.ndarray,
+def _recompute(exponent: np.ndarray, i: np.ndarray, j: np.ndarray, P: np.ndarray, Q: np.ndarray,
                width: float) -> None:
-    """Overwrite exponent[i, j] (rows of P against Q) where ``near`` by `paired_exponents`, in
-    chunks of about 2^20 numbers."""
-    i, j = np.nonzero(near)
+    """Overwrite exponent[i, j] (rows of P against Q) by `paired_exponents`, in chunks of about
+    2^20 numbers."""
     chunk = max(1, _BLOCK_ELEMENTS // P.shape[1])
     with np.errstate(over="ignore"):  # below float32's range: -inf, a kernel of 0
         for first in range(0, len(i), chunk):
