@@ -2,8 +2,9 @@
 
 Lives here: `KDEEstimator` and the two quantities it is made of, `pairwise_kernel_sums` (the
 kernel row sums, in row blocks) and `kernel_mutual_information` (the bound on I(G;T) from them);
-and the Gaussian kernel's exponents, exact at any width, that it shares with `information.mc`:
-`kernel_exponent_blocks` (all pairs, in row blocks) and `paired_exponents` (given pairs).
+and the Gaussian kernel's exponents, exact to 1e-9 nats at any width, shared with
+`information.mc`: `kernel_exponent_blocks` (all pairs, in row blocks) and `paired_exponents`
+(given pairs).
 Not here: input checking and discrete entropy (`information.entropy`), spec strings
 (`information.estimators`).
 
