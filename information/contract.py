@@ -86,10 +86,13 @@ def integer(key: str, minimum: int, maximum: int | None = None,
     )
 
 
-def positive(key: str) -> Parameter:
-    """A finite number > 0."""
-    return Parameter(key, float, lambda v: isinstance(v, Real) and 0 < v < math.inf,
-                     "a number > 0")
+def positive(key: str, maximum: float = math.inf) -> Parameter:
+    """A finite number > 0, and <= ``maximum`` where one is given (a bound beyond which the
+    estimator's arithmetic would overflow)."""
+    return Parameter(
+        key, float, lambda v: isinstance(v, Real) and 0 < v <= maximum and v < math.inf,
+        "a number > 0" if maximum == math.inf else f"a number in (0, {maximum:g}]",
+    )
 
 
 def finite(key: str) -> Parameter:

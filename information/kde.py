@@ -1,7 +1,10 @@
 """The KDE estimator (Saxe et al. 2018): Kolchinsky & Tracey's pairwise-distance entropy bounds.
 
 Lives here: `KDEEstimator` and the two quantities it is made of, `pairwise_kernel_sums` (the
-kernel row sums, in row blocks) and `kernel_mutual_information` (the bound on I(G;T) from them).
+kernel row sums, in row blocks) and `kernel_mutual_information` (the bound on I(G;T) from them);
+and the Gaussian kernel's exponents, exact to 1e-9 nats at any width, shared with
+`information.mc`: `kernel_exponent_blocks` (all pairs, in row blocks) and `paired_exponents`
+(given pairs).
 Not here: input checking and discrete entropy (`information.entropy`), spec strings
 (`information.estimators`).
 
@@ -17,11 +20,20 @@ w = s^2 gives the upper (KL) bound and w = 4 s^2 the lower (Bhattacharyya) bound
 
 divided by ln 2 for bits. This is Saxe's H_bound(T) - H(T|X) with H(T|X) = d/2 (ln 2 pi s^2 + 1):
 the Gaussian constants cancel. When every input is distinct S(rows of input x) = 0 exactly.
+
+The exponents -D_ij / (2 w) come from one matrix product, which rounds each of them by up to
+about (d + 4) eps (|z_i|^2 + |z_j|^2) nats, z = (t - mean t) / sqrt(w): nothing at the usual
+widths, but 2e-3 nats on a 10-unit tanh layer at s^2 = 1e-12 and whole nats below, enough for
+K_ii < 1 and a bound above H(X). So each row's own entry, D_ii = 0, is always exactly 0
+(K_ii = 1: no bound exceeds H(X) or H(Y)), and the entries that count (within `_MARGIN` nats
+of their row's largest) whose rounding bound may pass `_TOLERANCE` are recomputed from the
+differences.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from numbers import Integral
 
@@ -34,6 +46,74 @@ BOUNDS = ("upper", "lower")
 DTYPES = ("float64", "float32")
 _BLOCK_ELEMENTS = 2**20
 """Kernel entries held at once when block_rows is not given: 8 MiB of float64 per block."""
+_TOLERANCE = {"float64": 1e-9, "float32": 1e-3}
+"""Rounding, in nats, an expanded exponent may carry; entries that may carry more and count are
+recomputed. float32 is the precision a user chooses for speed, at about 1e-3 bits."""
+_MARGIN = 60.0
+"""Entries this far, in nats, below their row's largest are kept as expanded: together they
+hold less than N e^-60 (1e-20 at N = 1e6) of the row's sum."""
+
+
+def paired_exponents(P: np.ndarray, Q: np.ndarray, width: float) -> np.ndarray:
+    """-||p_i - q_i||^2 / (2 width) in nats, float64, of paired rows P, Q (n, d) (or broadcast).
+
+    From the differences, scaled before they are squared: exact to rounding at any width, and
+    never NaN; a distance too large for float64 gives -inf (a kernel of 0).
+    """
+    scaled = (np.asarray(P, dtype=np.float64) - Q) / math.sqrt(width)
+    with np.errstate(over="ignore"):
+        return -0.5 * np.einsum("ij,ij->i", scaled, scaled)
+
+
+def kernel_exponent_blocks(
+    P: np.ndarray,
+    Q: np.ndarray,
+    width: float,
+    anchors: np.ndarray,
+    *,
+    dtype: type | str = np.float64,
+    block_rows: int | None = None,
+) -> Iterator[tuple[slice, np.ndarray]]:
+    """E_ij = -||p_i - q_j||^2 / (2 width), nats, of P (n, d) against Q (N, d), in row blocks.
+
+    Yields (rows of P, E of those rows (rows, N) in ``dtype``), ``block_rows`` rows at a time
+    (None: about 2^20 / N); the block array is reused, so use it before taking the next. E is
+    one matrix product of expanded factors, whose rounding in entry ij is at most r_i + c_j
+    nats (`_exponent_factors`). Entries whose r_i + c_j may pass ``_TOLERANCE[dtype]`` (in a
+    row or column whose r or c passes half of it, or overflows) are recomputed by
+    `paired_exponents` wherever they lie within ``_MARGIN`` nats, plus twice the row's largest
+    rounding, of the row's largest entry or of its anchor; the others hold less than N e^-60
+    of any sum that includes either. So the entries that count are exact to the tolerance at
+    any width, and none is NaN. anchors: (n,) a column of Q per row of P whose entry is always
+    taken from the differences (KDE: the row itself, 0; mc: the row the draw was made around),
+    so that sums over any group holding the anchor are as exact as it is.
+    """
+    left, right, row_error, column_error = _exponent_factors(P, Q, width, dtype)
+    half = _TOLERANCE[np.dtype(dtype).name] / 2
+    loud_rows = ~(row_error <= half)
+    loud_columns = np.flatnonzero(~(column_error <= half))
+    widest = column_error.max()
+    n, rows = len(P), block_rows or max(1, _BLOCK_ELEMENTS // len(Q))
+    buffer = np.empty((min(rows, n), len(Q)), dtype=dtype)
+    for first in range(0, n, rows):
+        block = slice(first, min(first + rows, n))
+        exponent, here = buffer[: block.stop - first], np.arange(block.stop - first)
+        with np.errstate(invalid="ignore", over="ignore"):
+            np.matmul(left[block], right, out=exponent)
+        anchored = paired_exponents(P[block], Q[anchors[block]], width)
+        loud = np.flatnonzero(loud_rows[block])
+        if len(loud) or len(loud_columns):
+            rounding = row_error[block] + widest
+            floor = np.minimum(exponent.max(axis=1), anchored) - (_MARGIN + 2 * rounding)
+            quiet = np.flatnonzero(~loud_rows[block])
+            in_loud_rows = np.nonzero(~(exponent[loud] <= floor[loud, None]))
+            in_loud_columns = np.nonzero(
+                ~(exponent[np.ix_(quiet, loud_columns)] <= floor[quiet, None]))
+            i = np.r_[loud[in_loud_rows[0]], quiet[in_loud_columns[0]]]
+            j = np.r_[in_loud_rows[1], loud_columns[in_loud_columns[1]]]
+            _recompute(exponent, i, j, P[block], Q, width)
+        exponent[here, anchors[block]] = anchored
+        yield block, exponent
 
 
 def pairwise_kernel_sums(
@@ -51,25 +131,22 @@ def pairwise_kernel_sums(
     summed over runs of consecutive rows alike in every grouping, and the runs over groups;
     rows in any order give the same sums, rows sorted by their tuple of group ids the fewest
     runs (fastest). K is computed ``block_rows`` rows at a time (memory O(block_rows * N));
-    ``dtype`` is the precision of the kernel arithmetic.
+    ``dtype`` is the precision of the kernel arithmetic. K_ii = 1 exactly, and the entries
+    that count are exact at any width (`kernel_exponent_blocks`).
     """
     n = len(T)
     fine = row_keys(np.column_stack(groupings)) if groupings else np.zeros(n, dtype=np.int64)
     starts = np.flatnonzero(np.r_[True, fine[1:] != fine[:-1]])
     reducers = [_reducer(grouping[starts]) for grouping in groupings]
-    left, right = _exponent_factors(T, width, dtype)
+    T = np.asarray(T, dtype=np.float64)
     total = np.empty(n)
     owns = [np.empty(n) for _ in groupings]
-    rows = block_rows or max(1, _BLOCK_ELEMENTS // n)
-    kernel = np.empty((min(rows, n), n), dtype=dtype)
-    for first in range(0, n, rows):
-        block = slice(first, min(first + rows, n))
-        k = kernel[: block.stop - first]
-        np.matmul(left[block], right, out=k)
+    blocks = kernel_exponent_blocks(T, T, width, np.arange(n), dtype=dtype, block_rows=block_rows)
+    for block, k in blocks:
         np.exp(k, out=k)
         by_run = k if len(starts) == n else np.add.reduceat(k, starts, axis=1)
         total[block] = by_run.sum(axis=1)
-        here = np.arange(block.stop - first)
+        here = np.arange(block.stop - block.start)
         for grouping, own, (order, group_starts) in zip(groupings, owns, reducers, strict=True):
             runs = by_run if order is None else by_run[:, order]
             own[block] = np.add.reduceat(runs, group_starts, axis=1)[here, grouping[block]]
@@ -166,17 +243,37 @@ class KDEEstimator(Estimator):
         return hash(self.name)
 
 
-def _exponent_factors(T: np.ndarray, width: float, dtype: type | str) -> tuple[np.ndarray, ...]:
-    """(L (N, d+2), R (d+2, N)) with (L @ R)_ij = -||t_i - t_j||^2 / (2 width).
+def _exponent_factors(
+    P: np.ndarray, Q: np.ndarray, width: float, dtype: type | str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(L (n, d+2), R (d+2, N), r (n,), c (N,)): (L @ R)_ij = -||p_i - q_j||^2 / (2 width) in
+    dtype, rounded by at most r_i + c_j nats.
 
-    With z = (t - mean t) / sqrt(width): z_i.z_j - |z_i|^2/2 - |z_j|^2/2, one matrix product.
+    With a = (p - m) / sqrt(width), b = (q - m) / sqrt(width), m the mean of Q:
+    a_i.b_j - |a_i|^2/2 - |b_j|^2/2, one matrix product, whose terms sum in magnitude to at
+    most |a_i|^2 + |b_j|^2; r = (d + 4) eps |a|^2 and c = (d + 4) eps |b|^2 (inf or NaN where
+    the factors overflow).
     """
-    z = (T - T.mean(axis=0)) / np.sqrt(width)
-    half_sq = 0.5 * np.einsum("ij,ij->i", z, z)[:, None]
-    ones = np.ones_like(half_sq)
-    left = np.hstack([z, -half_sq, ones]).astype(dtype)
-    right = np.ascontiguousarray(np.hstack([z, ones, -half_sq]).T, dtype=dtype)
-    return left, right
+    centre, scale = Q.mean(axis=0), math.sqrt(width)
+    with np.errstate(invalid="ignore", over="ignore"):
+        a, b = (P - centre) / scale, (Q - centre) / scale
+        half_a = 0.5 * np.einsum("ij,ij->i", a, a)[:, None]
+        half_b = 0.5 * np.einsum("ij,ij->i", b, b)[:, None]
+        left = np.hstack([a, -half_a, np.ones_like(half_a)]).astype(dtype)
+        right = np.ascontiguousarray(np.hstack([b, np.ones_like(half_b), -half_b]).T, dtype=dtype)
+        unit = 2 * (P.shape[1] + 4) * np.finfo(dtype).eps
+        return left, right, unit * half_a[:, 0], unit * half_b[:, 0]
+
+
+def _recompute(exponent: np.ndarray, i: np.ndarray, j: np.ndarray, P: np.ndarray, Q: np.ndarray,
+               width: float) -> None:
+    """Overwrite exponent[i, j] (rows of P against Q) by `paired_exponents`, in chunks of about
+    2^20 numbers."""
+    chunk = max(1, _BLOCK_ELEMENTS // P.shape[1])
+    with np.errstate(over="ignore"):  # below float32's range: -inf, a kernel of 0
+        for first in range(0, len(i), chunk):
+            rows, columns = i[first : first + chunk], j[first : first + chunk]
+            exponent[rows, columns] = paired_exponents(P[rows], Q[columns], width)
 
 
 def _reducer(run_groups: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:

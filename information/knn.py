@@ -21,7 +21,9 @@ digamma function, in nats:
 
 Duplicate rows of T are separated by the noise. Nothing is clipped: an estimate above log2 N or
 below zero is the estimator's bias, left visible. Noisy points that coincide (noise below the
-float64 resolution of T) make eps = 0 and raise ValueError.
+float64 resolution of T) make eps = 0 and raise ValueError, as do labels that leave no class
+of two points (Ross's estimate is then undefined). noise_variance is at most 1e300: above,
+h(Z) and the squared distances overflow float64.
 """
 
 from __future__ import annotations
@@ -57,6 +59,11 @@ def ross_information(points: np.ndarray, labels: np.ndarray, k: int) -> float:
     ids, _ = dense_ids(labels)
     counts = np.bincount(ids)[ids]
     kept = counts > 1
+    if not kept.any():
+        raise ValueError(
+            "Ross's I(Y;T) needs a class with more than one noisy point: every label is unique "
+            "(raise samples)"
+        )
     points, ids, counts = points[kept], ids[kept], counts[kept]
     neighbours = np.minimum(k, counts - 1)
     radius = np.empty(len(points))
@@ -76,13 +83,14 @@ def ross_information(points: np.ndarray, labels: np.ndarray, k: int) -> float:
 class NearestNeighbourEstimator(Estimator):
     """I(X;T+Z), I(Y;T+Z) in bits from k-nearest-neighbour distances of noisy samples (module doc).
 
-    k: neighbours (>= 1); noise_variance: s^2 > 0; samples: noisy draws per row (>= 1); seed:
-    seed of the draws (>= 0). Declared pairwise so that the runner gives each layer-epoch a task
-    of its own: KD-tree searches in 10 dimensions cost far more than a binning.
+    k: neighbours (>= 1); noise_variance: s^2 in (0, 1e300]; samples: noisy draws per row
+    (>= 1); seed: seed of the draws (>= 0). Declared pairwise so that the runner gives each
+    layer-epoch a task of its own: KD-tree searches in 10 dimensions cost far more than a
+    binning.
     """
 
     heads = {"knn": {}}
-    parameters = (integer("k", 1), positive("noise_variance"), integer("samples", 1),
+    parameters = (integer("k", 1), positive("noise_variance", 1e300), integer("samples", 1),
                   integer("seed", 0))
     pairwise = True
 

@@ -20,15 +20,22 @@ S_alpha(A_T), as binning's I(X;T) = H(T). (Yu et al. and Wickstrom et al. put a 
 on the input images instead, which makes I(X;T) depend on the inputs' geometry.) The joint Gram
 matrix with a grouping is block diagonal, one block per group, so only A_T needs a full
 eigendecomposition: O(N^3) time and O(N^2) memory per layer-epoch.
+
+S_alpha is evaluated in log space, finite at every order alpha > 0 (`matrix_entropy`): l^alpha
+itself underflows from alpha ~ 500, and log2(sum_k l_k^alpha) / (1 - alpha) cancels near
+alpha = 1 (1.44 bits for 1.5 at alpha = 1 + 1 ulp). The kernel is exp(-(||t_i - t_j|| / W)^2 / 2),
+which neither overflows nor divides 0 by 0 at any width.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import eigvalsh
 from scipy.spatial.distance import pdist, squareform
+from scipy.special import logsumexp
 
 from information.contract import Estimator, positive
 from information.entropy import check_samples, dense_ids
@@ -52,20 +59,43 @@ def kernel_spectrum(T: np.ndarray, width: float) -> np.ndarray:
     cost less. width 0 gives the equality kernel [t_i = t_j].
     """
     rows, counts = np.unique(T, axis=0, return_counts=True)
-    distances = squareform(pdist(rows, "sqeuclidean"))
-    kernel = (distances == 0.0) * 1.0 if width == 0 else np.exp(-distances / (2 * width**2))
+    distances = squareform(pdist(rows))
+    with np.errstate(over="ignore"):  # a distance of more than 1e154 widths: a kernel of 0
+        kernel = (distances == 0.0) * 1.0 if width == 0 else np.exp(-0.5 * (distances / width)**2)
     root = np.sqrt(counts)
     return eigvalsh(root[:, None] * kernel * root[None, :])
 
 
 def matrix_entropy(eigenvalues: np.ndarray, alpha: float) -> float:
     """S_alpha in bits of a positive semi-definite matrix, normalised to unit trace, from its
-    eigenvalues (rounding's tiny negative ones taken as zero)."""
-    weights = np.clip(eigenvalues, 0.0, None)
-    weights = weights[weights > 0] / weights.sum()
+    K eigenvalues, finite at every alpha > 0. Eigenvalues within rounding of zero, below
+    K eps l_max (as ``numpy.linalg.matrix_rank``), are taken as zero: an order below 1 would
+    count each of them (at alpha -> 0, S_alpha is the log of the rank).
+
+    With p_k = l_k / sum l and beta = alpha - 1, ln sum_k p_k^alpha is taken as
+    log1p(sum_k p_k expm1(beta ln p_k) / sum_k p_k), a sum of terms of one sign that keeps its
+    precision as alpha -> 1 (and tends to the von Neumann entropy), unless that sum is below
+    1/e; then as alpha ln p_max + ln sum_k exp(alpha (ln p_k - ln p_max)), whose second term
+    lies in [0, ln K], so S_alpha -> -log2 p_max as alpha grows and nothing overflows.
+    """
+    resolution = len(eigenvalues) * np.finfo(float).eps * eigenvalues.max()
+    weights = eigenvalues[eigenvalues > resolution]
+    weights = weights / weights.sum()
     if alpha == 1:
         return float(-(weights * np.log2(weights)).sum()) + 0.0
-    return float(np.log2((weights**alpha).sum()) / (1 - alpha)) + 0.0
+    log_weights = np.log(weights)
+    top = log_weights.max()
+    with np.errstate(over="ignore"):  # alpha (ln p - ln p_max) below float64: a term of 0
+        spread = float(logsumexp(alpha * (log_weights - top)))
+    if alpha > 1 and top < -(1 + spread) / alpha:  # alpha ln p_max + spread < -1
+        return float(alpha / (1 - alpha) * top + spread / (1 - alpha)) / math.log(2) + 0.0
+    beta = alpha - 1
+    if beta > 0:
+        terms = weights * np.expm1(beta * log_weights)
+    else:  # the same p (e^x - 1) as -p^alpha (e^-x - 1), which cannot overflow for x > 0
+        terms = -np.exp(alpha * log_weights) * np.expm1(-beta * log_weights)
+    log_sum = np.log1p(terms.sum() / weights.sum())
+    return float(log_sum / (1 - alpha)) / math.log(2) + 0.0
 
 
 def grouped_information(

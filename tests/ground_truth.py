@@ -108,11 +108,15 @@ def entropy_bits(counts) -> float:
 
 
 def renyi_entropy_bits(counts, alpha: float) -> float:
-    """Renyi alpha-entropy in bits of the frequencies ``counts`` (alpha = 1: Shannon)."""
+    """Renyi alpha-entropy in bits of the frequencies ``counts`` (alpha = 1: Shannon), as
+    [alpha log2 p_max + log2 sum_k (p_k / p_max)^alpha] / (1 - alpha): no p^alpha, which
+    underflows at large alpha."""
     if alpha == 1:
         return entropy_bits(counts)
     p = np.asarray(counts, dtype=float) / np.sum(counts)
-    return float(np.log2((p[p > 0] ** alpha).sum()) / (1 - alpha))
+    p, top = p[p > 0], p.max()
+    return float(alpha / (1 - alpha) * np.log2(top) + np.log2(((p / top) ** alpha).sum())
+                 / (1 - alpha))
 
 
 TISHBY_LABEL_COUNTS = (4096 - 2118, 2118)

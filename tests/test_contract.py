@@ -6,6 +6,7 @@ and measured by the runner with no other change.
 """
 
 import dataclasses
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,6 +61,7 @@ def registered(monkeypatch):
      (integer("bins", 1), "x", "bins must be an integer >= 1, got 'x'"),
      (integer("bins", 1, 9), "10", "bins must be an integer in 1..9, got 10"),
      (positive("noise"), "-1", "noise must be a number > 0, got -1.0"),
+     (positive("noise", 1e300), "1e308", re.escape("noise must be a number in (0, 1e+300], got")),
      (one_of("range", ("fixed", "layer")), "batch", "range must be one of fixed, layer")],
 )
 def test_a_declared_parameter_names_itself_and_its_range_when_refused(parameter, text, message):

@@ -1,10 +1,14 @@
 """The KDE estimator: limits, bounds, block independence, and a textbook evaluation."""
 
+import math
+
 import numpy as np
 import pytest
 
 from information.kde import KDEEstimator, pairwise_kernel_sums
 from tests.ground_truth import noisy_cases
+
+NOISE_VARIANCES = [1e-12, 1e-9, 1e-6, 1e-3, 1.0, 1e3, 1e6]
 
 
 def h_bits(labels: np.ndarray) -> float:
@@ -34,6 +38,63 @@ def test_kernel_sums_match_the_full_matrix_for_rows_in_any_order():
     assert total == pytest.approx(kernel.sum(axis=1), rel=1e-12)
     assert own_a == pytest.approx((kernel * (a[:, None] == a[None, :])).sum(axis=1), rel=1e-12)
     assert own_b == pytest.approx((kernel * (b[:, None] == b[None, :])).sum(axis=1), rel=1e-12)
+
+
+def float32_layer(scale: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(T (512, 10) float32 tanh rows times ``scale``, distinct input ids, labels of 3 classes)."""
+    rng = np.random.default_rng(10)
+    T = (scale * np.tanh(rng.normal(size=(512, 10)))).astype(np.float32)
+    return T, np.arange(512), rng.integers(0, 3, 512)
+
+
+def test_kernel_sums_are_exact_at_a_width_far_below_the_spread_of_the_rows():
+    rng = np.random.default_rng(11)
+    width = 1e-13  # 20 rows within a few kernel widths of 1000, 20 spread over 0..1000
+    T = np.r_[1000.0 + 3e-7 * rng.normal(size=(20, 2)), 1000.0 * rng.random(size=(20, 2))]
+    a, b = rng.integers(0, 5, 40), rng.integers(0, 3, 40)
+    kernel = np.exp(-0.5 * (((T[:, None, :] - T[None, :, :]) / math.sqrt(width)) ** 2).sum(axis=2))
+    total, (own_a, own_b) = pairwise_kernel_sums(T, [a, b], width, block_rows=7)
+    assert total == pytest.approx(kernel.sum(axis=1), rel=1e-12)
+    assert own_a == pytest.approx((kernel * (a[:, None] == a[None, :])).sum(axis=1), rel=1e-12)
+    assert own_b == pytest.approx((kernel * (b[:, None] == b[None, :])).sum(axis=1), rel=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1.0, 30.0])
+@pytest.mark.parametrize("noise_variance", NOISE_VARIANCES)
+@pytest.mark.parametrize("bound", ["upper", "lower"])
+@pytest.mark.parametrize("repeated_inputs", [False, True])
+def test_bounds_lie_between_zero_and_the_entropies_at_any_noise(
+        repeated_inputs, bound, noise_variance, scale):
+    T, X, y = float32_layer(scale)
+    X = X // 4 if repeated_inputs else X  # inputs of four rows each: H(X) = 7 bits
+    i_xt, i_yt = KDEEstimator(noise_variance, bound).mutual_information(T, X, y)
+    assert -1e-12 <= i_xt <= h_bits(X) + 1e-12
+    assert -1e-12 <= i_yt <= h_bits(y) + 1e-12
+
+
+@pytest.mark.parametrize("bound", ["upper", "lower"])
+def test_noise_far_below_the_spacing_of_distinct_rows_gives_h_x_and_h_y(bound):
+    T, X, y = float32_layer(30.0)
+    i_xt, i_yt = KDEEstimator(1e-12, bound).mutual_information(T, X, y)
+    assert i_xt == pytest.approx(9.0, abs=1e-12)
+    assert i_yt == pytest.approx(h_bits(y), abs=1e-12)
+
+
+@pytest.mark.parametrize("bound", ["upper", "lower"])
+def test_noise_far_above_the_spread_of_the_rows_gives_almost_zero(bound):
+    T, X, y = float32_layer()
+    i_xt, i_yt = KDEEstimator(1e6, bound).mutual_information(T, X, y)
+    assert 0 <= i_xt < 1e-4 and 0 <= i_yt < 1e-6
+
+
+@pytest.mark.parametrize("noise_variance", [5e-324, 1e-12, 1e6, 1.7e308])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_extreme_noise_gives_finite_bounds_within_the_entropies_in_either_precision(
+        dtype, noise_variance):
+    T, X, y = float32_layer(30.0)
+    for bound in ("upper", "lower"):
+        i_xt, i_yt = KDEEstimator(noise_variance, bound, dtype).mutual_information(T, X, y)
+        assert -1e-6 <= i_xt <= 9.0 + 1e-6 and -1e-6 <= i_yt <= h_bits(y) + 1e-6
 
 
 def test_identical_points_give_zero_and_zero():

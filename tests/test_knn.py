@@ -67,6 +67,20 @@ def test_repeated_inputs_with_too_few_points_each_are_refused():
         NearestNeighbourEstimator(k=3).mutual_information(T, X, X % 2)
 
 
+@pytest.mark.parametrize("noise_variance", [5e-324, 1e300])
+def test_the_extreme_noise_variances_allowed_give_finite_estimates(noise_variance):
+    T = np.random.default_rng(5).normal(size=(200, 3))  # distinct rows: no points coincide
+    i_xt, i_yt = NearestNeighbourEstimator(noise_variance=noise_variance).mutual_information(
+        T, np.arange(200), np.arange(200) % 2)
+    assert math.isfinite(i_xt) and math.isfinite(i_yt)
+
+
+def test_labels_that_leave_no_class_of_two_points_are_refused():
+    T = np.random.default_rng(6).normal(size=(50, 2))
+    with pytest.raises(ValueError, match="a class with more than one noisy point"):
+        NearestNeighbourEstimator().mutual_information(T, np.arange(50), np.arange(50))
+
+
 def test_the_same_seed_gives_the_same_estimate():
     case = CASES[1]
     estimator = NearestNeighbourEstimator(noise_variance=case.noise_variance, seed=4)
@@ -77,7 +91,7 @@ def test_the_same_seed_gives_the_same_estimate():
 @pytest.mark.parametrize(
     ("parameters", "named"),
     [({"k": 0}, "k"), ({"noise_variance": -1.0}, "noise_variance"), ({"samples": 0}, "samples"),
-     ({"seed": -2}, "seed")],
+     ({"seed": -2}, "seed"), ({"noise_variance": 1e301}, "noise_variance")],
 )
 def test_invalid_hyper_parameters_are_named(parameters, named):
     with pytest.raises(ValueError, match=named):

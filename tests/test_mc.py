@@ -1,14 +1,25 @@
 """The Monte Carlo estimator of the noisy layer: exact limits, quadrature truths, the KDE bounds,
 its standard error, and determinism."""
 
+import math
+
 import numpy as np
 import pytest
+from scipy.special import logsumexp
 
 from information.kde import KDEEstimator
 from information.mc import MonteCarloEstimator, noisy_log_kernel_sums
 from tests.ground_truth import entropy_bits, noisy_cases
 
 CASES = noisy_cases()
+
+
+def twelve_bit_layer() -> np.ndarray:
+    """A 10-unit tanh layer (float32, as networks give it) of the 4096 12-bit patterns: distinct
+    rows, the nearest two 0.047 apart."""
+    patterns = (np.arange(4096)[:, None] >> np.arange(12)) & 1
+    weights = np.random.default_rng(12).normal(size=(12, 10))
+    return np.tanh((2.0 * patterns - 1) @ weights).astype(np.float32)
 
 
 def test_identical_rows_give_zero_and_zero():
@@ -93,6 +104,56 @@ def test_an_own_group_far_below_the_nearest_row_keeps_its_exact_log_sum():
     _, log_total, log_own, _ = noisy_log_kernel_sums(V, sources, T, labels, None, 0.1)
     assert log_total[0] == pytest.approx(0.0, abs=1e-9)
     assert log_own[0] == pytest.approx(-100.0**2 / 0.2, rel=1e-12)
+
+
+@pytest.mark.parametrize("noise_variance", [1e-10, 1e-14])
+def test_noise_far_below_the_spacing_of_distinct_float32_rows_gives_h_x_and_h_y(noise_variance):
+    T, y = twelve_bit_layer(), np.arange(4096) % 2
+    estimator = MonteCarloEstimator(noise_variance, samples=1)
+    (i_xt, error), (i_yt, _) = estimator.estimate(T, np.arange(4096), y)
+    assert i_xt <= 12.0 + 1e-12 and i_yt <= 1.0 + 1e-12
+    assert i_xt == pytest.approx(12.0, abs=1e-9) and error < 1e-9  # the other rows are 1e4 s off
+    assert i_yt == pytest.approx(1.0, abs=1e-9)
+
+
+def test_a_window_of_epochs_at_a_tiny_noise_gives_h_x():
+    T = twelve_bit_layer()[:512]
+    pooled = np.tile(T, (3, 1)), np.tile(np.arange(512), 3), np.tile(np.arange(512) % 2, 3)
+    i_xt, i_yt = MonteCarloEstimator(noise_variance=1e-14).mutual_information(*pooled)
+    assert i_xt == pytest.approx(9.0, abs=1e-9) and i_xt <= 9.0 + 1e-12
+    assert i_yt == pytest.approx(1.0, abs=1e-9) and i_yt <= 1.0 + 1e-12
+
+
+def test_log_kernel_sums_are_exact_at_a_width_far_below_the_spread_of_the_rows():
+    rng = np.random.default_rng(11)
+    width = 1e-13  # 20 rows within a few noise deviations of 1000, 20 spread over 0..1000
+    T = np.r_[1000.0 + 3e-7 * rng.normal(size=(20, 2)), 1000.0 * rng.random(size=(20, 2))]
+    labels, inputs = rng.integers(0, 3, 40), np.r_[np.arange(9), rng.integers(0, 9, 31)]
+    sources = rng.integers(0, 40, 90)
+    V = T[sources] + math.sqrt(width) * rng.normal(size=(90, 2))
+    log_source, log_total, log_class, log_input = noisy_log_kernel_sums(
+        V, sources, T, labels, inputs, width, block_rows=7)
+    exponent = -0.5 * (((V[:, None, :] - T[None, :, :]) / math.sqrt(width)) ** 2).sum(axis=2)
+    same_class = labels[sources][:, None] == labels[None, :]
+    same_input = inputs[sources][:, None] == inputs[None, :]
+    assert log_total == pytest.approx(logsumexp(exponent, axis=1), abs=1e-9)
+    assert log_class == pytest.approx(logsumexp(exponent, axis=1, b=same_class), abs=1e-9)
+    assert log_input == pytest.approx(logsumexp(exponent, axis=1, b=same_input), abs=1e-9)
+    assert log_source == pytest.approx(exponent[np.arange(90), sources], abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("scale", "noise_variance"),
+    [(1.0, 5e-324), (1.0, 1e-300), (1.0, 1e300), (1.0, 1.7e308), (1e30, 1e-14), (1e30, 1e6),
+     (1e-30, 1e-14)],
+)
+def test_extreme_noise_or_activations_give_finite_information_within_the_entropies(
+        scale, noise_variance):
+    rng = np.random.default_rng(5)
+    T, y = scale * rng.normal(size=(200, 3)), rng.integers(0, 2, 200)
+    i_xt, i_yt = MonteCarloEstimator(noise_variance).mutual_information(T, np.arange(200), y)
+    assert -1e-9 <= i_xt <= math.log2(200) + 1e-12
+    assert -1e-9 <= i_yt <= entropy_bits(np.bincount(y)) + 1e-12
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,7 @@
 """The matrix-based Renyi estimator: exact cases from the spectra of block Gram matrices."""
 
+import math
+
 import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
@@ -12,12 +14,15 @@ def tishby_labels() -> np.ndarray:
     return np.repeat([0, 1], TISHBY_LABEL_COUNTS)
 
 
+LARGE_ORDERS = [500.0, 1000.0, 1e4, 1e300]
+
+
 def test_identical_rows_give_zero_and_zero():
     T, y = np.full((64, 3), 0.7), np.arange(64) % 4
     assert RenyiEstimator().mutual_information(T, np.arange(64), y) == (0.0, 0.0)
 
 
-@pytest.mark.parametrize("alpha", [1.01, 2.0])
+@pytest.mark.parametrize("alpha", [1.01, 2.0, *LARGE_ORDERS])
 def test_rows_far_apart_give_log2_n_and_the_label_entropy(alpha):
     T, y = 100.0 * np.arange(64.0)[:, None], np.arange(64) % 4 // 3  # classes of 48 and 16
     i_xt, i_yt = RenyiEstimator(alpha=alpha, width=1.0).mutual_information(T, np.arange(64), y)
@@ -25,7 +30,7 @@ def test_rows_far_apart_give_log2_n_and_the_label_entropy(alpha):
     assert i_yt == pytest.approx(renyi_entropy_bits([48, 16], alpha), abs=1e-9)
 
 
-@pytest.mark.parametrize("alpha", [1.01, 1.0, 3.0])
+@pytest.mark.parametrize("alpha", [1.01, 1.0, 3.0, *LARGE_ORDERS])
 def test_a_layer_that_is_a_function_of_the_class_gives_the_class_priors_entropy(alpha):
     y = tishby_labels()
     T = np.where(y[:, None] == 1, 50.0, -50.0) * np.ones((1, 3))
@@ -81,6 +86,32 @@ def test_information_is_bounded_by_the_entropies():
     T, y = rng.normal(size=(150, 4)), rng.integers(0, 3, 150)
     i_xt, i_yt = RenyiEstimator().mutual_information(T, np.arange(150), y)
     assert 0 <= i_xt <= np.log2(150) and 0 <= i_yt <= renyi_entropy_bits(np.bincount(y), 1.01)
+
+
+def test_matrix_entropy_tends_to_minus_log2_of_the_largest_eigenvalue():
+    eigenvalues = np.array([0.5, 0.3, 0.2])
+    assert matrix_entropy(eigenvalues, 1e300) == pytest.approx(1.0, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "alpha", [1 + np.finfo(float).eps, 1 - np.finfo(float).eps / 2, 1 + 1e-12, 1 - 1e-12,
+              1 + 1e-8, 1 - 1e-8])
+def test_matrix_entropy_near_order_one_is_von_neumanns_with_its_slope(alpha):
+    # S_alpha = H - (alpha - 1) ln 2 / 2 Var(log2 l) + O((alpha - 1)^2); here H = 1.5, Var = 1/4
+    expected = 1.5 - (alpha - 1) * math.log(2) / 2 * 0.25
+    assert matrix_entropy(np.array([0.5, 0.25, 0.25, 0.0]), alpha) == pytest.approx(
+        expected, abs=1e-14)
+
+
+@pytest.mark.parametrize("alpha", [1e-300, 0.5, 1.01, 2.0, 500.0])
+def test_tiny_widths_give_the_equality_kernel_and_huge_widths_the_constant_kernel(alpha):
+    rng = np.random.default_rng(4)
+    T, y = rng.normal(size=(50, 2)), rng.integers(0, 2, 50)
+    tiny = RenyiEstimator(alpha=alpha, width=1e-200).mutual_information(T, np.arange(50), y)
+    assert tiny == pytest.approx(
+        (math.log2(50), renyi_entropy_bits(np.bincount(y), alpha)), abs=1e-9)
+    huge = RenyiEstimator(alpha=alpha, width=1e200).mutual_information(T, np.arange(50), y)
+    assert huge == pytest.approx((0.0, 0.0), abs=1e-9)
 
 
 def test_matrix_entropy_of_order_one_is_von_neumanns():
