@@ -19,8 +19,7 @@ import click
 from cli.command import announce, backend_options, main_entry, tls_of, wait_option
 from cli.run_flags import measure_of, run_config_of
 from data.datasets import SAMPLES
-from information.batching import BatchingEstimator
-from information.estimators import estimator_from_spec
+from information.estimators import estimator_from_spec, spec_help
 from measuring.backend import check_backend, check_jobs, execution
 from measuring.measure import measure_run
 from measuring.windows import check_windows, parse_ranges, sliding_windows
@@ -43,10 +42,8 @@ from rundir.snapshots import SnapshotReader
               help="Explicit windows instead of --window: inclusive epoch ranges; ranges may "
                    "share epochs (1-5,5-10 both hold epoch 5).")
 @click.option("--estimator", "estimators", multiple=True, default=("binning",), metavar="SPEC",
-              help="Underlying estimator, repeatable (as in main_data.py): binning[:...], "
-                   "kde-upper[:noise_variance=...], kde-lower[...], mc[...], knn[...], "
-                   "renyi[...], exact (runs trained with --quantize). Binning uses one grid for "
-                   "the whole window.")
+              help=f"Underlying estimator, repeatable: {spec_help()}; exact measures runs "
+                   "trained with --quantize. Binning uses one grid for the whole window.")
 @click.option("--samples", type=click.Choice(SAMPLES), default="all",
               help="The samples information is measured on.")
 @click.option("--jobs", type=int, default=-1, help="Parallel processes (-1 = all cores).")
@@ -61,7 +58,7 @@ def main(run_dir: Path, window: int | None, step: int | None, first: int, last: 
          **tls_files: Path | None) -> None:
     """Measure RUN_DIR with the Batching estimator over windows of consecutive epochs."""
     underlying = [estimator_from_spec(spec) for spec in estimators]
-    if any(isinstance(e, BatchingEstimator) for e in underlying):
+    if any(e.pools_epochs for e in underlying):
         raise click.UsageError("--estimator names the estimator under Batching (binning, "
                                "kde-upper, ...); the windows come from --window or --ranges")
     check_jobs(jobs)

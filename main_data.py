@@ -36,7 +36,7 @@ from cli.presets import (
 from cli.run_flags import measure_of, run_config_of, with_typed
 from data.datasets import DATASET_NAMES, SAMPLES
 from data.run_data import RunData
-from information.estimators import estimator_from_spec
+from information.estimators import estimator_from_spec, spec_help
 from measuring.backend import check_jobs, execution
 from measuring.measure import check_quantized, measure_requests
 from networks.model import ACTIVATIONS, INITIALIZERS, OPTIMIZERS
@@ -108,12 +108,8 @@ from rundir.config import Measure, RunConfig
                    "measures such runs.")
 @click.option("--estimator", "estimators", multiple=True, default=("binning",),
               metavar="SPEC",
-              help="Estimator, repeatable: binning[:bins=30,low=-1,high=1 | :bin_size=0.07 | "
-                   ":bins=100,range=layer|global | :bins=30,edges=equal-mass|max-entropy], "
-                   "kde-upper[:noise_variance=0.1], kde-lower[...], "
-                   "mc[:noise_variance=0.1,samples=4,seed=0], "
-                   "knn[:k=3,noise_variance=0.1,samples=1,seed=0], renyi[:alpha=1.01,width=W], "
-                   "exact (runs trained with --quantize) "
+              help=f"Estimator, repeatable: {spec_help()}; omitted parameters take the "
+                   "defaults shown; exact measures runs trained with --quantize "
                    "(docs/estimators.md).")
 @click.option("--schedule", default="every:1", metavar="SPEC",
               help="Which epochs to measure: every:N, log:N, delta-exact:DELTA, "

@@ -71,9 +71,9 @@ def ground_truths() -> None:
                                                                               case.y)[0]
                   for b in ("lower", "upper")]
         extra = f"   kde [{bounds[0]:.4f}, {bounds[1]:.4f}]"
-        for estimator in (MonteCarloEstimator(s2), MonteCarloEstimator(s2, samples=64),
+        for estimator in (MonteCarloEstimator(s2), MonteCarloEstimator(s2, draws=64),
                           NearestNeighbourEstimator(noise_variance=s2),
-                          NearestNeighbourEstimator(noise_variance=s2, samples=16),
+                          NearestNeighbourEstimator(noise_variance=s2, draws=16),
                           KDEEstimator(s2, bound="upper"), KDEEstimator(s2, bound="lower")):
             estimate, seconds = timed(estimator, case.T, case.X, case.y)
             line(case.name, estimator.name, estimate, (case.i_xt, case.i_yt), seconds, extra)

@@ -28,7 +28,7 @@ from information.contract import Estimator, integer
 from information.entropy import check_samples
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BatchingEstimator(Estimator):
     """I(X;T), I(Y;T) in bits of a window of ``window`` epochs, pooled, by ``estimator``.
 

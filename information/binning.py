@@ -192,14 +192,9 @@ class BinningEstimator(Estimator):
             return bins, low, high
         return bins, None, None
 
-    def _identity(self) -> tuple:
+    def identity(self) -> tuple:
+        """The grid and the learned run-wide range (``run_range_``)."""
         return (self.bin_size, *self._grid(), self.range, self.edges, self.run_range_)
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self._identity() == other._identity()
-
-    def __hash__(self) -> int:
-        return hash(self._identity())
 
 
 def adaptive_edges(values: np.ndarray, bins: int, edges: str) -> np.ndarray:

@@ -24,11 +24,16 @@ An estimator is a frozen dataclass deriving from `Estimator`. It declares, as cl
 - ``wraps``: the field holding the estimator it wraps, whose spec ends its own (Batching), or
   None;
 - ``pools_epochs``: True when ``mutual_information`` takes a window of epochs' activations
-  stacked, (window, N, d), rather than one epoch's (N, d) (Batching).
+  stacked, (window, N, d), rather than one epoch's (N, d) (Batching);
+- ``renamed``: keys older specs used -> their key now (mc's and knn's ``samples`` are
+  ``draws``), so names in old tables still read.
 
 and answers ``name`` (its canonical spec, which parses back to an equal estimator; by default
 built from the head and the declared parameters) and
-``mutual_information(T, X, y) -> (I(X;T), I(Y;T))`` in bits. Construction validates, once: each
+``mutual_information(T, X, y) -> (I(X;T), I(Y;T))`` in bits. Two estimators are equal when they
+are of one class and have one ``identity`` (by default the name; an estimator with learned
+state adds it), stated once here: every estimator is a dataclass with ``eq=False``.
+Construction validates, once: each
 declared parameter's value (None = unset) by its `Parameter`, then the combination by
 ``check``. An estimator that exists is valid; its calls do not check its settings again.
 """
@@ -54,6 +59,8 @@ class Parameter:
     read: Callable[[str], object]
     allowed: Callable[[object], bool]
     requirement: str
+    choices: tuple[str, ...] = ()
+    """The words it takes, for a parameter that takes one of a few (``one_of``)."""
 
     def parse(self, text: str) -> object:
         """The checked value that ``text`` gives; ValueError naming the key otherwise."""
@@ -104,7 +111,8 @@ def finite(key: str) -> Parameter:
 def one_of(key: str, choices: tuple[str, ...],
            normal: Callable[[object], object] = lambda v: v) -> Parameter:
     """A word among ``choices``; ``normal`` maps a Python value to its word (e.g. a dtype)."""
-    return Parameter(key, str, lambda v: normal(v) in choices, f"one of {', '.join(choices)}")
+    return Parameter(key, str, lambda v: normal(v) in choices, f"one of {', '.join(choices)}",
+                     choices)
 
 
 class Estimator(ABC):
@@ -117,6 +125,7 @@ class Estimator(ABC):
     needs_quantization: ClassVar[bool] = False
     wraps: ClassVar[str | None] = None
     pools_epochs: ClassVar[bool] = False
+    renamed: ClassVar[Mapping[str, str]] = {}
 
     def __post_init__(self) -> None:
         for parameter in self.parameters:
@@ -131,13 +140,24 @@ class Estimator(ABC):
         """The canonical spec string; it parses back to an equal estimator.
 
         By default the estimator's one head, then ``key=value`` for each parameter that is set,
-        in declared order (``mc:noise_variance=0.1,samples=4,seed=0``). An estimator with
+        in declared order (``mc:noise_variance=0.1,draws=4,seed=0``). An estimator with
         several heads or whose name depends on its settings otherwise writes its own.
         """
         (head,) = self.heads
         given = [f"{p.key}={p.text(getattr(self, p.key))}" for p in self.parameters
                  if getattr(self, p.key) is not None]
         return ":".join([head, ",".join(given)]) if given else head
+
+    def identity(self) -> tuple:
+        """What makes two estimators of this class the same: the name, and any learned
+        state an estimator adds."""
+        return (self.name,)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.identity() == other.identity()
+
+    def __hash__(self) -> int:
+        return hash(self.identity())
 
     @abstractmethod
     def mutual_information(

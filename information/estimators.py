@@ -6,7 +6,8 @@ string -> `Spec`, every given value read and checked by the estimator's declared
 parses back to an equal estimator); and `Spec.selects`, which compares specs by value. Not here:
 the contract every estimator follows (`information.contract`), the estimators themselves.
 
-Spec grammar: ``<head>[:<key>=<value>,...]``, parameters in any order, each at most once; a
+Spec grammar (``spec_help`` gives it from the registry, for ``--help``):
+``<head>[:<key>=<value>,...]``, parameters in any order, each at most once; a
 wrapping estimator's parameters are followed by the spec of the estimator it wraps.
 
 - ``binning``: ``bins`` (integer >= 1), ``low``, ``high`` (numbers, low < high), ``range``
@@ -16,10 +17,11 @@ wrapping estimator's parameters are followed by the spec of the estimator it wra
   (float64 | float32, default float64).
 - ``binning:bins=B,edges=equal-mass|max-entropy``: adaptive edges from the layer's values
   (``edges`` only with ``bins``; default ``equal-width``, the grids above).
-- ``mc``: ``noise_variance`` (number > 0, default 0.1), ``samples`` (noise draws per row,
-  integer >= 1, default 4), ``seed`` (integer >= 0, default 0).
-- ``knn``: ``k`` (integer >= 1, default 3), ``noise_variance``, ``samples`` (default 1),
-  ``seed`` as for ``mc``.
+- ``mc``: ``noise_variance`` (number > 0, default 0.1), ``draws`` (noise draws per row,
+  integer >= 1, default 4), ``seed`` (integer >= 0, default 0). ``samples`` (its name until
+  2026-12, which clashed with ``--samples``) still reads as ``draws``.
+- ``knn``: ``k`` (integer >= 1, default 3), ``noise_variance`` (in (0, 1e300]), ``draws``
+  (default 1; ``samples`` reads as it), ``seed`` as for ``mc``.
 - ``renyi``: ``alpha`` (number > 0, default 1.01), ``width`` (kernel width > 0, default
   Scott's rule on each layer-epoch).
 - ``exact``: no parameters; the plug-in count of the exact values of a quantized network's
@@ -45,6 +47,7 @@ A spec means one of two things, by where it is typed:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from information.batching import BatchingEstimator
@@ -141,6 +144,35 @@ def parse_spec(spec: str) -> Spec:
     return Spec(head, _parameters(kind, head, items[:own]), wrapped, spec)
 
 
+def spec_help(pooling: bool = False) -> str:
+    """The spec grammar for ``--estimator`` help, from each estimator's declared parameters and
+    defaults: ``head[:key=default,...]`` per head, choices as ``a|b``, a parameter without a
+    default as ``key=KEY``. Estimators that pool epochs (Batching) only when ``pooling``."""
+    return ", ".join(_head_help(head, kind) for head, kind in _BY_HEAD.items()
+                     if pooling or not kind.pools_epochs)
+
+
+def _head_help(head: str, kind: type[Estimator]) -> str:
+    """One head's part of ``spec_help``: the defaults are those its default estimator's name
+    gives (so Binning's 30 bins on [-1, 1], which its fields leave unset, show)."""
+    if kind.wraps is None:
+        defaults = parse_spec(kind(**kind.heads[head]).name).parameters
+    else:
+        defaults = {f.name: f.default for f in dataclasses.fields(kind)}
+    shown = []
+    for parameter in kind.parameters:
+        default = defaults.get(parameter.key)
+        if parameter.choices:
+            value = "|".join(parameter.choices)
+        elif default is None or default is dataclasses.MISSING:
+            value = parameter.key.upper()
+        else:
+            value = parameter.text(default)
+        shown.append(f"{parameter.key}={value}")
+    wrapped = ",SPEC" if kind.wraps is not None else ""
+    return f"{head}[:{','.join(shown)}{wrapped}]" if shown else head
+
+
 def estimator_from_spec(spec: str) -> Estimator:
     """The estimator a spec string names (grammar in the module doc); ValueError if invalid."""
     return parse_spec(spec).build()
@@ -154,6 +186,7 @@ def _parameters(kind: type[Estimator], head: str, items: list[str]) -> dict[str,
         key, equals, text = (part.strip() for part in item.partition("="))
         if not equals:
             raise ValueError(f"parameter {item!r} of {head} is not of the form key=value")
+        key = kind.renamed.get(key, key)
         if key not in allowed:
             raise ValueError(
                 f"unknown parameter {key!r} for {head}; allowed: {', '.join(allowed)}"

@@ -236,11 +236,6 @@ class KDEEstimator(Estimator):
             kernel_mutual_information(total, own_y, y_ids),
         )
 
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self.name == other.name
-
-    def __hash__(self) -> int:
-        return hash(self.name)
 
 
 def _exponent_factors(

@@ -6,8 +6,8 @@ discrete G and a continuous V, the method of scikit-learn's ``mutual_info_classi
 the noisy draws and h(Z) (`information.noise`), spec strings (`information.estimators`).
 
 The layer is seen through the same channel as `mc` and the KDE bounds, V = T + Z with
-Z ~ N(0, s^2 I), but only through samples of V: ``samples`` draws per row (seeded), so
-``samples * N`` points. With Euclidean distances, KD-trees (scipy's cKDTree) and psi the
+Z ~ N(0, s^2 I), but only through samples of V: ``draws`` per row (seeded), so
+``draws * N`` points. With Euclidean distances, KD-trees (scipy's cKDTree) and psi the
 digamma function, in nats:
 
 - h(V) = psi(n) - psi(k) + ln c_d + (d / n) sum_i ln eps_i, eps_i the distance from point i to
@@ -62,7 +62,7 @@ def ross_information(points: np.ndarray, labels: np.ndarray, k: int) -> float:
     if not kept.any():
         raise ValueError(
             "Ross's I(Y;T) needs a class with more than one noisy point: every label is unique "
-            "(raise samples)"
+            "(raise draws)"
         )
     points, ids, counts = points[kept], ids[kept], counts[kept]
     neighbours = np.minimum(k, counts - 1)
@@ -79,24 +79,25 @@ def ross_information(points: np.ndarray, labels: np.ndarray, k: int) -> float:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class NearestNeighbourEstimator(Estimator):
     """I(X;T+Z), I(Y;T+Z) in bits from k-nearest-neighbour distances of noisy samples (module doc).
 
-    k: neighbours (>= 1); noise_variance: s^2 in (0, 1e300]; samples: noisy draws per row
+    k: neighbours (>= 1); noise_variance: s^2 in (0, 1e300]; draws: noisy draws per row
     (>= 1); seed: seed of the draws (>= 0). Declared pairwise so that the runner gives each
     layer-epoch a task of its own: KD-tree searches in 10 dimensions cost far more than a
     binning.
     """
 
     heads = {"knn": {}}
-    parameters = (integer("k", 1), positive("noise_variance", 1e300), integer("samples", 1),
+    parameters = (integer("k", 1), positive("noise_variance", 1e300), integer("draws", 1),
                   integer("seed", 0))
     pairwise = True
+    renamed = {"samples": "draws"}
 
     k: int = 3
     noise_variance: float = 0.1
-    samples: int = 1
+    draws: int = 1
     seed: int = 0
 
     def mutual_information(
@@ -104,10 +105,10 @@ class NearestNeighbourEstimator(Estimator):
     ) -> tuple[float, float]:
         """(I(X;T+Z), I(Y;T+Z)) in bits; T: (N, d), X: (N, ...) or (N,) input ids, y: (N,) labels.
 
-        Repeated inputs need more than k noisy points per input (rows of the input x samples).
+        Repeated inputs need more than k noisy points per input (rows of the input x draws).
         """
         T, x_ids, y = check_samples(T, X, y)
-        V, sources = noisy_samples(T, self.noise_variance, self.samples, self.seed)
+        V, sources = noisy_samples(T, self.noise_variance, self.draws, self.seed)
         h_v = kozachenko_leonenko_entropy(V, self.k)
         x_of_point = x_ids[sources]
         if x_ids.max() + 1 == len(x_ids):
@@ -117,7 +118,7 @@ class NearestNeighbourEstimator(Estimator):
             if counts.min() <= self.k:
                 raise ValueError(
                     f"knn with repeated inputs needs more than k={self.k} noisy points per input, "
-                    f"got {counts.min()}: raise samples or the number of pooled epochs"
+                    f"got {counts.min()}: raise draws or the number of pooled epochs"
                 )
             groups = np.split(V[np.argsort(x_of_point, kind="stable")], np.cumsum(counts)[:-1])
             h_v_given_x = sum(

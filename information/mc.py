@@ -11,7 +11,7 @@ and for a grouping G of the rows (inputs X or labels Y) p_g is the mixture of gr
 
     I(G;T+Z) = h(T+Z) - sum_g p_g h(T+Z | g) = E[ln p_g(V) - ln p(V)],  V = t_i + z, g = g_i,
 
-i drawn uniformly and z ~ N(0, s^2 I). Each row gets ``samples`` draws of z and the expectation
+i drawn uniformly and z ~ N(0, s^2 I). Each row gets ``draws`` draws of z and the expectation
 is their mean, with the exact mixture densities (float64 log-sum-exp over every row; the
 Gaussian constants cancel). When every input is distinct p_x(v) = phi(v - t_i) and this is
 Goldfeld's h(T+Z) - h(Z); evaluating h(Z) on the same draws instead of in closed form (common
@@ -113,21 +113,22 @@ def monte_carlo_information(
     return float(terms.mean()) / math.log(2), float(error) / math.log(2)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MonteCarloEstimator(Estimator):
     """I(X;T+Z), I(Y;T+Z) in bits by Monte Carlo with the exact mixture density (module doc).
 
-    noise_variance: s^2 > 0; samples: noise draws per row (>= 1), so samples * N draws in all;
+    noise_variance: s^2 > 0; draws: noise draws per row (>= 1), so draws * N draws in all;
     seed: seed of the draws (>= 0): the same arguments give the same estimate. The cost is
-    pairwise: samples * N^2 kernel entries.
+    pairwise: draws * N^2 kernel entries.
     """
 
     heads = {"mc": {}}
-    parameters = (positive("noise_variance"), integer("samples", 1), integer("seed", 0))
+    parameters = (positive("noise_variance"), integer("draws", 1), integer("seed", 0))
     pairwise = True
+    renamed = {"samples": "draws"}
 
     noise_variance: float = 0.1
-    samples: int = 4
+    draws: int = 4
     seed: int = 0
 
     def mutual_information(
@@ -143,7 +144,7 @@ class MonteCarloEstimator(Estimator):
         """((I(X;T+Z), standard error), (I(Y;T+Z), standard error)), all in bits."""
         T, x_ids, y = check_samples(T, X, y)
         y_ids = dense_ids(y)[0]
-        V, sources = noisy_samples(T, self.noise_variance, self.samples, self.seed)
+        V, sources = noisy_samples(T, self.noise_variance, self.draws, self.seed)
         distinct = x_ids.max() + 1 == len(x_ids)
         log_source, log_total, log_own_y, log_own_x = noisy_log_kernel_sums(
             V, sources, T, y_ids, None if distinct else x_ids, self.noise_variance

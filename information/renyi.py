@@ -144,9 +144,4 @@ class RenyiEstimator(Estimator):
             grouped_information(T, width, entropy_t, y, self.alpha),
         )
 
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self.name == other.name
-
-    def __hash__(self) -> int:
-        return hash(self.name)
 

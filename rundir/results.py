@@ -9,6 +9,7 @@ same file whatever order the workers finished in. Nothing here computes informat
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import operator
 from collections.abc import Iterable, Mapping
@@ -17,6 +18,7 @@ from typing import TextIO
 
 import numpy as np
 
+from information.estimators import estimator_from_spec
 from rundir.directory import open_appended, refuse_link, replace_file, table_lines
 from rundir.snapshots import dense_layer_names
 
@@ -67,7 +69,9 @@ def read_rows(path: Path) -> list[Row]:
     A torn last line (a killed job, or a row being appended right now) is not read; any other
     malformed row is a ValueError naming the file and the line. A table written before layers
     had names (no ``layer_name`` column) holds the built-in network's layers: their names are
-    derived, the highest layer of each repeat being its ``output``.
+    derived, the highest layer of each repeat being its ``output``. Estimator names read as
+    today's canonical names (``current_name``), so rows of older names (mc's ``samples=``, now
+    ``draws=``) are the same measurement.
     """
     if not path.exists():
         return []
@@ -87,11 +91,22 @@ def read_rows(path: Path) -> list[Row]:
                 row[c] = int(raw[c])
             for c in _FLOAT_COLUMNS:
                 row[c] = float(raw[c])
+            row["estimator"] = current_name(row["estimator"])
         except ValueError as error:
             raise ValueError(f"{path} line {number} is damaged "
                              f"({str(error)[:60]})") from None
         rows.append(row)
     return rows if named else _with_dense_names(rows)
+
+
+@functools.cache
+def current_name(name: str) -> str:
+    """The canonical name today of the estimator an information.csv row names; a name that
+    no longer parses is kept as written."""
+    try:
+        return estimator_from_spec(name).name
+    except ValueError:
+        return name
 
 
 def _with_dense_names(rows: list[Row]) -> list[Row]:

@@ -14,16 +14,16 @@ from main_plot import main as plot_main
 from rundir.results import read_rows
 
 NEW_SPECS = {
-    "mc": "mc:noise_variance=0.1,samples=4,seed=0",
-    "mc:samples=1,noise_variance=1e-2,seed=3": "mc:noise_variance=0.01,samples=1,seed=3",
-    "knn": "knn:k=3,noise_variance=0.1,samples=1,seed=0",
-    "knn:k=5,samples=2": "knn:k=5,noise_variance=0.1,samples=2,seed=0",
+    "mc": "mc:noise_variance=0.1,draws=4,seed=0",
+    "mc:draws=1,noise_variance=1e-2,seed=3": "mc:noise_variance=0.01,draws=1,seed=3",
+    "knn": "knn:k=3,noise_variance=0.1,draws=1,seed=0",
+    "knn:k=5,draws=2": "knn:k=5,noise_variance=0.1,draws=2,seed=0",
     "renyi": "renyi:alpha=1.01",
     "renyi:width=0.5,alpha=2": "renyi:alpha=2.0,width=0.5",
     "binning:edges=equal-mass": "binning:bins=30,edges=equal-mass",
     "binning:bins=10,edges=max-entropy": "binning:bins=10,edges=max-entropy",
 }
-MEASURED = ["mc:samples=1", "knn", "renyi", "binning:bins=10,edges=equal-mass",
+MEASURED = ["mc:draws=1", "knn", "renyi", "binning:bins=10,edges=equal-mass",
             "binning:bins=10,edges=max-entropy"]
 
 
@@ -55,7 +55,7 @@ def test_the_costly_estimators_declare_a_task_per_layer_epoch(spec, pairwise):
 
 @pytest.mark.parametrize(
     ("spec", "message"),
-    [("mc:samples=0", "samples must be an integer >= 1"), ("knn:k=x", "k must be an integer"),
+    [("mc:draws=0", "draws must be an integer >= 1"), ("knn:k=x", "k must be an integer"),
      ("renyi:alpha=-1", "alpha must be a number > 0"), ("renyi:sigma=1", "unknown parameter"),
      ("binning:edges=equal-mass,range=layer", "takes only bins")],
 )
@@ -76,11 +76,11 @@ def saved_run(tmp_path_factory):
 
 def test_a_training_run_measures_with_a_new_estimator(tmp_path, capsys):
     args = ["--shape", "3", "--epochs", "2", "--jobs", "1", "--no-plot", "--samples", "test",
-            "--estimator", "mc:samples=1", "--estimator", "binning:edges=max-entropy",
+            "--estimator", "mc:draws=1", "--estimator", "binning:edges=max-entropy",
             "--out", tmp_path / "run"]
     assert _run(data_main, args, capsys)[0] == 0
     rows = read_rows(tmp_path / "run" / "information.csv")
-    assert {r["estimator"] for r in rows} == {"mc:noise_variance=0.1,samples=1,seed=0",
+    assert {r["estimator"] for r in rows} == {"mc:noise_variance=0.1,draws=1,seed=0",
                                               "binning:bins=30,edges=max-entropy"}
     assert len(rows) == 2 * 3 * 2  # estimators x epochs x layers
 
@@ -101,7 +101,7 @@ def test_from_run_measures_every_layer_epoch_within_the_entropies(saved_run, cap
 
 @pytest.mark.parametrize("spec", MEASURED)
 def test_batching_windows_measure_with_every_new_estimator(saved_run, capsys, spec):
-    spec = "knn:samples=2" if spec == "knn" else spec  # 2 epochs x 2 draws > k noisy points
+    spec = "knn:draws=2" if spec == "knn" else spec  # 2 epochs x 2 draws > k noisy points
     status, _ = _run(batching_main, [saved_run, "--window", "2", "--estimator", spec,
                                      "--samples", "test", "--jobs", "1"], capsys)
     assert status == 0
@@ -122,7 +122,7 @@ def test_an_adaptive_schedule_can_be_driven_by_a_new_estimator(saved_run, capsys
 
 
 def test_new_estimators_are_plotted_and_animated(saved_run, tmp_path, capsys):
-    assert _run(data_main, ["--from-run", saved_run, "--estimator", "mc:samples=1",
+    assert _run(data_main, ["--from-run", saved_run, "--estimator", "mc:draws=1",
                             "--samples", "test", "--jobs", "1", "--no-plot"], capsys)[0] == 0
     picked = ["--estimator", "mc", "--samples", "test"]
     assert _run(plot_main, [saved_run, *picked, "-o", tmp_path / "plane.png"], capsys)[0] == 0

@@ -1,5 +1,6 @@
 """Estimator spec strings: parsing, canonical names, round trips, and the errors users see."""
 
+import csv
 import pickle
 
 import numpy as np
@@ -156,3 +157,43 @@ def test_kde_declares_a_pairwise_cost_binning_does_not(spec, pairwise):
 )
 def test_a_global_range_declares_that_it_needs_the_run_range(spec, needs):
     assert estimator_from_spec(spec).needs_run_range is needs
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("mc:noise_variance=0.1,samples=4,seed=0", "mc:noise_variance=0.1,draws=4,seed=0"),
+    ("knn:k=3,noise_variance=0.1,samples=2,seed=0", "knn:k=3,noise_variance=0.1,draws=2,seed=0"),
+])
+def test_the_old_spelling_samples_reads_as_draws(old, new):
+    assert estimator_from_spec(old) == estimator_from_spec(new)
+    assert estimator_from_spec(old).name == new
+
+
+def test_rows_of_an_old_table_read_under_todays_names(tmp_path):
+    from rundir.results import COLUMNS, read_rows
+
+    old = "mc:noise_variance=0.1,samples=4,seed=0"
+    row = {"repeat": 0, "epoch": 0, "layer": 1, "layer_name": "hidden_1", "units": 3,
+           "estimator": old, "i_xt": 1.0, "i_yt": 0.5, "samples": "all", "h_x": 12.0,
+           "h_y": 1.0, "epoch_last": 0}
+    with open(tmp_path / "information.csv", "w", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([COLUMNS, [row[c] for c in COLUMNS]])
+    (read,) = read_rows(tmp_path / "information.csv")
+    assert read["estimator"] == "mc:noise_variance=0.1,draws=4,seed=0"
+
+
+def test_the_help_grammar_lists_every_estimator_with_its_defaults():
+    from information.estimators import ESTIMATORS, spec_help
+
+    grammar = spec_help()
+    heads = [head for kind in ESTIMATORS for head in kind.heads if not kind.pools_epochs]
+    assert [part.split("[")[0] for part in grammar.split(", ")] == heads
+    assert "binning[:bins=30,low=-1.0,high=1.0," in grammar
+    assert "mc[:noise_variance=0.1,draws=4,seed=0]" in grammar
+    assert "batching" not in grammar and "batching[:window=10,SPEC]" in spec_help(pooling=True)
+
+
+def test_estimators_of_one_class_and_name_are_equal_and_hash_alike():
+    for spec in ("binning", "kde-upper", "mc", "knn", "renyi", "exact", "batching:binning"):
+        a, b = estimator_from_spec(spec), estimator_from_spec(spec)
+        assert a == b and hash(a) == hash(b)
+    assert estimator_from_spec("kde-upper") != estimator_from_spec("kde-lower")

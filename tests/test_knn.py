@@ -20,7 +20,7 @@ CASES = noisy_cases()
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_agrees_with_the_quadrature_truth_within_0_06_bits(case):
-    estimator = NearestNeighbourEstimator(k=3, noise_variance=case.noise_variance, samples=16)
+    estimator = NearestNeighbourEstimator(k=3, noise_variance=case.noise_variance, draws=16)
     i_xt, i_yt = estimator.mutual_information(case.T, case.X, case.y)
     assert i_xt == pytest.approx(case.i_xt, abs=0.06)
     assert i_yt == pytest.approx(case.i_yt, abs=0.06)
@@ -35,7 +35,7 @@ def test_kozachenko_leonenko_recovers_a_gaussians_entropy(d):
 
 def test_its_label_term_on_a_1d_layer_is_scikit_learns_mutual_info_classif():
     case = CASES[0]
-    estimator = NearestNeighbourEstimator(k=3, noise_variance=case.noise_variance, samples=2,
+    estimator = NearestNeighbourEstimator(k=3, noise_variance=case.noise_variance, draws=2,
                                           seed=7)
     _, i_yt = estimator.mutual_information(case.T, case.X, case.y)
     V, sources = noisy_samples(case.T, case.noise_variance, 2, 7)
@@ -55,7 +55,7 @@ def test_ross_term_ignores_a_class_of_one_point_as_scikit_learn_does():
 def test_duplicate_rows_are_separated_by_the_noise():
     T = np.repeat(np.array([[0.0], [5.0]]), 500, axis=0)  # two values, 500 copies each
     y = np.repeat([0, 1], 500)
-    i_xt, i_yt = NearestNeighbourEstimator(noise_variance=0.1, samples=4).mutual_information(
+    i_xt, i_yt = NearestNeighbourEstimator(noise_variance=0.1, draws=4).mutual_information(
         T, np.arange(1000), y)
     assert i_xt == pytest.approx(1.0, abs=0.06)  # two far-apart Gaussians: h(Z) + 1 bit
     assert i_yt == pytest.approx(1.0, abs=0.06)
@@ -90,7 +90,7 @@ def test_the_same_seed_gives_the_same_estimate():
 
 @pytest.mark.parametrize(
     ("parameters", "named"),
-    [({"k": 0}, "k"), ({"noise_variance": -1.0}, "noise_variance"), ({"samples": 0}, "samples"),
+    [({"k": 0}, "k"), ({"noise_variance": -1.0}, "noise_variance"), ({"draws": 0}, "draws"),
      ({"seed": -2}, "seed"), ({"noise_variance": 1e301}, "noise_variance")],
 )
 def test_invalid_hyper_parameters_are_named(parameters, named):

@@ -37,7 +37,7 @@ def test_rows_far_apart_give_log2_n_and_h_y():
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_agrees_with_the_quadrature_truth_within_0_02_bits(case):
-    estimator = MonteCarloEstimator(noise_variance=case.noise_variance, samples=64)
+    estimator = MonteCarloEstimator(noise_variance=case.noise_variance, draws=64)
     i_xt, i_yt = estimator.mutual_information(case.T, case.X, case.y)
     assert i_xt == pytest.approx(case.i_xt, abs=0.02)
     assert i_yt == pytest.approx(case.i_yt, abs=0.02)
@@ -47,15 +47,15 @@ def test_agrees_with_the_quadrature_truth_within_0_02_bits(case):
 def test_lies_between_the_kde_bounds(case):
     lower, upper = (KDEEstimator(noise_variance=case.noise_variance, bound=bound)
                     .mutual_information(case.T, case.X, case.y)[0] for bound in ("lower", "upper"))
-    estimate = MonteCarloEstimator(noise_variance=case.noise_variance, samples=16)
+    estimate = MonteCarloEstimator(noise_variance=case.noise_variance, draws=16)
     assert lower < estimate.mutual_information(case.T, case.X, case.y)[0] < upper
 
 
 def test_standard_error_shrinks_as_one_over_root_samples_and_covers_the_error():
     case = CASES[0]
-    (few, few_error), _ = MonteCarloEstimator(case.noise_variance, samples=4).estimate(
+    (few, few_error), _ = MonteCarloEstimator(case.noise_variance, draws=4).estimate(
         case.T, case.X, case.y)
-    (_, many_error), _ = MonteCarloEstimator(case.noise_variance, samples=64).estimate(
+    (_, many_error), _ = MonteCarloEstimator(case.noise_variance, draws=64).estimate(
         case.T, case.X, case.y)
     assert many_error == pytest.approx(few_error / 4, rel=0.25)
     assert abs(few - case.i_xt) < 4 * few_error
@@ -75,7 +75,7 @@ def test_the_same_seed_gives_the_same_estimate_and_another_seed_another():
 def test_a_window_of_identical_epochs_measures_the_single_epoch():
     case = CASES[0]
     T, X, y = case.T[:200], case.X[:200], case.y[:200]
-    estimator = MonteCarloEstimator(case.noise_variance, samples=64)
+    estimator = MonteCarloEstimator(case.noise_variance, draws=64)
     single = estimator.mutual_information(T, X, y)
     pooled = estimator.mutual_information(np.tile(T, (3, 1)), np.tile(X, 3), np.tile(y, 3))
     assert pooled == pytest.approx(single, abs=0.02)
@@ -109,7 +109,7 @@ def test_an_own_group_far_below_the_nearest_row_keeps_its_exact_log_sum():
 @pytest.mark.parametrize("noise_variance", [1e-10, 1e-14])
 def test_noise_far_below_the_spacing_of_distinct_float32_rows_gives_h_x_and_h_y(noise_variance):
     T, y = twelve_bit_layer(), np.arange(4096) % 2
-    estimator = MonteCarloEstimator(noise_variance, samples=1)
+    estimator = MonteCarloEstimator(noise_variance, draws=1)
     (i_xt, error), (i_yt, _) = estimator.estimate(T, np.arange(4096), y)
     assert i_xt <= 12.0 + 1e-12 and i_yt <= 1.0 + 1e-12
     assert i_xt == pytest.approx(12.0, abs=1e-9) and error < 1e-9  # the other rows are 1e4 s off
@@ -158,7 +158,7 @@ def test_extreme_noise_or_activations_give_finite_information_within_the_entropi
 
 @pytest.mark.parametrize(
     ("parameters", "named"),
-    [({"noise_variance": 0.0}, "noise_variance"), ({"samples": 0}, "samples"),
+    [({"noise_variance": 0.0}, "noise_variance"), ({"draws": 0}, "draws"),
      ({"seed": -1}, "seed")],
 )
 def test_invalid_hyper_parameters_are_named(parameters, named):

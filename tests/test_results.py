@@ -9,7 +9,7 @@ from rundir.results import COLUMNS, TableWriter, read_rows, row_key, sort_table
 
 def _row(epoch: int, layer: int, i_xt: float = 1.5) -> dict:
     return {"repeat": 0, "epoch": epoch, "layer": layer, "layer_name": f"hidden_{layer}",
-            "units": 3, "estimator": "binning:bins=30",
+            "units": 3, "estimator": "binning:bin_size=0.07",
             "i_xt": i_xt, "i_yt": 0.25, "samples": "all", "h_x": 12.0, "h_y": 1.0,
             "epoch_last": epoch}
 
@@ -47,15 +47,16 @@ def test_rows_round_trip_with_full_float_precision(tmp_path):
     with TableWriter(path) as writer:
         writer.write([_row(1, 1, i_xt=1 / 3)])
     (row,) = read_rows(path)
-    assert row["i_xt"] == 1 / 3 and row["epoch"] == 1 and row["estimator"] == "binning:bins=30"
+    assert row["i_xt"] == 1 / 3 and row["epoch"] == 1
+    assert row["estimator"] == "binning:bin_size=0.07"
 
 
 def test_estimator_names_with_commas_are_quoted(tmp_path):
     path = tmp_path / "information.csv"
-    row = dict(_row(0, 1), estimator="binning:bins=30,low=-1.0,high=1.0")
+    row = dict(_row(0, 1), estimator="binning:bin_size=0.07")
     with TableWriter(path) as writer:
         writer.write([row])
-    assert read_rows(path)[0]["estimator"] == "binning:bins=30,low=-1.0,high=1.0"
+    assert read_rows(path)[0]["estimator"] == "binning:bin_size=0.07"
 
 
 def test_reopening_appends_instead_of_truncating(tmp_path):
@@ -110,7 +111,7 @@ def test_missing_columns_are_named(tmp_path):
 
 
 def test_row_key_identifies_a_measurement():
-    assert row_key(_row(4, 2)) == (0, 4, 2, "binning:bins=30", "all")
+    assert row_key(_row(4, 2)) == (0, 4, 2, "binning:bin_size=0.07", "all")
     assert len(COLUMNS) == len(set(COLUMNS))
 
 
