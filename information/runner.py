@@ -3,7 +3,10 @@
 Planning (which windows next) lives in ``information.plan``, estimation (what number) in the
 estimator modules, storage in ``information.results``; this module cuts the plans into tasks,
 runs them and records their rows. A job reads information.csv once, then plans, executes and
-records round after round until a round leaves nothing to measure. Tasks are sized to their
+records round after round until a round leaves nothing to measure. Rows of a window planned
+speculatively (looking ahead on spare workers) are held in memory, not recorded: they inform
+the planner, and are recorded only if a later round plans their window for the record, so the
+table does not depend on how many tasks ran at once. Tasks are sized to their
 cost: one task measures a chunk of windows with the estimators whose cost is not pairwise
 (binning), or one layer of one window with a pairwise one (KDE, cost N^2). Workers ask the
 repeat's activation source (``networks.activations``) for the task's layers: the built-in
@@ -30,6 +33,7 @@ from information.contract import Estimator
 from information.plan import Planner, Repeat, WindowPlan
 from information.results import Key, Row, TableWriter, layer_curves, row_key, write_sorted
 from information.samples import Samples
+from information.windows import Window
 from networks.activations import open_source
 
 MAX_EPOCHS_PER_TASK = 50
@@ -122,25 +126,49 @@ class Report:
 @dataclass
 class Ledger:
     """What one job knows is measured: every row of the table (read once, then appended),
-    their keys, and per repeat the rows of the estimator that drives adaptive schedules."""
+    their keys, rows measured speculatively and not recorded (``held``), and per repeat the
+    rows, recorded or held, of the estimator that drives adaptive schedules."""
 
     driver: tuple[str, str]
     rows: list[Row] = field(default_factory=list)
     done: set[Key] = field(default_factory=set)
-    driver_rows: dict[int, list[Row]] = field(default_factory=dict)
+    held: dict[Key, Row] = field(default_factory=dict)
+    driver_rows: dict[int, dict[Key, Row]] = field(default_factory=dict)
 
     def add(self, rows: list[Row]) -> None:
-        """Note ``rows`` as measured."""
+        """Note ``rows`` as measured and recorded."""
         for row in rows:
             self.rows.append(row)
             self.done.add(row_key(row))
-            if (row["estimator"], row["samples"]) == self.driver:
-                self.driver_rows.setdefault(int(row["repeat"]), []).append(row)
+            self._note_driver(row)
+
+    def hold(self, rows: list[Row]) -> None:
+        """Keep ``rows`` (measured speculatively) without recording them."""
+        for row in rows:
+            key = row_key(row)
+            if key not in self.done:
+                self.held[key] = row
+                self._note_driver(row)
+
+    def release(self, windows: set[tuple[int, Window]]) -> list[Row]:
+        """The held rows of ``windows`` ((repeat, window) pairs), no longer held."""
+        keys = [key for key, row in self.held.items() if _window_of(row) in windows]
+        return [self.held.pop(key) for key in keys]
 
     def missing(self, repeat: int, window: tuple[int, int], layer: int,
                 estimator: Estimator, samples: str) -> bool:
-        """Whether ``estimator``'s row of that layer and window is not in the table yet."""
-        return (repeat, window[0], layer, estimator.name, samples) not in self.done
+        """Whether ``estimator``'s row of that layer and window is neither recorded nor held."""
+        key = (repeat, window[0], layer, estimator.name, samples)
+        return key not in self.done and key not in self.held
+
+    def _note_driver(self, row: Row) -> None:
+        if (row["estimator"], row["samples"]) == self.driver:
+            self.driver_rows.setdefault(int(row["repeat"]), {})[row_key(row)] = row
+
+
+def _window_of(row: Row) -> tuple[int, Window]:
+    """(repeat, window) of a row."""
+    return int(row["repeat"]), (int(row["epoch"]), int(row["epoch_last"]))
 
 
 @dataclass
@@ -177,13 +205,24 @@ class Runner:
         ) as parallel:
             ledger.add(writer.rows)
             repeats = self._repeats(parallel)
-            plan = planner.first_plan
-            while tasks := [task for repeat in repeats
-                            for task in self._tasks(repeat, plan, ledger)]:
+            while True:
+                measured = {repeat.number: layer_curves(
+                    ledger.driver_rows.get(repeat.number, {}).values(), repeat.n_layers)
+                    for repeat in repeats}
+                plans = planner.plan(repeats, measured, self.samples, self.workers)
+                recorded = {(number, plan.window) for number, windows in plans.items()
+                            for plan in windows if not plan.speculative}
+                report.rows_written += self._record(ledger.release(recorded), ledger, writer)
+                tasks = [task for repeat in repeats
+                         for task in self._tasks(repeat, plans.get(repeat.number, []), ledger)]
+                if not tasks:
+                    break
                 self.progress(0, sum(task.rows for task in tasks))
                 for rows in parallel(delayed(measure)(task) for task in tasks):
-                    report.rows_written += self._record(rows, ledger, writer)
-                plan = planner.plan
+                    ledger.hold([row for row in rows if _window_of(row) not in recorded])
+                    report.rows_written += self._record(
+                        [row for row in rows if _window_of(row) in recorded], ledger, writer)
+                    self.progress(len(rows), 0)
         write_sorted(table, ledger.rows)
         report.non_finite = {(int(row["repeat"]), int(row["epoch"])) for row in ledger.rows
                              if np.isnan(row["i_xt"])}
@@ -216,16 +255,13 @@ class Runner:
                                for part in _chunks(epochs, size)))
         return min(r[0] for r in ranges), max(r[1] for r in ranges)
 
-    def _tasks(self, repeat: Repeat, plan: Callable[..., list[WindowPlan]],
-               ledger: Ledger) -> list[Task]:
-        """The tasks of the windows ``plan`` (a planner's round) gives ``repeat`` that the table
-        lacks.
+    def _tasks(self, repeat: Repeat, plans: Sequence[WindowPlan], ledger: Ledger) -> list[Task]:
+        """The tasks of ``repeat``'s planned windows whose rows are neither in the table nor
+        held.
 
         Estimators whose cost is not pairwise measure every layer of a chunk of windows per
         task; a pairwise one measures one layer of one window per task.
         """
-        measured = layer_curves(ledger.driver_rows.get(repeat.number, []), repeat.n_layers)
-        plans = plan(repeat, measured, self.samples, self.workers)
         layers = tuple(range(1, repeat.n_layers + 1))
 
         def missing(window: WindowPlan, estimator: Estimator, layer: int) -> bool:
@@ -253,7 +289,6 @@ class Runner:
         new = [row for row in rows if row_key(row) not in ledger.done]
         writer.write(new)
         ledger.add(new)
-        self.progress(len(new), 0)
         return len(new)
 
 

@@ -188,3 +188,40 @@ def test_a_job_reads_information_csv_once(tmp_path, samples, monkeypatch):
     monkeypatch.setattr(information.results, "read_rows", lambda p: reads.append(p) or real(p))
     runner.measure(table, _every("delta-exact:0.1"))
     assert reads == [table]
+
+
+ADAPTIVE_EPOCHS = 20  # enough epochs for a speculated frontier to be refuted
+
+
+def _adaptive_table(tmp_path, samples, jobs):
+    """information.csv of one 2-repeat run measured with delta-exact by ``jobs`` processes."""
+    runner = _runner(tmp_path / f"jobs-{jobs}", samples, [BinningEstimator(bins=8)], jobs=jobs,
+                     repeats=2, epochs=ADAPTIVE_EPOCHS)
+    table = tmp_path / f"jobs-{jobs}.csv"
+    runner.measure(table, _every("delta-exact:0.2"))
+    return table
+
+
+def test_delta_exact_writes_the_same_table_whatever_the_number_of_jobs(tmp_path, samples):
+    tables = [_adaptive_table(tmp_path, samples, jobs).read_bytes() for jobs in (1, 2, 4)]
+    assert tables[0] == tables[1] == tables[2]
+
+
+def test_delta_exact_on_a_dask_cluster_writes_the_same_table_as_one_local_job(tmp_path,
+                                                                              samples):
+    distributed = pytest.importorskip("distributed")
+    from information.backend import execution
+
+    local = _adaptive_table(tmp_path / "local", samples, jobs=1)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                                  dashboard_address=None, processes=True) as cluster:
+        with execution("dask", cluster.scheduler_address):
+            remote = _adaptive_table(tmp_path / "dask", samples, jobs=-1)
+    assert remote.read_bytes() == local.read_bytes()
+
+
+def test_every_repeat_of_an_adaptive_schedule_is_measured_on_the_same_epochs(tmp_path, samples):
+    rows = read_rows(_adaptive_table(tmp_path, samples, jobs=1))
+    epochs = [{r["epoch"] for r in rows if r["repeat"] == repeat} for repeat in (0, 1)]
+    assert epochs[0] == epochs[1]
+    assert len(epochs[0]) < ADAPTIVE_EPOCHS  # the schedule did skip epochs
