@@ -1,6 +1,6 @@
 """A saved run as the measuring side sees it: its samples and snapshot folders, from config.json,
 each checked against the others, and ``measure_run``, which measures it and records the
-measurement there.
+measurement there, with the run-wide activation ranges its rows are binned on.
 
 The dataset is regenerated (or re-read) from its recorded name and path and split again with
 the recorded seed, so a run directory never stores a copy of the data; a command that has just
@@ -9,13 +9,14 @@ trained the run hands its already loaded and split data in instead (``RunData``)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
-from information.estimators import Estimator
+from information.estimators import Estimator, estimator_from_spec
 from information.plan import EpochPlanner, WindowPlanner
 from information.progress import Progress
-from information.results import read_rows
+from information.results import Row, read_rows
 from information.runner import Report, Runner
 from information.samples import Samples
 from information.schedule import Schedule
@@ -123,21 +124,60 @@ def measure_run(run_dir: Path, config: dict, estimators: list[Estimator], sample
 
     Rows go to information.csv; ``record`` (what was asked for) is added to config.json's
     ``measurements`` once every input is known to be good (config, snapshots, samples,
-    information.csv), before the first row is written, unless it repeats the last record (the
-    same command resumed after a kill is one measurement). ``data`` is the run's dataset and
-    split when already loaded. The caller holds the run's writers' lock (``networks.lock``).
+    information.csv, the run-wide ranges), before the first row is written, unless it repeats
+    the last record (the same command resumed after a kill is one measurement). ``data`` is
+    the run's dataset and split when already loaded. The caller holds the run's writers' lock
+    (``networks.lock``).
+
+    When an estimator bins on the run-wide range, each repeat's range is found first and kept
+    in config.json's ``run_ranges`` (samples -> repeat -> [low, high]): every row binned on a
+    run-wide range, of any estimator, is binned on the range recorded there. A repeat whose
+    range changed since its rows were binned (the run was extended) has them measured again:
+    the table is rewritten with the new rows, then the new range is recorded.
     """
     dirs = snapshot_dirs(run_dir, config)
     check_quantized(config, estimators, str(run_dir))
     measured = measured_samples(config, samples, data, run_dir)
     table = run_dir / run_directory.INFORMATION
-    read_rows(table)  # a damaged table is refused before the measurement is recorded
-    recorded = config.setdefault("measurements", [])
-    if not recorded or recorded[-1] != record:  # a resumed job is the same measurement
-        recorded.append(record)
-        run_directory.write_config(run_dir, config)
+    rows = read_rows(table)  # a damaged table is refused before the measurement is recorded
     unit = "layer-epoch" if windows is None else "layer-window"
     with Progress("measuring", unit) as progress:
         runner = Runner(dirs, estimators, measured, jobs, progress.advance)
-        return runner.measure(table, EpochPlanner(schedule) if windows is None
-                              else WindowPlanner(windows))
+        ranges = runner.run_ranges()
+        replace = changed_ranges(config, rows, samples, ranges)
+        recorded = config.setdefault("measurements", [])
+        new_record = not recorded or recorded[-1] != record  # a resumed job is one measurement
+        if new_record:
+            recorded.append(record)
+        learned = learn_ranges(config, samples, {r: ranges[r] for r in ranges if r not in replace})
+        if new_record or learned:
+            run_directory.write_config(run_dir, config)
+        report = runner.measure(table, EpochPlanner(schedule) if windows is None
+                                else WindowPlanner(windows), ranges, replace)
+        if learn_ranges(config, samples, {r: ranges[r] for r in replace}):
+            run_directory.write_config(run_dir, config)
+        return report
+
+
+def changed_ranges(config: dict, rows: list[Row], samples: str,
+                   ranges: Mapping[int, tuple[float, float]]) -> set[int]:
+    """The repeats of ``ranges`` whose rows on ``samples`` binned on a run-wide range were
+    binned on another range than the one found now: config.json's ``run_ranges`` records a
+    different one, or none (a table measured before ranges were recorded)."""
+    names = {str(row["estimator"]) for row in rows if row["samples"] == samples}
+    ranged = {name for name in names if estimator_from_spec(name).needs_run_range}
+    binned = {int(row["repeat"]) for row in rows
+              if row["samples"] == samples and row["estimator"] in ranged}
+    known = config.get("run_ranges", {}).get(samples, {})
+    return {r for r in binned & set(ranges) if known.get(str(r)) != list(ranges[r])}
+
+
+def learn_ranges(config: dict, samples: str,
+                 ranges: Mapping[int, tuple[float, float]]) -> bool:
+    """Record ``ranges`` (repeat -> (low, high)) as those of ``samples`` in ``config``'s
+    ``run_ranges``; whether that changed it."""
+    known = config.setdefault("run_ranges", {}).setdefault(samples, {}) if ranges else {}
+    changed = {str(r): [low, high] for r, (low, high) in ranges.items()
+               if known.get(str(r)) != [low, high]}
+    known.update(changed)
+    return bool(changed)

@@ -19,6 +19,9 @@ A config is a JSON object::
     command       the command line that created the run
     versions      python, numpy, tensorflow
     measurements  one record per measuring command, appended when it starts measuring
+    run_ranges    samples -> repeat -> [low, high]: the run-wide activation range that rows
+                  binned on a run-wide range (``range=global``) are binned on; absent until
+                  one is measured
 
 Lives here: ``parse`` (the text of a config.json, every known value's type and range checked),
 ``check_complete`` (the keys measuring needs are there), ``resumed`` (which stored settings a
@@ -115,6 +118,11 @@ _VALUES: dict[str, tuple[Callable[[object], bool], str]] = {
     "versions": (lambda v: isinstance(v, dict), "an object"),
     "measurements": (lambda v: isinstance(v, list) and all(isinstance(m, dict) for m in v),
                      "a list of objects"),
+    "run_ranges": (lambda v: isinstance(v, dict) and all(
+        isinstance(by_repeat, dict) and all(
+            isinstance(r, list) and len(r) == 2 and all(isinstance(x, Real) for x in r)
+            for r in by_repeat.values())
+        for by_repeat in v.values()), "an object of samples -> repeat -> [low, high]"),
 }
 
 

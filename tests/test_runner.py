@@ -225,3 +225,35 @@ def test_every_repeat_of_an_adaptive_schedule_is_measured_on_the_same_epochs(tmp
     epochs = [{r["epoch"] for r in rows if r["repeat"] == repeat} for repeat in (0, 1)]
     assert epochs[0] == epochs[1]
     assert len(epochs[0]) < ADAPTIVE_EPOCHS  # the schedule did skip epochs
+
+
+def _global_runner(tmp_path, samples):
+    return _runner(tmp_path, samples, [BinningEstimator(bins=20, range="global")])
+
+
+def test_rows_on_a_changed_run_range_are_all_measured_again(tmp_path, samples):
+    table, fresh = tmp_path / "information.csv", tmp_path / "fresh.csv"
+    runner = _global_runner(tmp_path, samples)
+    runner.measure(table, _every(), ranges={0: (-1.0, 1.0)})
+    runner.measure(table, _every("every:3"), ranges={0: (-2.0, 2.0)}, replace={0})
+    runner.measure(fresh, _every(), ranges={0: (-2.0, 2.0)})
+    assert table.read_bytes() == fresh.read_bytes()  # epochs every:3 skips replaced as well
+
+
+def test_a_killed_replacement_leaves_the_stale_rows_and_resumes_to_the_same_table(
+        tmp_path, samples, monkeypatch):
+    import information.runner
+
+    table, fresh = tmp_path / "information.csv", tmp_path / "fresh.csv"
+    runner = _global_runner(tmp_path, samples)
+    runner.measure(table, _every(), ranges={0: (-1.0, 1.0)})
+    stale = table.read_bytes()
+    real = information.runner.write_sorted
+    monkeypatch.setattr(information.runner, "write_sorted", lambda *a: 1 / 0)  # killed there
+    with pytest.raises(ZeroDivisionError):
+        runner.measure(table, _every(), ranges={0: (-2.0, 2.0)}, replace={0})
+    assert table.read_bytes() == stale
+    monkeypatch.setattr(information.runner, "write_sorted", real)
+    runner.measure(table, _every(), ranges={0: (-2.0, 2.0)}, replace={0})
+    runner.measure(fresh, _every(), ranges={0: (-2.0, 2.0)})
+    assert table.read_bytes() == fresh.read_bytes()
