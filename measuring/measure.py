@@ -6,7 +6,7 @@ a network trained without quantized activations.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from data.run_data import RunData, measured_samples
@@ -19,7 +19,7 @@ from networks.progress import Progress
 from rundir import directory as run_directory
 from rundir.checks import snapshot_dirs
 from rundir.config import Measure, RunConfig
-from rundir.results import read_rows
+from rundir.results import Row, read_rows
 
 
 def check_quantized(config: RunConfig, estimators: list[Estimator], run: str) -> None:
@@ -43,24 +43,51 @@ def measure_run(run_dir: Path, estimators: list[Estimator], samples: str, jobs: 
 
     Rows go to information.csv; ``record`` (what was asked for) is added to config.json's
     ``measurements`` once every input is known to be good (config, snapshots, samples,
-    information.csv), before the first row is written, unless it repeats the last record (the
-    same command resumed after a kill is one measurement). ``data`` is the run's dataset and
-    split when already loaded. The caller holds the run's writers' lock (``rundir.lock``).
+    information.csv, the run-wide ranges), before the first row is written, unless it repeats
+    the last record (the same command resumed after a kill is one measurement). ``data`` is
+    the run's dataset and split when already loaded. The caller holds the run's writers' lock
+    (``rundir.lock``).
+
+    When an estimator bins on the run-wide range, each repeat's range is found first and kept
+    in config.json's ``run_ranges`` (samples -> repeat -> [low, high]): every row binned on a
+    run-wide range, of any estimator, is binned on the range recorded there. A repeat whose
+    range changed since its rows were binned (the run was extended) has them measured again:
+    the table is rewritten with the new rows, then the new range is recorded.
     """
     config = run_directory.read_config(run_dir)
     dirs = snapshot_dirs(run_dir, config)
     check_quantized(config, estimators, str(run_dir))
     measured = measured_samples(config, samples, data, run_dir)
     table = run_dir / run_directory.INFORMATION
-    read_rows(table)  # a damaged table is refused before the measurement is recorded
-    recorded = config.with_measurement(record)
-    if recorded is not config:  # a resumed job is the same measurement
-        run_directory.write_config(run_dir, recorded)
+    rows = read_rows(table)  # a damaged table is refused before the measurement is recorded
     unit = "layer-epoch" if windows is None else "layer-window"
     with Progress("measuring", unit) as progress:
         runner = Runner(dirs, estimators, measured, jobs, progress.advance)
-        return runner.measure(table, EpochPlanner(schedule) if windows is None
-                              else WindowPlanner(windows))
+        ranges = runner.run_ranges()
+        replace = changed_ranges(config, rows, samples, ranges)
+        recorded = config.with_measurement(record).with_run_ranges(
+            samples, {r: ranges[r] for r in ranges if r not in replace})
+        if recorded is not config:  # a resumed job is the same measurement
+            run_directory.write_config(run_dir, recorded)
+        report = runner.measure(table, EpochPlanner(schedule) if windows is None
+                                else WindowPlanner(windows), ranges, replace)
+        learned = recorded.with_run_ranges(samples, {r: ranges[r] for r in replace})
+        if learned is not recorded:
+            run_directory.write_config(run_dir, learned)
+        return report
+
+
+def changed_ranges(config: RunConfig, rows: list[Row], samples: str,
+                   ranges: Mapping[int, tuple[float, float]]) -> set[int]:
+    """The repeats of ``ranges`` whose rows on ``samples`` binned on a run-wide range were
+    binned on another range than the one found now: config.json's ``run_ranges`` records a
+    different one, or none (a table measured before ranges were recorded)."""
+    names = {str(row["estimator"]) for row in rows if row["samples"] == samples}
+    ranged = {name for name in names if estimator_from_spec(name).needs_run_range}
+    binned = {int(row["repeat"]) for row in rows
+              if row["samples"] == samples and row["estimator"] in ranged}
+    return {r for r in binned & set(ranges)
+            if config.run_range(samples, r) != tuple(ranges[r])}
 
 
 def measure_requests(run_dir: Path, measures: Sequence[Measure], jobs: int,

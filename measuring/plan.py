@@ -5,17 +5,19 @@ that measure it), `EpochPlanner` (the epochs a schedule picks, one window per ep
 estimator) and `WindowPlanner` (fixed Batching windows). Not here: which epochs a schedule picks
 (`measuring.schedule`), running the plans (`measuring.runner`), the table (results).
 
-A planner is asked, round after round, for each repeat's windows (``first_plan`` in a job's
-first round, ``plan`` after); the runner measures what the table does not hold yet and stops
-when a round leaves nothing to measure. Planners hold no state: one can direct any number of
-jobs. An `EpochPlanner`'s first round adds the epochs the driving estimator measured in earlier
-jobs (``Schedule.backfill``), so an estimator added to a measured run catches up on them.
+A planner is asked, round after round, for every repeat's windows; the runner measures what the
+table does not hold yet and stops when a round leaves nothing to measure. Planners hold no
+state: one can direct any number of jobs. Every round an `EpochPlanner` plans all the epochs
+the schedule has chosen so far and those it wants next (``Schedule.decide``), so an estimator
+added to a measured run catches up on them; with an adaptive schedule, every repeat is planned
+on the union of the epochs chosen in any repeat. Epochs measured only to look ahead are
+planned `speculative`: their rows are not recorded unless a later round plans them.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,59 +42,64 @@ class Repeat:
 
 @dataclass(frozen=True)
 class WindowPlan:
-    """Measure the epochs ``window`` (first, last; inclusive) with ``estimators``."""
+    """Measure the epochs ``window`` (first, last; inclusive) with ``estimators``.
+
+    ``speculative``: measured only so that the planner can decide what comes next; its rows
+    are recorded only if a later round of the job plans the window again, not speculatively.
+    """
 
     window: Window
     estimators: tuple[Estimator, ...]
+    speculative: bool = False
 
 
 class Planner(ABC):
-    """Decides, round by round, which windows of a repeat to measure and with what."""
+    """Decides, round by round, which windows of each repeat to measure and with what."""
 
     @abstractmethod
-    def plan(self, repeat: Repeat, measured: Measured, samples: Samples,
-             lookahead: int) -> list[WindowPlan]:
-        """The windows of ``repeat`` to measure next, each with its estimators.
+    def plan(self, repeats: Sequence[Repeat], measured: Mapping[int, Measured],
+             samples: Samples, lookahead: int) -> dict[int, list[WindowPlan]]:
+        """Repeat number -> the windows of that repeat to measure next, each with its
+        estimators.
 
-        ``measured``: the driving estimator's curves so far, epoch -> (2, L) array of I(X;T),
-        I(Y;T) in bits; ``samples``: what is measured (H(X), H(Y)); ``lookahead``: how many
-        tasks run at once. Windows already in the table are skipped by the runner.
+        ``measured``: repeat number -> the driving estimator's curves so far (epoch -> (2, L)
+        array of I(X;T), I(Y;T) in bits), speculative ones included; ``samples``: what is
+        measured (H(X), H(Y)); ``lookahead``: how many tasks run at once. Windows already in
+        the table are skipped by the runner.
         """
-
-    def first_plan(self, repeat: Repeat, measured: Measured, samples: Samples,
-                   lookahead: int) -> list[WindowPlan]:
-        """The windows of a job's first round (arguments as ``plan``); by default ``plan``'s."""
-        return self.plan(repeat, measured, samples, lookahead)
 
 
 @dataclass(frozen=True)
 class EpochPlanner(Planner):
     """The epochs ``schedule`` picks, each a one-epoch window measured by every estimator.
 
-    The first estimator drives adaptive schedules: its curves decide the next epochs. The
-    first round also measures the schedule's backfill with every estimator.
+    The first estimator drives adaptive schedules: its curves decide the next epochs. Each
+    round plans every epoch chosen so far and every epoch the schedule wants next; an adaptive
+    schedule's epochs are the union over the repeats (a repeat's own choice does not depend
+    on the others'). With spare lookahead, the epochs the schedule speculates on are planned
+    for the driving estimator alone, speculatively.
     """
 
     schedule: Schedule
 
-    def plan(self, repeat: Repeat, measured: Measured, samples: Samples,
-             lookahead: int) -> list[WindowPlan]:
-        return self._windows(repeat, self._next(repeat, measured, samples, lookahead))
-
-    def first_plan(self, repeat: Repeat, measured: Measured, samples: Samples,
-                   lookahead: int) -> list[WindowPlan]:
-        epochs = self._next(repeat, measured, samples, lookahead)
-        return self._windows(repeat, epochs | self.schedule.backfill(measured, repeat.last_epoch))
-
-    def _next(self, repeat: Repeat, measured: Measured, samples: Samples,
-              lookahead: int) -> set[int]:
-        return set(self.schedule.next_epochs(measured, last_epoch=repeat.last_epoch,
-                                             h_x=samples.h_x, h_y=samples.h_y,
-                                             lookahead=lookahead))
-
-    @staticmethod
-    def _windows(repeat: Repeat, epochs: set[int]) -> list[WindowPlan]:
-        return [WindowPlan((epoch, epoch), repeat.estimators) for epoch in sorted(epochs)]
+    def plan(self, repeats: Sequence[Repeat], measured: Mapping[int, Measured],
+             samples: Samples, lookahead: int) -> dict[int, list[WindowPlan]]:
+        picked: dict[int, set[int]] = {}
+        ahead: dict[int, set[int]] = {}
+        for repeat in repeats:
+            decision = self.schedule.decide(measured.get(repeat.number, {}), repeat.last_epoch,
+                                            samples.h_x, samples.h_y, lookahead)
+            picked[repeat.number] = decision.chosen | set(decision.wanted)
+            ahead[repeat.number] = set(decision.ahead)
+        shared = set().union(*picked.values()) if self.schedule.adaptive else set()
+        plans = {}
+        for repeat in repeats:
+            epochs = picked[repeat.number] | {e for e in shared if e <= repeat.last_epoch}
+            plans[repeat.number] = (
+                [WindowPlan((e, e), repeat.estimators) for e in sorted(epochs)]
+                + [WindowPlan((e, e), repeat.estimators[:1], speculative=True)
+                   for e in sorted(ahead[repeat.number] - epochs)])
+        return plans
 
 
 @dataclass(frozen=True)
@@ -101,10 +108,12 @@ class WindowPlanner(Planner):
 
     windows: Sequence[Window]
 
-    def plan(self, repeat: Repeat, measured: Measured, samples: Samples,
-             lookahead: int) -> list[WindowPlan]:
-        return [WindowPlan(window, tuple(pooled(e, window) for e in repeat.estimators))
-                for window in self.windows]
+    def plan(self, repeats: Sequence[Repeat], measured: Mapping[int, Measured],
+             samples: Samples, lookahead: int) -> dict[int, list[WindowPlan]]:
+        return {repeat.number: [WindowPlan(window, tuple(pooled(e, window)
+                                                         for e in repeat.estimators))
+                                for window in self.windows]
+                for repeat in repeats}
 
 
 def pooled(estimator: Estimator, window: Window) -> BatchingEstimator:

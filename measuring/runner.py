@@ -3,7 +3,12 @@
 Planning (which windows next) lives in ``measuring.plan``, estimation (what number) in the
 estimator modules, storage in ``rundir.results``; this module cuts the plans into tasks,
 runs them and records their rows. A job reads information.csv once, then plans, executes and
-records round after round until a round leaves nothing to measure. Tasks are sized to their
+records round after round until a round leaves nothing to measure. Rows of a window planned
+speculatively (looking ahead on spare workers) are held in memory, not recorded: they inform
+the planner, and are recorded only if a later round plans their window for the record, so the
+table does not depend on how many tasks ran at once. Rows binned on a run-wide range that
+changed (a run extended since) are measured again and replace the stale ones when the job
+ends. Tasks are sized to their
 cost: one task measures a chunk of windows with the estimators whose cost is not pairwise
 (binning), or one layer of one window with a pairwise one (KDE, cost N^2). Workers ask the
 repeat's activation source (``networks.activations``) for the task's layers: the built-in
@@ -17,7 +22,7 @@ task. Results stream back as they finish
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,9 +31,11 @@ from joblib import Parallel, delayed, effective_n_jobs
 from threadpoolctl import threadpool_limits
 
 from information.contract import Estimator
+from information.estimators import estimator_from_spec
 from information.samples import Samples
 from measuring.backend import check_jobs
 from measuring.plan import Planner, Repeat, WindowPlan
+from measuring.windows import Window
 from networks.activations import open_source
 from rundir.results import Key, Row, TableWriter, layer_curves, row_key, write_sorted
 
@@ -122,25 +129,54 @@ class Report:
 @dataclass
 class Ledger:
     """What one job knows is measured: every row of the table (read once, then appended),
-    their keys, and per repeat the rows of the estimator that drives adaptive schedules."""
+    their keys, rows measured speculatively and not recorded (``held``), and per repeat the
+    rows, recorded or held, of the estimator that drives adaptive schedules."""
 
     driver: tuple[str, str]
     rows: list[Row] = field(default_factory=list)
     done: set[Key] = field(default_factory=set)
-    driver_rows: dict[int, list[Row]] = field(default_factory=dict)
+    held: dict[Key, Row] = field(default_factory=dict)
+    driver_rows: dict[int, dict[Key, Row]] = field(default_factory=dict)
 
     def add(self, rows: list[Row]) -> None:
-        """Note ``rows`` as measured."""
+        """Note ``rows`` as measured and recorded."""
         for row in rows:
             self.rows.append(row)
             self.done.add(row_key(row))
-            if (row["estimator"], row["samples"]) == self.driver:
-                self.driver_rows.setdefault(int(row["repeat"]), []).append(row)
+            self._note_driver(row)
+
+    def hold(self, rows: list[Row]) -> None:
+        """Keep ``rows`` (measured speculatively) without recording them."""
+        for row in rows:
+            key = row_key(row)
+            if key not in self.done:
+                self.held[key] = row
+                self._note_driver(row)
+
+    def release(self, slots: set[tuple[int, Window, str]]) -> list[Row]:
+        """The held rows of ``slots`` ((repeat, window, estimator name)), no longer held."""
+        keys = [key for key, row in self.held.items() if _slot(row) in slots]
+        return [self.held.pop(key) for key in keys]
 
     def missing(self, repeat: int, window: tuple[int, int], layer: int,
                 estimator: Estimator, samples: str) -> bool:
-        """Whether ``estimator``'s row of that layer and window is not in the table yet."""
-        return (repeat, window[0], layer, estimator.name, samples) not in self.done
+        """Whether ``estimator``'s row of that layer and window is neither recorded nor held."""
+        key = (repeat, window[0], layer, estimator.name, samples)
+        return key not in self.done and key not in self.held
+
+    def _note_driver(self, row: Row) -> None:
+        if (row["estimator"], row["samples"]) == self.driver:
+            self.driver_rows.setdefault(int(row["repeat"]), {})[row_key(row)] = row
+
+
+def _window_of(row: Row) -> tuple[int, Window]:
+    """(repeat, window) of a row."""
+    return int(row["repeat"]), (int(row["epoch"]), int(row["epoch_last"]))
+
+
+def _slot(row: Row) -> tuple[int, Window, str]:
+    """(repeat, window, estimator name) of a row."""
+    return (*_window_of(row), str(row["estimator"]))
 
 
 @dataclass
@@ -168,64 +204,100 @@ class Runner:
         """How many tasks run at once on the active joblib backend (local or dask)."""
         return effective_n_jobs(self.jobs)
 
-    def measure(self, table: Path, planner: Planner) -> Report:
-        """Measure what ``planner`` plans into ``table``; rows already there are not redone."""
+    def measure(self, table: Path, planner: Planner,
+                ranges: Mapping[int, tuple[float, float]] | None = None,
+                replace: Collection[int] = ()) -> Report:
+        """Measure what ``planner`` plans into ``table``; rows already there are not redone.
+
+        ``ranges``: each repeat's run-wide activation range, for the estimators that need one
+        (``run_ranges``, found here when None). ``replace``: repeats whose range changed since
+        their rows were binned. Their rows of these samples whose estimator needs a run-wide
+        range are stale: each is measured again on ``ranges``, and no such row is appended
+        while the job runs; the new rows replace the stale ones when the job ends, in the one
+        atomic rewrite of the table (a killed job leaves the stale rows, and is resumed to
+        the same replacement).
+        """
         report = Report()
+        ranges = self.run_ranges() if ranges is None else ranges
         ledger = Ledger((self.estimators[0].name, self.samples.name))
+        stale = _Stale(self.samples.name, frozenset(replace))
         with TableWriter(table) as writer, Parallel(
             n_jobs=self.jobs, return_as="generator_unordered"
         ) as parallel:
-            ledger.add(writer.rows)
-            repeats = self._repeats(parallel)
-            plan = planner.first_plan
-            while tasks := [task for repeat in repeats
-                            for task in self._tasks(repeat, plan, ledger)]:
+            ledger.add([row for row in writer.rows if not stale(row)])
+            redo = _windows_of([row for row in writer.rows if stale(row)], ranges)
+            repeats = self._repeats(ranges)
+            while True:
+                measured = {repeat.number: layer_curves(
+                    ledger.driver_rows.get(repeat.number, {}).values(), repeat.n_layers)
+                    for repeat in repeats}
+                plans = planner.plan(repeats, measured, self.samples, self.workers)
+                recorded = {(number, plan.window, e.name) for number, windows in plans.items()
+                            for plan in windows if not plan.speculative
+                            for e in plan.estimators}
+                recorded |= {(number, window, e.name) for number, windows in redo.items()
+                             for window, estimators in windows.items() for e in estimators}
+                report.rows_written += self._record(ledger.release(recorded), ledger, writer,
+                                                    stale)
+                tasks = [task for repeat in repeats for task in self._tasks(
+                    repeat, _joined(plans.get(repeat.number, []), redo.get(repeat.number, {})),
+                    ledger)]
+                if not tasks:
+                    break
                 self.progress(0, sum(task.rows for task in tasks))
                 for rows in parallel(delayed(measure)(task) for task in tasks):
-                    report.rows_written += self._record(rows, ledger, writer)
-                plan = planner.plan
+                    ledger.hold([row for row in rows if _slot(row) not in recorded])
+                    report.rows_written += self._record(
+                        [row for row in rows if _slot(row) in recorded], ledger, writer, stale)
+                    self.progress(len(rows), 0)
         write_sorted(table, ledger.rows)
         report.non_finite = {(int(row["repeat"]), int(row["epoch"])) for row in ledger.rows
                              if np.isnan(row["i_xt"])}
         return report
 
-    def _repeats(self, parallel: Parallel) -> list[Repeat]:
-        """Each repeat with its estimators, any run-wide range supplied.
+    def run_ranges(self) -> dict[int, tuple[float, float]]:
+        """Repeat number -> its run-wide activation range (low, high); {} when no estimator
+        needs one.
 
-        The range is the min and max activation over every layer and every saved epoch of
-        that repeat, found by one parallel pass over its snapshots when an estimator needs it.
+        The range is the min and max finite activation over every layer and every saved epoch
+        of that repeat, on the measured samples, found by one parallel pass over its
+        snapshots. ValueError when a repeat has no finite activation at all.
         """
+        if not any(e.needs_run_range for e in self.estimators):
+            return {}
+        ranges = {}
+        with Parallel(n_jobs=self.jobs) as parallel:
+            for number, directory in self.snapshot_dirs.items():
+                epochs = list(range(open_source(directory).n_epochs))
+                size = max(1, len(epochs) // (4 * self.workers))
+                parts = parallel(delayed(activation_range)(directory, part, self.samples.X)
+                                 for part in _chunks(epochs, size))
+                low, high = min(p[0] for p in parts), max(p[1] for p in parts)
+                if not low <= high:
+                    raise ValueError(f"repeat {number} has no finite activation to take a "
+                                     "run-wide range from (training diverged)")
+                ranges[number] = (low, high)
+        return ranges
+
+    def _repeats(self, ranges: Mapping[int, tuple[float, float]]) -> list[Repeat]:
+        """Each repeat with its estimators, its run-wide range supplied to those needing it."""
         repeats = []
         for number, directory in self.snapshot_dirs.items():
             source = open_source(directory)
-            estimators = tuple(self.estimators)
-            if any(e.needs_run_range for e in estimators):
-                low, high = self._activation_range(parallel, directory, source.n_epochs)
-                estimators = tuple(e.with_run_range(low, high) if e.needs_run_range else e
-                                   for e in estimators)
+            estimators = tuple(e.with_run_range(*ranges[number]) if e.needs_run_range else e
+                               for e in self.estimators)
             repeats.append(Repeat(number, directory, len(source.layer_names),
                                   source.n_epochs - 1,
                                   estimators))
         return repeats
 
-    def _activation_range(self, parallel: Parallel, directory: Path,
-                          n_epochs: int) -> tuple[float, float]:
-        epochs = list(range(n_epochs))
-        size = max(1, len(epochs) // (4 * self.workers))
-        ranges = list(parallel(delayed(activation_range)(directory, part, self.samples.X)
-                               for part in _chunks(epochs, size)))
-        return min(r[0] for r in ranges), max(r[1] for r in ranges)
-
-    def _tasks(self, repeat: Repeat, plan: Callable[..., list[WindowPlan]],
-               ledger: Ledger) -> list[Task]:
-        """The tasks of the windows ``plan`` (a planner's round) gives ``repeat`` that the table
-        lacks.
+    def _tasks(self, repeat: Repeat, plans: Sequence[WindowPlan], ledger: Ledger) -> list[Task]:
+        """The tasks of ``repeat``'s planned windows whose rows are neither in the table nor
+        held.
 
         Estimators whose cost is not pairwise measure every layer of a chunk of windows per
         task; a pairwise one measures one layer of one window per task.
         """
-        measured = layer_curves(ledger.driver_rows.get(repeat.number, []), repeat.n_layers)
-        plans = plan(repeat, measured, self.samples, self.workers)
         layers = tuple(range(1, repeat.n_layers + 1))
 
         def missing(window: WindowPlan, estimator: Estimator, layer: int) -> bool:
@@ -248,13 +320,58 @@ class Runner:
                   for layer in layers if missing(p, e, layer)]
         return tasks
 
-    def _record(self, rows: list[Row], ledger: Ledger, writer: TableWriter) -> int:
-        """Append the rows the table lacks; how many."""
+    def _record(self, rows: list[Row], ledger: Ledger, writer: TableWriter,
+                stale: _Stale) -> int:
+        """Record the rows the table lacks, appending those that replace no stale row; how
+        many."""
         new = [row for row in rows if row_key(row) not in ledger.done]
-        writer.write(new)
+        writer.write([row for row in new if not stale(row)])
         ledger.add(new)
-        self.progress(len(new), 0)
         return len(new)
+
+
+@dataclass(frozen=True)
+class _Stale:
+    """Whether a row is binned on the old run-wide range of a repeat in ``repeats``: a row on
+    ``samples`` whose estimator (plain or under Batching) needs a run-wide range."""
+
+    samples: str
+    repeats: frozenset[int]
+    needs_range: dict[str, bool] = field(default_factory=dict, compare=False)
+    """estimator name -> whether it needs a run-wide range, for the names seen so far."""
+
+    def __call__(self, row: Row) -> bool:
+        if int(row["repeat"]) not in self.repeats or row["samples"] != self.samples:
+            return False
+        name = str(row["estimator"])
+        if name not in self.needs_range:
+            self.needs_range[name] = estimator_from_spec(name).needs_run_range
+        return self.needs_range[name]
+
+
+def _windows_of(rows: list[Row], ranges: Mapping[int, tuple[float, float]]
+                ) -> dict[int, dict[Window, tuple[Estimator, ...]]]:
+    """Repeat -> window -> the estimators of ``rows`` there, each on its repeat's range."""
+    windows: dict[int, dict[Window, dict[str, Estimator]]] = {}
+    for row in rows:
+        repeat, window = _window_of(row)
+        name = str(row["estimator"])
+        named = windows.setdefault(repeat, {}).setdefault(window, {})
+        if name not in named:
+            named[name] = estimator_from_spec(name).with_run_range(*ranges[repeat])
+    return {repeat: {window: tuple(named.values()) for window, named in by_window.items()}
+            for repeat, by_window in windows.items()}
+
+
+def _joined(plans: list[WindowPlan], redo: Mapping[Window, tuple[Estimator, ...]]
+            ) -> list[WindowPlan]:
+    """``plans``, and the windows and estimators of the stale rows in ``redo`` that they do
+    not plan for the record."""
+    planned = {(plan.window, e.name) for plan in plans if not plan.speculative
+               for e in plan.estimators}
+    extra = [WindowPlan(window, tuple(e for e in estimators if (window, e.name) not in planned))
+             for window, estimators in redo.items()]
+    return [*plans, *(plan for plan in extra if plan.estimators)]
 
 
 def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:

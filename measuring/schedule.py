@@ -2,7 +2,11 @@
 
 Every epoch 0..E of a run is on disk; a schedule picks the ones worth measuring. Schedules are
 stateless: ``next_epochs`` decides only from the epochs measured so far, so a killed job resumes
-by reloading what it measured, and a round of epochs may be measured in parallel. A measurement
+by reloading what it measured, and a round of epochs may be measured in parallel. An adaptive
+schedule decides from the epochs it picked alone (``chosen``): it replays its own rule from
+epoch 0, so epochs measured for any other reason (speculation on spare workers, other repeats,
+earlier schedules) never change what it picks, and the pick is the same whatever the lookahead,
+the number of processes or the backend. A measurement
 of one epoch is a (2, L) array: row 0 is I(X;T_l), row 1 is I(Y;T_l) for layers l = 1..L, in
 bits. The adaptive schedules (the thesis's "delta skip", section 0.3.2) compare epochs with
 ``epoch_distance``. Measuring, storage and execution live elsewhere
@@ -15,6 +19,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 
@@ -60,8 +65,26 @@ def interpolate_curve(measured: Measured, epochs: Sequence[int]) -> np.ndarray:
     return curve.reshape(len(at), *values.shape[1:])
 
 
+class Decision(NamedTuple):
+    """A schedule's answer in one round: ``chosen``, the measured epochs it picks so far;
+    ``wanted``, the unmeasured epochs it picks next (each is chosen once measured); ``ahead``,
+    speculative epochs for spare workers, chosen only if the measurements before them say so.
+    Lists are sorted."""
+
+    chosen: set[int]
+    wanted: list[int]
+    ahead: list[int]
+
+
 class Schedule(ABC):
-    """Decides which epochs to measure next from what has been measured so far."""
+    """Decides which epochs to measure next from what has been measured so far.
+
+    ``adaptive``: True when the epochs picked depend on the measurements (delta-exact,
+    delta-approx), so that repeats pick different epochs; False when they depend only on the
+    last epoch.
+    """
+
+    adaptive: ClassVar[bool] = True
 
     @property
     @abstractmethod
@@ -69,39 +92,45 @@ class Schedule(ABC):
         """The spec that ``schedule_from_spec`` reads back into this schedule."""
 
     @abstractmethod
-    def next_epochs(self, measured: Measured, last_epoch: int, h_x: float, h_y: float,
-                    lookahead: int = 1) -> list[int]:
-        """Sorted epochs in 0..last_epoch, none in ``measured``, to measure next; [] when done.
+    def decide(self, measured: Measured, last_epoch: int, h_x: float, h_y: float,
+               lookahead: int = 1) -> Decision:
+        """What this round picks among and beyond the measured epochs (see `Decision`).
 
         ``measured`` maps epoch -> (2, L) array of I(X;T_l), I(Y;T_l) in bits (epochs outside
         0..last_epoch are ignored); h_x, h_y are H(X), H(Y) in bits; ``lookahead`` is how many
-        epochs can be measured at once (schedules may return more or fewer).
+        epochs can be measured at once (``ahead`` fills what ``wanted`` leaves of it). Measured
+        epochs the schedule does not pick (refuted speculation, another schedule's epochs)
+        change nothing.
         """
 
-    def backfill(self, measured: Measured, last_epoch: int) -> set[int]:
-        """Which of the measured epochs every other estimator should measure too.
+    def next_epochs(self, measured: Measured, last_epoch: int, h_x: float, h_y: float,
+                    lookahead: int = 1) -> list[int]:
+        """Sorted epochs in 0..last_epoch, none in ``measured``, to measure next (wanted and
+        ahead; arguments as ``decide``); [] when done."""
+        decision = self.decide(measured, last_epoch, h_x, h_y, lookahead)
+        return sorted([*decision.wanted, *decision.ahead])
 
-        An estimator added to a run measured before catches up on the epochs the driving
-        estimator measured; an adaptive schedule chose all of them.
-        """
-        return set(measured)
+    def chosen(self, measured: Measured, last_epoch: int, h_x: float, h_y: float) -> set[int]:
+        """The measured epochs this schedule picks (arguments as ``decide``)."""
+        return self.decide(measured, last_epoch, h_x, h_y).chosen
 
 
 class FixedSchedule(Schedule):
-    """A schedule whose epochs depend only on the last epoch; one round returns all of them."""
+    """A schedule whose epochs depend only on the last epoch; one round wants all of them."""
+
+    adaptive: ClassVar[bool] = False
 
     @abstractmethod
     def epochs(self, last_epoch: int) -> list[int]:
         """Every epoch this schedule measures in a run whose last epoch is ``last_epoch``."""
 
-    def backfill(self, measured: Measured, last_epoch: int) -> set[int]:
-        """The measured epochs that are this schedule's own (not those of an earlier schedule)."""
-        return set(measured) & set(self.epochs(last_epoch))
-
-    def next_epochs(self, measured: Measured, last_epoch: int, h_x: float, h_y: float,
-                    lookahead: int = 1) -> list[int]:
+    def decide(self, measured: Measured, last_epoch: int, h_x: float, h_y: float,
+               lookahead: int = 1) -> Decision:
+        """Chosen: the measured epochs that are this schedule's own (not those of an earlier
+        schedule); wanted: the others."""
         done = set(_measured_epochs(measured, last_epoch, lookahead))
-        return [e for e in self.epochs(last_epoch) if e not in done]
+        epochs = self.epochs(last_epoch)
+        return Decision(done & set(epochs), [e for e in epochs if e not in done], [])
 
 
 @dataclass(frozen=True)
@@ -150,19 +179,21 @@ class LogSpaced(FixedSchedule):
 class DeltaExact(Schedule):
     """``delta-exact:DELTA``: skip ahead exponentially, bisect back wherever a gap is too large.
 
-    Rules, applied to the measured epochs m_0 < m_1 < ... < m_k (= the frontier f):
+    The rule, replayed from epoch 0 over the epochs it picked (``chosen``) m_0 < m_1 < ...:
     - every gap (m_i, m_i+1) longer than one epoch whose ``epoch_distance`` exceeds delta gets
-      its midpoint measured; all such midpoints go in one round (backtracking needs only the
-      snapshots on disk);
-    - once the last gap is settled (within delta, or one epoch), the frontier moves on by a
-      skip of twice that gap, or of that gap (one epoch) when it was too far. Bisection leaves a
-      short last gap, so the skip resets to the local scale after backtracking. The frontier
-      epoch is capped at E, so E is always measured.
-    - with spare ``lookahead`` (more than the pending midpoints), the round also speculates:
-      the next frontier epochs f + s, f + 3s, f + 7s, ... that doubling would visit if every
-      step were accepted. With lookahead 1 there is exactly one frontier epoch per round, and
-      the final set does not depend on how rounds were cut short or resumed.
-    Guarantee: when done, consecutive measured epochs are within delta unless adjacent. A NaN
+      its midpoint picked; all the midpoints wanted at once go in one round (backtracking needs
+      only the snapshots on disk);
+    - once the last gap is settled (within delta, or one epoch), the frontier f moves on by a
+      skip of twice that gap, or of that gap (one epoch) when it was too far; the first skip is
+      one epoch. Bisection leaves a short last gap, so the skip resets to the local scale after
+      backtracking. The frontier epoch is capped at E, so E is always measured.
+    - with spare ``lookahead`` (more than the epochs the rule wants now), the round also
+      speculates: after the wanted frontier epoch f + s, the epochs f + 3s, f + 7s, ... that
+      doubling would visit if every step were accepted. A speculative epoch is chosen only when
+      the rule reaches it; measured epochs it does not reach are ignored.
+    So the chosen epochs are those of a job measuring one frontier epoch per round (lookahead
+    1), whatever the lookahead and however rounds were cut short or resumed.
+    Guarantee: when done, consecutive chosen epochs are within delta unless adjacent. A NaN
     distance (diverged training) counts as within delta, so diverged epochs are not refined.
     The distance compares end points only: a curve that leaves and returns within a gap is not
     seen.
@@ -174,42 +205,73 @@ class DeltaExact(Schedule):
     def name(self) -> str:
         return f"delta-exact:{self.delta}"
 
-    def next_epochs(self, measured: Measured, last_epoch: int, h_x: float, h_y: float,
-                    lookahead: int = 1) -> list[int]:
-        epochs = _measured_epochs(measured, last_epoch, lookahead)
-        if not epochs:
-            return [0]
-        values = np.stack([np.asarray(measured[e], dtype=float) for e in epochs])
-        far = epoch_distance(values[:-1], values[1:], h_x, h_y) > self.delta
-        gaps = np.diff(epochs)
-        split = far & (gaps > 1)
-        pending = [(a + b) // 2 for a, b, s in zip(epochs, epochs[1:], split, strict=False) if s]
-        if epochs[0] != 0:
-            pending.append(0)
-        frontier = epochs[-1]
-        if frontier == last_epoch or (len(epochs) > 1 and split[-1]):
-            return sorted(pending)
-        skip = 1 if len(epochs) == 1 else int(gaps[-1] if far[-1] else 2 * gaps[-1])
+    def decide(self, measured: Measured, last_epoch: int, h_x: float, h_y: float,
+               lookahead: int = 1) -> Decision:
+        _measured_epochs(measured, last_epoch, lookahead)
+        chosen, wanted, step = self._replay(measured, last_epoch, h_x, h_y)
         ahead = []
-        for _ in range(max(1, lookahead - len(pending))):
-            frontier = min(frontier + skip, last_epoch)
-            ahead.append(frontier)
-            skip *= 2
-            if frontier == last_epoch:
+        if step is not None:
+            frontier, skip = step
+            while len(wanted) + len(ahead) < lookahead and frontier < last_epoch:
+                skip *= 2
+                frontier = min(frontier + skip, last_epoch)
+                if frontier not in measured:
+                    ahead.append(frontier)
+        return Decision(set(chosen), sorted(wanted), ahead)
+
+    def _replay(self, measured: Measured, last_epoch: int, h_x: float,
+                h_y: float) -> tuple[list[int], list[int], tuple[int, int] | None]:
+        """(chosen, wanted, step): the epochs the rule picks among ``measured``, the unmeasured
+        ones it wants next, and (the wanted frontier epoch, the skip that reached it) when the
+        frontier is among them."""
+        if 0 not in measured:
+            return [], [0], None
+        chosen: list[int] = [0]
+        wanted: list[int] = []
+
+        def far(a: int, b: int) -> bool:
+            return bool(epoch_distance(measured[a], measured[b], h_x, h_y) > self.delta)
+
+        def bisect(a: int, b: int) -> tuple[int, int] | None:
+            """Pick midpoints of the gap (a, b) until every part is settled; its settled last
+            part, or None while a midpoint on the way to it is not measured."""
+            while b - a > 1 and far(a, b):
+                middle = (a + b) // 2
+                if middle not in measured:
+                    wanted.append(middle)
+                    return None
+                chosen.append(middle)
+                bisect(a, middle)
+                a = middle
+            return a, b
+
+        frontier, skip = 0, 1
+        while frontier < last_epoch:
+            step = min(frontier + skip, last_epoch)
+            if step not in measured:
+                wanted.append(step)
+                return chosen, wanted, (step, step - frontier)
+            chosen.append(step)
+            settled = bisect(frontier, step)
+            if settled is None:
                 break
-        return sorted(pending + ahead)
+            a, b = settled
+            skip = b - a if far(a, b) else 2 * (b - a)
+            frontier = step
+        return chosen, wanted, None
 
 
 @dataclass(frozen=True)
 class DeltaApprox(Schedule):
     """``delta-approx:DELTA``: one epoch per round, skip adapted without backtracking.
 
-    With f the last measured epoch and p the one before it (the reference is always the last
-    pair; the thesis's code froze it at the first epoch), the skip g = f - p becomes 2g when
-    ``epoch_distance(p, f)`` <= delta, stays g when it is within 2 * delta, and halves (at
-    least 1) beyond 2 * delta, so a sudden change after a quiet phase shrinks the skip again.
-    The next epoch is f + skip, capped at E, so E is always measured. A NaN distance (diverged
-    training) counts as within delta. ``lookahead`` is ignored: each step needs the last.
+    Replayed from epoch 0 over the epochs it picked (``chosen``): with f the last picked epoch
+    and p the one before it (the reference is always the last pair; the thesis's code froze it
+    at the first epoch), the skip g = f - p becomes 2g when ``epoch_distance(p, f)`` <= delta,
+    stays g when it is within 2 * delta, and halves (at least 1) beyond 2 * delta, so a sudden
+    change after a quiet phase shrinks the skip again. The first skip is one epoch; the next
+    epoch is f + skip, capped at E, so E is always measured. A NaN distance (diverged training)
+    counts as within delta. ``lookahead`` is ignored: each step needs the last.
     """
 
     delta: float
@@ -218,24 +280,34 @@ class DeltaApprox(Schedule):
     def name(self) -> str:
         return f"delta-approx:{self.delta}"
 
-    def next_epochs(self, measured: Measured, last_epoch: int, h_x: float, h_y: float,
-                    lookahead: int = 1) -> list[int]:
-        epochs = _measured_epochs(measured, last_epoch, lookahead)
-        if not epochs or epochs[0] != 0:
-            return [0]
-        last = epochs[-1]
-        if last == last_epoch:
-            return []
-        skip = 1
-        if len(epochs) > 1:
-            before = epochs[-2]
-            skip = last - before
-            distance = epoch_distance(measured[before], measured[last], h_x, h_y)
-            if distance > 2 * self.delta:
-                skip = max(1, skip // 2)
-            elif not distance > self.delta:
-                skip *= 2
-        return [min(last + skip, last_epoch)]
+    def decide(self, measured: Measured, last_epoch: int, h_x: float, h_y: float,
+               lookahead: int = 1) -> Decision:
+        _measured_epochs(measured, last_epoch, lookahead)
+        chosen, wanted = self._replay(measured, last_epoch, h_x, h_y)
+        return Decision(set(chosen), wanted, [])
+
+    def _replay(self, measured: Measured, last_epoch: int, h_x: float,
+                h_y: float) -> tuple[list[int], list[int]]:
+        """(chosen, wanted): the epochs the rule picks among ``measured``, and the one it wants
+        next ([] when done)."""
+        if 0 not in measured:
+            return [], [0]
+        chosen = [0]
+        while chosen[-1] < last_epoch:
+            last, skip = chosen[-1], 1
+            if len(chosen) > 1:
+                before = chosen[-2]
+                skip = last - before
+                distance = epoch_distance(measured[before], measured[last], h_x, h_y)
+                if distance > 2 * self.delta:
+                    skip = max(1, skip // 2)
+                elif not distance > self.delta:
+                    skip *= 2
+            step = min(last + skip, last_epoch)
+            if step not in measured:
+                return chosen, [step]
+            chosen.append(step)
+        return chosen, []
 
 
 def schedule_from_spec(spec: str) -> Schedule:

@@ -23,6 +23,9 @@ A config is a JSON object::
                   measuring flags given with ``--resume`` add one (runs from before it lack
                   the key)
     measurements  one record per measuring command, appended when it starts measuring
+    run_ranges    samples -> repeat -> [low, high]: the run-wide activation range that rows
+                  binned on a run-wide range (``range=global``) are binned on; absent until
+                  one is measured
 
 Lives here: `RunConfig`, the typed, frozen config (``from_json``/``to_json``, the run's kind,
 the resume merge, the memory check), built from the text by ``parse`` (every known value's
@@ -128,6 +131,11 @@ _VALUES: dict[str, tuple[Callable[[object], bool], str]] = {
         and isinstance(m["estimators"], list) and m["estimators"]
         and all(map(_text, m["estimators"])) and _text(m["schedule"]) and _text(m["samples"])
         for m in v), "a list of {estimators, schedule, samples}"),
+    "run_ranges": (lambda v: isinstance(v, dict) and all(
+        isinstance(by_repeat, dict) and all(
+            isinstance(r, list) and len(r) == 2 and all(isinstance(x, Real) for x in r)
+            for r in by_repeat.values())
+        for by_repeat in v.values()), "an object of samples -> repeat -> [low, high]"),
 }
 
 
@@ -283,6 +291,8 @@ class RunConfig:
     versions: Mapping[str, object] | None = None
     measure: tuple[Measure, ...] | None = None
     measurements: tuple[Mapping[str, object], ...] | None = None
+    run_ranges: Mapping[str, Mapping[str, list[float]]] | None = None
+    """samples -> repeat (as text) -> [low, high], the run-wide ranges rows are binned on."""
     extra: Mapping[str, object] = dataclasses.field(default_factory=dict)
 
     @classmethod
@@ -300,6 +310,7 @@ class RunConfig:
         known = {f.name for f in dataclasses.fields(DatasetConfig)}
         measure = values.pop("measure", None)
         measurements = values.pop("measurements", None)
+        run_ranges = values.pop("run_ranges", None)
         return cls(
             dataset=DatasetConfig(**{k: v for k, v in data.items() if k in known}),
             training=values.pop("training"), repeats=values.pop("repeats"),
@@ -308,6 +319,7 @@ class RunConfig:
             measure=None if measure is None else tuple(
                 Measure(tuple(m["estimators"]), m["schedule"], m["samples"]) for m in measure),
             measurements=None if measurements is None else tuple(measurements),
+            run_ranges=run_ranges,
             extra={**values, **({"dataset": {k: v for k, v in data.items() if k not in known}}
                                 if set(data) - known else {})})
 
@@ -323,7 +335,8 @@ class RunConfig:
                     "measure": None if self.measure is None
                     else [m.to_dict() for m in self.measure],
                     "measurements": None if self.measurements is None
-                    else [dict(m) for m in self.measurements]}
+                    else [dict(m) for m in self.measurements],
+                    "run_ranges": self.run_ranges}
         out.update({k: copy.deepcopy(v) for k, v in optional.items() if v is not None})
         return out
 
@@ -369,6 +382,24 @@ class RunConfig:
         if recorded and dict(recorded[-1]) == dict(record):
             return self
         return dataclasses.replace(self, measurements=(*recorded, dict(record)))
+
+    def run_range(self, samples: str, repeat: int) -> tuple[float, float] | None:
+        """The run-wide range ``repeat``'s rows on ``samples`` are binned on; None when none is
+        recorded."""
+        found = (self.run_ranges or {}).get(samples, {}).get(str(repeat))
+        return None if found is None else (found[0], found[1])
+
+    def with_run_ranges(self, samples: str,
+                        ranges: Mapping[int, tuple[float, float]]) -> RunConfig:
+        """A copy recording ``ranges`` (repeat -> (low, high)) as those of ``samples``; this
+        config itself when that changes nothing."""
+        changed = {str(r): [low, high] for r, (low, high) in ranges.items()
+                   if self.run_range(samples, r) != (low, high)}
+        if not changed:
+            return self
+        known = copy.deepcopy(dict(self.run_ranges or {}))
+        known[samples] = {**known.get(samples, {}), **changed}
+        return dataclasses.replace(self, run_ranges=known)
 
     def with_measure(self, measure: Measure) -> RunConfig:
         """A copy asked to measure ``measure`` too (kept once)."""

@@ -143,3 +143,20 @@ def test_batching_rows_are_plotted_and_animated_like_any_others(saved_run, tmp_p
 
     with Image.open(tmp_path / "plane.gif") as gif:
         assert gif.n_frames == 3  # windows starting at epochs 0, 2, 4
+
+
+def test_batching_over_a_global_range_is_measured_again_when_the_run_is_extended(tmp_path,
+                                                                                capsys):
+    train = ["--shape", "4,3", "--activation", "relu", "--jobs", "1", "--no-plot",
+             "--no-measure"]
+    batching = ["--window", "2", "--estimator", "binning:bins=100,range=global", "--jobs", "1"]
+    extended, whole = tmp_path / "extended", tmp_path / "whole"
+    assert _run(data_main, [*train, "--epochs", "3", "--out", extended], capsys)[0] == 0
+    assert _run(batching_main, [extended, *batching], capsys)[0] == 0
+    assert _run(data_main, [*train, "--epochs", "6", "--out", extended, "--resume"],
+                capsys)[0] == 0
+    assert _run(batching_main, [extended, *batching], capsys)[0] == 0
+    assert _run(data_main, [*train, "--epochs", "6", "--out", whole], capsys)[0] == 0
+    assert _run(batching_main, [whole, *batching], capsys)[0] == 0
+    table = "information.csv"
+    assert (extended / table).read_bytes() == (whole / table).read_bytes()

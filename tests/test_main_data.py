@@ -152,3 +152,23 @@ def test_a_train_and_measure_run_loads_and_splits_its_data_once(tmp_path, monkey
             monkeypatch.setattr(module, name, counted(name))
     assert run_cli(main, [*SMALL, "--out", str(tmp_path / "run")]) == 0
     assert calls == {"load_dataset": 1, "split_indices": 1}
+
+
+def test_a_run_extended_with_resume_is_binned_on_its_new_global_range(tmp_path, capsys):
+    measured = [*SMALL, "--activation", "relu", "--estimator", "binning:bins=100,range=global"]
+    assert _run([*measured, "--epochs", "3", "--out", tmp_path / "a"], capsys)[0] == 0
+    assert _run([*measured, "--epochs", "6", "--out", tmp_path / "a", "--resume"], capsys)[0] == 0
+    assert _run([*measured, "--epochs", "6", "--out", tmp_path / "b"], capsys)[0] == 0
+    table = "information.csv"
+    assert (tmp_path / "a" / table).read_bytes() == (tmp_path / "b" / table).read_bytes()
+
+
+def test_a_global_range_that_did_not_change_is_not_measured_again(tmp_path, capsys):
+    measured = ["--estimator", "binning:bins=100,range=global", "--jobs", "1", "--no-plot"]
+    assert _run([*SMALL, *measured, "--epochs", "3", "--out", tmp_path / "a"], capsys)[0] == 0
+    before = (tmp_path / "a" / "information.csv").read_bytes()
+    assert run_cli(main, [str(a) for a in ["--from-run", tmp_path / "a", *measured]]) == 0
+    assert "0 measurements written" in capsys.readouterr().out
+    assert (tmp_path / "a" / "information.csv").read_bytes() == before
+    config = json.loads((tmp_path / "a" / "config.json").read_text())
+    assert list(config["run_ranges"]["all"]) == ["0"]

@@ -54,6 +54,7 @@ def test_the_grouping_and_adams_epsilon_parse_and_old_configs_lack_them():
     (_with("dataset", "n_samples", True), "dataset.n_samples must be an integer"),
     (_with(None, "repeats", 1000000), "repeats must be an integer in 1..100000"),
     (_with(None, "measurements", {"a": 1}), "measurements must be a list of objects"),
+    (_with(None, "run_ranges", {"all": {"0": [-1.0]}}), "run_ranges must be an object of"),
 ])
 def test_a_damaged_config_is_one_error_naming_the_file(text, message):
     with pytest.raises(ValueError, match=message) as error:

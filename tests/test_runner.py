@@ -188,3 +188,72 @@ def test_a_job_reads_information_csv_once(tmp_path, samples, monkeypatch):
     monkeypatch.setattr(rundir.results, "read_rows", lambda p: reads.append(p) or real(p))
     runner.measure(table, _every("delta-exact:0.1"))
     assert reads == [table]
+
+
+ADAPTIVE_EPOCHS = 20  # enough epochs for a speculated frontier to be refuted
+
+
+def _adaptive_table(tmp_path, samples, jobs):
+    """information.csv of one 2-repeat run measured with delta-exact by ``jobs`` processes."""
+    runner = _runner(tmp_path / f"jobs-{jobs}", samples, [BinningEstimator(bins=8)], jobs=jobs,
+                     repeats=2, epochs=ADAPTIVE_EPOCHS)
+    table = tmp_path / f"jobs-{jobs}.csv"
+    runner.measure(table, _every("delta-exact:0.2"))
+    return table
+
+
+def test_delta_exact_writes_the_same_table_whatever_the_number_of_jobs(tmp_path, samples):
+    tables = [_adaptive_table(tmp_path, samples, jobs).read_bytes() for jobs in (1, 2, 4)]
+    assert tables[0] == tables[1] == tables[2]
+
+
+def test_delta_exact_on_a_dask_cluster_writes_the_same_table_as_one_local_job(tmp_path,
+                                                                              samples):
+    distributed = pytest.importorskip("distributed")
+    from measuring.backend import execution
+
+    local = _adaptive_table(tmp_path / "local", samples, jobs=1)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                                  dashboard_address=None, processes=True) as cluster:
+        with execution("dask", cluster.scheduler_address):
+            remote = _adaptive_table(tmp_path / "dask", samples, jobs=-1)
+    assert remote.read_bytes() == local.read_bytes()
+
+
+def test_every_repeat_of_an_adaptive_schedule_is_measured_on_the_same_epochs(tmp_path, samples):
+    rows = read_rows(_adaptive_table(tmp_path, samples, jobs=1))
+    epochs = [{r["epoch"] for r in rows if r["repeat"] == repeat} for repeat in (0, 1)]
+    assert epochs[0] == epochs[1]
+    assert len(epochs[0]) < ADAPTIVE_EPOCHS  # the schedule did skip epochs
+
+
+def _global_runner(tmp_path, samples):
+    return _runner(tmp_path, samples, [BinningEstimator(bins=20, range="global")])
+
+
+def test_rows_on_a_changed_run_range_are_all_measured_again(tmp_path, samples):
+    table, fresh = tmp_path / "information.csv", tmp_path / "fresh.csv"
+    runner = _global_runner(tmp_path, samples)
+    runner.measure(table, _every(), ranges={0: (-1.0, 1.0)})
+    runner.measure(table, _every("every:3"), ranges={0: (-2.0, 2.0)}, replace={0})
+    runner.measure(fresh, _every(), ranges={0: (-2.0, 2.0)})
+    assert table.read_bytes() == fresh.read_bytes()  # epochs every:3 skips replaced as well
+
+
+def test_a_killed_replacement_leaves_the_stale_rows_and_resumes_to_the_same_table(
+        tmp_path, samples, monkeypatch):
+    import measuring.runner
+
+    table, fresh = tmp_path / "information.csv", tmp_path / "fresh.csv"
+    runner = _global_runner(tmp_path, samples)
+    runner.measure(table, _every(), ranges={0: (-1.0, 1.0)})
+    stale = table.read_bytes()
+    real = measuring.runner.write_sorted
+    monkeypatch.setattr(measuring.runner, "write_sorted", lambda *a: 1 / 0)  # killed there
+    with pytest.raises(ZeroDivisionError):
+        runner.measure(table, _every(), ranges={0: (-2.0, 2.0)}, replace={0})
+    assert table.read_bytes() == stale
+    monkeypatch.setattr(measuring.runner, "write_sorted", real)
+    runner.measure(table, _every(), ranges={0: (-2.0, 2.0)}, replace={0})
+    runner.measure(fresh, _every(), ranges={0: (-2.0, 2.0)})
+    assert table.read_bytes() == fresh.read_bytes()

@@ -52,6 +52,11 @@ def run(schedule, curve, last_epoch, lookahead=1, measured=None, kill_at_round=N
     return measured
 
 
+def picked(schedule, measured, last_epoch):
+    """The measured epochs ``schedule`` chose."""
+    return schedule.chosen(measured, last_epoch=last_epoch, h_x=H_X, h_y=H_Y)
+
+
 def count_rounds(schedule, curve, last_epoch, lookahead=1):
     measured, rounds = {}, 0
     while epochs := schedule.next_epochs(measured, last_epoch=last_epoch, h_x=H_X, h_y=H_Y,
@@ -227,19 +232,48 @@ def test_delta_exact_skip_grows_while_changes_decay():
 @pytest.mark.parametrize("lookahead", [1, 3, 16])
 def test_delta_exact_consecutive_epochs_are_within_delta_unless_adjacent(seed, lookahead):
     measured = run(DeltaExact(0.05), random_walk(seed, 300), 300, lookahead=lookahead)
-    assert far_pairs(measured, 0.05) == []
-    assert min(measured) == 0 and max(measured) == 300
+    chosen = picked(DeltaExact(0.05), measured, 300)
+    assert far_pairs({e: measured[e] for e in chosen}, 0.05) == []
+    assert min(chosen) == 0 and max(chosen) == 300
+
+
+@pytest.mark.parametrize(("curve", "last_epoch"), [(random_walk(5, 300), 300),
+                                                 (jump_at_500, 1000)])
+@pytest.mark.parametrize("lookahead", [2, 3, 8])
+def test_delta_exact_chooses_the_same_epochs_whatever_the_lookahead(curve, last_epoch,
+                                                                    lookahead):
+    alone = run(DeltaExact(0.05), curve, last_epoch)
+    ahead = run(DeltaExact(0.05), curve, last_epoch, lookahead=lookahead)
+    assert len(ahead) > len(alone)  # speculation measured epochs the rule did not choose
+    assert picked(DeltaExact(0.05), ahead, last_epoch) == alone.keys()
+
+
+@pytest.mark.parametrize("spec", ["delta-exact:0.05", "delta-approx:0.05"])
+def test_epochs_measured_for_other_reasons_do_not_change_an_adaptive_choice(spec):
+    curve = random_walk(2, 300)
+    alone = run(schedule_from_spec(spec), curve, 300)
+    others = {e: curve(e) for e in range(0, 301, 7)}  # e.g. another repeat's or schedule's
+    together = run(schedule_from_spec(spec), curve, 300, measured=others)
+    assert picked(schedule_from_spec(spec), together, 300) == alone.keys()
 
 
 def test_delta_exact_guarantee_holds_on_the_jump_with_lookahead():
     measured = run(DeltaExact(0.05), jump_at_500, 1000, lookahead=8)
-    assert far_pairs(measured, 0.05) == []
-    assert 499 in measured and 500 in measured
+    chosen = picked(DeltaExact(0.05), measured, 1000)
+    assert far_pairs({e: measured[e] for e in chosen}, 0.05) == []
+    assert 499 in chosen and 500 in chosen
+
+
+def levels(values):
+    """Measured (2, 1) curves: epoch -> that value in both rows."""
+    return {epoch: np.full((2, 1), float(value)) for epoch, value in values.items()}
 
 
 def test_delta_exact_bisects_every_far_gap_in_one_round():
-    measured = {0: np.zeros((2, 1)), 10: np.ones((2, 1)), 20: np.zeros((2, 1))}
-    assert DeltaExact(0.05).next_epochs(measured, last_epoch=20, h_x=1.0, h_y=1.0) == [5, 15]
+    # frontier 0, 1, 3, 7, 15 (7 -> 15 far: 11, then 7 -> 11 far: 9), then 23; (7, 9) and
+    # (15, 23) are far
+    measured = levels({0: 0, 1: 0, 3: 0, 7: 0, 9: 1, 11: 1, 15: 1, 23: 0})
+    assert DeltaExact(0.05).next_epochs(measured, last_epoch=100, h_x=1.0, h_y=1.0) == [8, 19]
 
 
 def test_delta_exact_does_not_bisect_adjacent_epochs():
@@ -248,8 +282,8 @@ def test_delta_exact_does_not_bisect_adjacent_epochs():
 
 
 def test_delta_exact_skip_doubles_the_last_accepted_gap():
-    measured = {0: constant(0), 4: constant(4)}
-    assert DeltaExact(0.05).next_epochs(measured, last_epoch=100, h_x=H_X, h_y=H_Y) == [12]
+    measured = {0: constant(0), 1: constant(1), 3: constant(3)}
+    assert DeltaExact(0.05).next_epochs(measured, last_epoch=100, h_x=H_X, h_y=H_Y) == [7]
 
 
 def test_delta_exact_after_an_adjacent_far_step_the_skip_stays_one_epoch():
@@ -258,40 +292,48 @@ def test_delta_exact_after_an_adjacent_far_step_the_skip_stays_one_epoch():
 
 
 def test_delta_exact_waits_for_the_last_gap_to_settle_before_skipping_on():
-    measured = {0: np.zeros((2, 1)), 8: np.zeros((2, 1)), 16: np.ones((2, 1))}
-    assert DeltaExact(0.05).next_epochs(measured, last_epoch=100, h_x=1.0, h_y=1.0) == [12]
+    measured = levels({0: 0, 1: 0, 3: 0, 7: 0, 15: 1})
+    assert DeltaExact(0.05).next_epochs(measured, last_epoch=100, h_x=1.0, h_y=1.0) == [11]
 
 
 def test_delta_exact_skip_resets_to_the_gap_left_by_backtracking():
-    measured = {0: np.zeros((2, 1)), 8: np.zeros((2, 1)), 12: np.ones((2, 1)),
-                16: np.ones((2, 1))}
-    # (8, 12) is still far and is bisected; the settled last gap (12, 16) sets the skip to 8
-    assert DeltaExact(0.05).next_epochs(measured, last_epoch=100, h_x=1.0, h_y=1.0) == [10, 24]
+    measured = levels({0: 0, 1: 0, 3: 0, 7: 0, 11: 1, 15: 1})
+    # (7, 11) is still far and is bisected; the settled last gap (11, 15) sets the skip to 8
+    assert DeltaExact(0.05).next_epochs(measured, last_epoch=100, h_x=1.0, h_y=1.0) == [9, 23]
 
 
 def test_delta_exact_spare_lookahead_speculates_the_doubling_frontier():
-    measured = {0: constant(0), 4: constant(4)}
+    measured = {0: constant(0), 1: constant(1), 3: constant(3)}
     epochs = DeltaExact(0.05).next_epochs(measured, last_epoch=100, h_x=H_X, h_y=H_Y,
                                           lookahead=3)
-    assert epochs == [12, 28, 60]
+    assert epochs == [7, 15, 31]
 
 
 def test_delta_exact_speculation_stops_at_the_last_epoch():
-    measured = {0: constant(0), 4: constant(4)}
+    measured = {0: constant(0), 1: constant(1), 3: constant(3)}
     epochs = DeltaExact(0.05).next_epochs(measured, last_epoch=20, h_x=H_X, h_y=H_Y,
                                           lookahead=5)
-    assert epochs == [12, 20]
+    assert epochs == [7, 15, 20]
+
+
+def test_delta_exact_speculation_refuted_by_a_far_step_is_not_chosen():
+    measured = levels({0: 0, 1: 0, 3: 0, 7: 1, 15: 1, 31: 1})  # 7, 15, 31 measured at once
+    schedule = DeltaExact(0.05)
+    assert schedule.chosen(measured, last_epoch=100, h_x=1.0, h_y=1.0) == {0, 1, 3, 7}
+    assert schedule.next_epochs(measured, last_epoch=100, h_x=1.0, h_y=1.0) == [5]
 
 
 def test_delta_exact_measures_the_first_epoch_when_it_is_missing():
     epochs = DeltaExact(0.05).next_epochs({6: constant(6)}, last_epoch=100, h_x=H_X, h_y=H_Y)
-    assert epochs == [0, 7]
+    assert epochs == [0]
 
 
 def test_delta_exact_does_not_refine_around_diverged_epochs():
-    nan = np.full((2, 1), np.nan)
-    measured = {0: np.zeros((2, 1)), 50: nan, 100: nan}
-    assert DeltaExact(0.05).next_epochs(measured, last_epoch=100, h_x=1.0, h_y=1.0) == []
+    def diverged_from_40(epoch):
+        return np.full((2, 1), np.nan if epoch >= 40 else 0.0)
+
+    assert sorted(run(DeltaExact(0.05), diverged_from_40, 100)) == [0, 1, 3, 7, 15, 31, 63,
+                                                                     100]
 
 
 def test_delta_exact_with_lookahead_one_ends_the_same_however_rounds_are_cut():
@@ -327,18 +369,18 @@ def test_delta_approx_measures_one_epoch_per_round():
 
 
 def test_delta_approx_skip_doubles_while_within_delta():
-    measured = {0: np.zeros((2, 1)), 4: np.full((2, 1), 0.04)}
-    assert DeltaApprox(0.05).next_epochs(measured, last_epoch=100, h_x=1.0, h_y=1.0) == [12]
+    measured = levels({0: 0, 1: 0, 3: 0.04})
+    assert DeltaApprox(0.05).next_epochs(measured, last_epoch=100, h_x=1.0, h_y=1.0) == [7]
 
 
 def test_delta_approx_skip_stays_between_delta_and_twice_delta():
-    measured = {0: np.zeros((2, 1)), 4: np.full((2, 1), 0.07)}
-    assert DeltaApprox(0.05).next_epochs(measured, last_epoch=100, h_x=1.0, h_y=1.0) == [8]
+    measured = levels({0: 0, 1: 0, 3: 0.07})
+    assert DeltaApprox(0.05).next_epochs(measured, last_epoch=100, h_x=1.0, h_y=1.0) == [5]
 
 
 def test_delta_approx_skip_halves_beyond_twice_delta():
-    measured = {0: np.zeros((2, 1)), 4: np.full((2, 1), 0.2)}
-    assert DeltaApprox(0.05).next_epochs(measured, last_epoch=100, h_x=1.0, h_y=1.0) == [6]
+    measured = levels({0: 0, 1: 0, 3: 0.2})
+    assert DeltaApprox(0.05).next_epochs(measured, last_epoch=100, h_x=1.0, h_y=1.0) == [4]
 
 
 def test_delta_approx_skip_never_drops_below_one_epoch():
