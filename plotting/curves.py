@@ -40,8 +40,9 @@ def draw_series(
 ) -> None:
     """Draw the mean over repeats of ``values`` (repeats, epochs) against ``epochs`` (epochs,).
 
-    Epochs no repeat measured finitely are left out; with ``show_repeats`` each repeat is drawn
-    faintly behind the mean. ``style`` goes to ``Axes.plot`` (colour, label, line style).
+    The mean is drawn at the epochs every repeat measured finitely (``mean_over_repeats``);
+    with ``show_repeats`` each repeat is drawn faintly behind it, at all its finite epochs.
+    ``style`` goes to ``Axes.plot`` (colour, label, line style).
     """
     mean = mean_over_repeats(values)
     kept = np.isfinite(mean)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from information.estimators import Spec, parse_spec
-from plotting.tables import Measurements, read_information
+from plotting.tables import Measurements, mean_coverage, read_information
 from rundir.directory import CONFIG, INFORMATION, read_config
 
 UNRECORDED = ("command", "versions", "measurements")
@@ -127,6 +127,9 @@ def information_panels(
         for m in chosen:
             settings = run_settings(run.config) | {
                 "repeats": str(len(m.repeats)), "samples": m.samples, "estimator": m.estimator}
+            averaged, measured_epochs = mean_coverage(m)
+            if len(m.repeats) > 1 and averaged < measured_epochs:
+                settings["mean"] = f"{averaged} of {measured_epochs}"
             panels.append(Panel(run=run, measurements=m, settings=settings))
     return panels
 
@@ -150,7 +153,12 @@ def titles(settings: Sequence[dict[str, str]]) -> list[str]:
 
 
 def caption(settings: Sequence[dict[str, str]]) -> list[str]:
-    """What all panels share, in words: dataset, network, estimator, samples, repeats."""
+    """What all panels share, in words: dataset, network, estimator, samples, repeats.
+
+    A mean over repeats is "mean of R repeats", followed by "at M of N measured epochs" when
+    only M of the N epochs some repeat measured were measured by all R (the others are left
+    out of the mean).
+    """
     common = {k: v for k, v in settings[0].items() if all(s.get(k) == v for s in settings)}
     network = " ".join(common[k] for k in ("training.activation", "training.hidden")
                        if k in common)
@@ -159,5 +167,6 @@ def caption(settings: Sequence[dict[str, str]]) -> list[str]:
         parts.append(f"{common['samples']} samples")
     repeats = common.get("repeats", "1")
     if repeats.isdigit() and int(repeats) > 1:
-        parts.append(f"mean of {repeats} repeats")
+        kept = f" at {common['mean']} measured epochs" if "mean" in common else ""
+        parts.append(f"mean of {repeats} repeats{kept}")
     return [part for part in parts if part]

@@ -66,9 +66,15 @@ def _white_pixels(frame):
 # tables
 
 
-def test_mean_over_repeats_averages_the_finite_values_of_each_entry():
+def test_mean_over_repeats_averages_every_repeat_of_each_entry():
+    values = np.array([[1.0, 2.0], [3.0, 5.0]])
+    assert mean_over_repeats(values).tolist() == [2.0, 3.5]
+
+
+def test_mean_over_repeats_is_nan_where_some_repeat_lacks_the_entry():
     values = np.array([[1.0, np.nan, 2.0], [3.0, 5.0, 4.0]])
-    assert mean_over_repeats(values).tolist() == [2.0, 5.0, 3.0]
+    mean = mean_over_repeats(values)
+    assert mean[0] == 2.0 and math.isnan(mean[1]) and mean[2] == 3.0
 
 
 def test_mean_over_repeats_is_nan_where_no_repeat_is_finite():
@@ -130,6 +136,36 @@ def test_an_epoch_no_repeat_measured_finitely_is_left_out_of_the_plane(tmp_path)
         r[:5] + ["nan", "nan"] + r[7:] if r[1] == "3" else r for r in rows])
     epochs, i_xt, _ = plane_points(read_information(run / "information.csv")[0])
     assert epochs.tolist() == [0, 1, 2, 4] and i_xt.shape == (4, len(UNITS))
+
+
+def _unevenly_measured_run(directory):
+    """Two repeats measured as an adaptive schedule may: repeat 0 at epochs 0..4, repeat 1
+    only at the even ones."""
+    run = write_synthetic_run(directory, repeats=2, epochs=4, units=UNITS,
+                              estimators=ESTIMATORS[:1])
+    _rewrite_information(run / "information.csv", lambda rows: [
+        r for r in rows if not (r[0] == "1" and int(r[1]) % 2)])
+    return run
+
+
+def test_the_plane_leaves_out_epochs_that_only_some_repeats_measured(tmp_path):
+    measured = read_information(_unevenly_measured_run(tmp_path / "run") / "information.csv")[0]
+    epochs, i_xt, _ = plane_points(measured)
+    assert epochs.tolist() == [0, 2, 4]
+    expected = [synthetic_information(r, 2, 0.0, 4, 0)[0] for r in (0, 1)]
+    assert i_xt[1, 0] == pytest.approx(sum(expected) / 2)
+
+
+def test_curves_draw_the_mean_only_at_epochs_every_repeat_measured(tmp_path):
+    panels = information_panels([find_run(_unevenly_measured_run(tmp_path / "run"))])
+    top = curves_figure(panels).axes[0]
+    assert [line.get_xdata().tolist() for line in top.get_lines()[:len(UNITS)]] == \
+        [[0, 2, 4]] * len(UNITS)
+
+
+def test_the_caption_says_at_how_many_epochs_the_mean_averages_every_repeat(tmp_path):
+    (panel,) = information_panels([find_run(_unevenly_measured_run(tmp_path / "run"))])
+    assert "mean of 2 repeats at 3 of 5 measured epochs" in caption([panel.settings])
 
 
 def test_plane_points_are_the_mean_over_repeats(run_dir):
