@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from information.contract import Estimator
 from information.estimators import Spec, parse_spec
 from plotting.tables import Measurements, mean_coverage, read_information
 from rundir.directory import CONFIG, INFORMATION, read_config
@@ -92,6 +93,55 @@ def matches(spec: Spec, estimator: str) -> bool:
     return estimator.partition(":")[0] == spec.head and spec.selects(parse_spec(estimator))
 
 
+def _estimator(spec: object, unwrap: bool = False) -> Estimator | None:
+    """The estimator a spec names (with ``unwrap``, the one a Batching spec wraps); None when
+    this version cannot read it."""
+    try:
+        parsed = parse_spec(str(spec))
+        if unwrap:
+            if parsed.head != "batching" or parsed.wrapped is None:
+                return None
+            parsed = parsed.wrapped
+        return parsed.build()
+    except ValueError:
+        return None
+
+
+def _record_rank(record: object, values: Measurements) -> int | None:
+    """The position in a config.json ``measurements`` record of the estimator that measured
+    ``values``, or None when the record did not measure it. A Batching record (its windows
+    under ``batching``) lists the estimators it wrapped."""
+    if not isinstance(record, dict) or record.get("samples") != values.samples:
+        return None
+    estimator = _estimator(values.estimator, unwrap="batching" in record)
+    recorded = record.get("estimators")
+    for rank, spec in enumerate(recorded if isinstance(recorded, list) else ()):
+        if estimator is not None and _estimator(spec) == estimator:
+            return rank
+    return None
+
+
+def measurement_order(config: dict, measured: Sequence[Measurements]) -> list[Measurements]:
+    """``measured`` in the order the run measured them.
+
+    information.csv is sorted by estimator name when a job ends, so its order is not the
+    order of measurement; config.json's ``measurements`` is (one record per measuring
+    command, in order). Each (estimator, samples) pair goes where the first record that
+    measured it stands, and within a record in the order of its estimators; pairs no record
+    names (tables written without records, or copied in) follow, in their table order.
+    """
+    records = config.get("measurements") or []
+
+    def position(values: Measurements) -> tuple[int, int]:
+        for index, record in enumerate(records):
+            rank = _record_rank(record, values)
+            if rank is not None:
+                return index, rank
+        return len(records), 0
+
+    return sorted(measured, key=position)
+
+
 def select(
     measured: Sequence[Measurements], estimators: Sequence[Spec] = (), samples: Sequence[str] = ()
 ) -> list[Measurements]:
@@ -116,10 +166,13 @@ def select(
 def information_panels(
     runs: Sequence[Run], estimators: Sequence[Spec] = (), samples: Sequence[str] = ()
 ) -> list[Panel]:
-    """One panel per run and measured (estimator, samples) pair passing the filters."""
+    """One panel per run and measured (estimator, samples) pair passing the filters; a run's
+    panels in the order of its filters, then in the order it was measured
+    (``measurement_order``)."""
     panels = []
     for run in runs:
         measured = read_information(run.information)
+        measured = measurement_order(run.config, measured)
         try:
             chosen = select(measured, estimators, samples)
         except ValueError as error:

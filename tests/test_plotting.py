@@ -1,6 +1,7 @@
 """The plotting package: reading tables, averaging repeats, panels and titles, figures, movies."""
 
 import csv
+import json
 import math
 import random
 import sys
@@ -239,6 +240,25 @@ def test_plane_panels_of_two_runs_are_titled_by_their_activation(tmp_path):
     figure = plane_figure(information_panels(runs, estimators=[parse_spec("kde-upper")]))
     shown = [ax.get_title() for ax in figure.axes if ax.get_label() != "<colorbar>"]
     assert shown == ["activation=tanh", "activation=relu"]
+
+
+def test_panels_come_in_the_order_the_run_measured_them(tmp_path):
+    run = write_synthetic_run(tmp_path / "run", epochs=2, units=UNITS)
+    config = json.loads((run / "config.json").read_text())
+    config["measurements"] = [{"estimators": ["kde-upper"], "samples": "all"},
+                              {"estimators": ["binning:bins=30,low=-1,high=1"], "samples": "all"}]
+    (run / "config.json").write_text(json.dumps(config))
+    panels = information_panels([find_run(run)])
+    assert [p.measurements.estimator for p in panels] == list(reversed(ESTIMATORS))
+
+
+def test_estimators_no_measurement_record_names_follow_in_table_order(tmp_path):
+    run = write_synthetic_run(tmp_path / "run", epochs=2, units=UNITS)
+    config = json.loads((run / "config.json").read_text())
+    config["measurements"] = [{"estimators": ["kde-upper"], "samples": "test"}]
+    (run / "config.json").write_text(json.dumps(config))
+    panels = information_panels([find_run(run)])
+    assert [p.measurements.estimator for p in panels] == list(ESTIMATORS)
 
 
 MEASURED = ("binning:bins=30,low=-1.0,high=1.0", "binning:bins=30,range=layer",
