@@ -23,6 +23,7 @@ from plotting.style import (
     panel_axes,
     set_caption,
     set_epoch_axis,
+    set_panel_title,
 )
 from plotting.tables import mean_over_repeats
 
@@ -81,7 +82,7 @@ def curves_figure(
             ax.set_ylabel(axis_label)
             set_epoch_axis(ax, norm)
             ax.label_outer()
-        axes[0, column].set_title(label, fontsize="small")
+        set_panel_title(axes[0, column], label)
         axes[1, column].legend(loc="best", fontsize="x-small", framealpha=0.9)
     for row, (_, bound_field, _, _) in enumerate(QUANTITIES):
         bounds = [getattr(m, bound_field) for m in measured]

@@ -13,7 +13,14 @@ from matplotlib.figure import Figure
 
 from plotting.curves import draw_series
 from plotting.panels import Run, caption, run_settings, titles
-from plotting.style import epoch_norm, new_figure, panel_axes, set_caption, set_epoch_axis
+from plotting.style import (
+    epoch_norm,
+    new_figure,
+    panel_axes,
+    set_caption,
+    set_epoch_axis,
+    set_panel_title,
+)
 from plotting.tables import read_metrics
 from rundir.directory import METRICS
 
@@ -29,7 +36,8 @@ def metrics_figure(
     if not runs:
         raise ValueError("runs: nothing to plot")
     tables = [read_metrics(run.directory / METRICS) for run in runs]
-    settings = [run_settings(run.config) | {"repeats": str(len(table.repeats))}
+    settings = [run_settings(run.config) | {"run": str(run.directory),
+                                            "repeats": str(len(table.repeats))}
                 for run, table in zip(runs, tables, strict=True)]
     norm = epoch_norm(np.concatenate([table.epochs for table in tables]), epoch_scale)
     figure = new_figure(len(runs), rows=2)
@@ -43,7 +51,7 @@ def metrics_figure(
             ax.set_ylabel(axis_label)
             set_epoch_axis(ax, norm)
             ax.label_outer()
-        axes[0, column].set_title(label, fontsize="small")
+        set_panel_title(axes[0, column], label)
         axes[0, column].legend(loc="best", fontsize="x-small", framealpha=0.9)
     set_caption(figure, caption(settings))
     return figure

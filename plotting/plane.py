@@ -33,6 +33,7 @@ from plotting.style import (
     panel_axes,
     save_figure,
     set_caption,
+    set_panel_title,
 )
 from plotting.tables import Measurements, mean_over_repeats
 
@@ -137,7 +138,7 @@ def plane_figure(
         draw_paths(ax, epochs, i_xt, i_yt, norm)
         set_plane_axes(ax, xlim or default_x, ylim or default_y)
         layer_legend(ax, values)
-        ax.set_title(label, fontsize="small")
+        set_panel_title(ax, label)
     label_outer(axes)
     epoch_colorbar(figure, list(axes), norm)
     set_caption(figure, caption([p.settings for p in panels]))

@@ -38,6 +38,9 @@ DPI = 150
 MAX_COLUMNS = 3
 CAPTION_CHARACTERS_PER_INCH = 11
 """About how many characters of a medium-size caption fit in an inch."""
+TITLE_CHARACTERS_PER_INCH = 12
+"""About how many characters of a small panel title fit in an inch (with a margin: widths
+vary by character)."""
 
 
 def _log_epoch(epoch: np.ndarray) -> np.ndarray:
@@ -158,16 +161,43 @@ def new_figure(count: int, rows: int = 1) -> Figure:
     return Figure(figsize=(PANEL_SIZE[0] * wide + 0.9, height + 0.4), layout="constrained")
 
 
+def fit_lines(parts: Sequence[str], width: int) -> list[str]:
+    """``parts`` joined by SEPARATOR in lines of at most ``width`` characters where they fit;
+    a part longer than a line is broken after its commas (an estimator's parameters)."""
+    pieces = [piece for part in parts for piece in _broken(part, width)]
+    lines: list[str] = []
+    for piece, continued in pieces:
+        joint = "" if continued else SEPARATOR
+        if lines and len(lines[-1]) + len(joint) + len(piece) <= width:
+            lines[-1] += joint + piece
+        else:
+            lines.append(piece)
+    return lines
+
+
+def _broken(part: str, width: int) -> list[tuple[str, bool]]:
+    """``part`` in pieces of at most ``width`` characters, cut after commas where it is
+    longer; each with whether it continues the piece before it."""
+    pieces = [""]
+    for word in part.replace(",", ",\0").split("\0"):
+        if pieces[-1] and len(pieces[-1]) + len(word) > width:
+            pieces.append("")
+        pieces[-1] += word
+    return [(piece, i > 0) for i, piece in enumerate(pieces)]
+
+
 def set_caption(figure: Figure, parts: Sequence[str]) -> None:
     """Title ``figure`` with ``parts`` joined by SEPARATOR, in lines that fit its width."""
     width = int(figure.get_figwidth() * CAPTION_CHARACTERS_PER_INCH)
-    lines: list[str] = []
-    for part in parts:
-        if lines and len(lines[-1]) + len(SEPARATOR) + len(part) <= width:
-            lines[-1] += SEPARATOR + part
-        else:
-            lines.append(part)
-    figure.suptitle("\n".join(lines), fontsize="medium")
+    figure.suptitle("\n".join(fit_lines(parts, width)), fontsize="medium")
+
+
+def set_panel_title(ax: Axes, title: str) -> None:
+    """Title a panel's top axes with ``title`` (parts joined by SEPARATOR), in lines that fit
+    a panel's width."""
+    width = int(PANEL_SIZE[0] * TITLE_CHARACTERS_PER_INCH)
+    ax.set_title("\n".join(fit_lines(title.split(SEPARATOR), width)) if title else "",
+                 fontsize="small")
 
 
 def output_format(path: Path, formats: Sequence[str]) -> str:

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
 from information.estimators import parse_spec
@@ -218,9 +219,69 @@ def test_titles_name_an_estimator_by_its_canonical_name_alone():
     assert titles(settings) == list(ESTIMATORS)
 
 
-def test_titles_spell_out_settings_whose_last_names_clash():
-    settings = [{"a.seed": "1", "b.seed": "2"}, {"a.seed": "3", "b.seed": "4"}]
-    assert titles(settings) == ["a.seed=1 · b.seed=2", "a.seed=3 · b.seed=4"]
+def _model_run(directory, model, sha256, together, command, versions, learning_rate):
+    """A synthetic run whose config.json is that of a model file's run with these settings."""
+    run = write_synthetic_run(directory, epochs=2, units=UNITS)
+    config = json.loads((run / "config.json").read_text())
+    config["training"] = {"model": model, "model_sha256": sha256, "layers": ["dense", "output"],
+                          "optimizer": "adam", "learning_rate": learning_rate,
+                          "batch_size": 64, "epochs": 2, "seed": 0,
+                          "repeats_together": together}
+    config |= {"command": command, "versions": versions,
+               "measure": [{"estimators": list(ESTIMATORS), "schedule": "every:1",
+                            "samples": "all"}]}
+    (run / "config.json").write_text(json.dumps(config))
+    return find_run(run)
+
+
+def test_titles_name_neither_paths_digests_grouping_commands_nor_versions(tmp_path):
+    runs = [
+        _model_run(tmp_path / "a", "/home/me/nets/cnn.py:lenet", "a" * 64, 1,
+                   "main_data.py --model /home/me/nets/cnn.py:lenet", {"keras": "3.15.1"},
+                   0.0010000000474974513),
+        _model_run(tmp_path / "b", "/tmp/old/cnn.py:lenet", "b" * 64, 5,
+                   "main_data.py --model /tmp/old/cnn.py:lenet --lr 4e-4", {"keras": "3.9.0"},
+                   0.0004),
+    ]
+    shown = titles([p.settings for p in information_panels(runs, [parse_spec("binning")])])
+    assert shown == ["learning_rate=0.001", "learning_rate=0.0004"]
+
+
+def test_a_long_title_is_wrapped_to_the_width_of_its_panel(tmp_path):
+    runs = []
+    for name, units, training in (
+            ("a", (4, 3, 2), {"optimizer": "adam", "learning_rate": 4e-4, "batch_size": 256,
+                              "init": "truncated_normal", "seed": 0}),
+            ("b", (8, 6, 2), {"optimizer": "sgd", "learning_rate": 1e-3, "batch_size": 64,
+                              "init": "glorot_uniform", "seed": 7})):
+        run = write_synthetic_run(tmp_path / name, epochs=2, units=units, activation=name)
+        config = json.loads((run / "config.json").read_text())
+        config["training"] |= training
+        (run / "config.json").write_text(json.dumps(config))
+        runs.append(find_run(run))
+    figure = plane_figure(information_panels(runs))
+    FigureCanvasAgg(figure).draw()
+    panels = [ax for ax in figure.axes if ax.get_label() != "<colorbar>"]
+    assert all("\n" in ax.get_title() for ax in panels)
+    assert all(ax.title.get_window_extent().width <= ax.get_window_extent().width
+               for ax in panels)
+
+
+def test_a_float_is_shown_to_three_significant_digits():
+    config = {"training": {"learning_rate": 0.0010000000474974513, "adam_epsilon": 1e-08}}
+    assert run_settings(config) == {"training.learning_rate": "0.001",
+                                    "training.adam_epsilon": "1e-08"}
+
+
+def test_a_model_file_is_named_by_its_function():
+    assert run_settings({"training": {"model": "zoo:cnn.py:lenet_digits"}}) == {
+        "training.model": "lenet_digits"}
+
+
+def test_runs_alike_in_every_titled_setting_are_titled_by_their_directory():
+    settings = [{"run": f"runs/{name}", "training.activation": "tanh", "estimator": e}
+                for name in ("a", "b") for e in ESTIMATORS]
+    assert titles(settings) == [f"runs/{name} · {e}" for name in ("a", "b") for e in ESTIMATORS]
 
 
 def test_caption_names_what_all_panels_share():
