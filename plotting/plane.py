@@ -128,7 +128,8 @@ def plane_figure(
     norm = epoch_norm(np.concatenate(drawn), epoch_scale)
     default_x, default_y = default_limits(measured)
     figure = new_figure(len(panels))
-    axes = panel_axes(figure, len(panels))[0]
+    grid = panel_axes(figure, len(panels))
+    axes = grid[0]
     labels = titles([p.settings for p in panels])
     for ax, values, (epochs, i_xt, i_yt), label in zip(axes, measured, points, labels,
                                                        strict=True):
@@ -139,7 +140,7 @@ def plane_figure(
         set_plane_axes(ax, xlim or default_x, ylim or default_y)
         layer_legend(ax, values)
         set_panel_title(ax, label)
-    label_outer(axes)
+    label_outer(grid)
     epoch_colorbar(figure, list(axes), norm)
     set_caption(figure, caption([p.settings for p in panels]))
     return figure

@@ -27,7 +27,7 @@ from plotting.panels import (
     titles,
 )
 from plotting.plane import plane_figure, plane_points, plot_run
-from plotting.style import epoch_norm, log_epoch_ticks, save_figure
+from plotting.style import MAX_COLUMNS, PANEL_SIZE, epoch_norm, log_epoch_ticks, save_figure
 from plotting.synthetic import (
     ESTIMATORS,
     H_X,
@@ -424,6 +424,28 @@ def test_metrics_draw_train_and_test_loss_and_accuracy(run_dir):
     assert [line.get_label() for line in loss.get_lines()] == ["train", "test"]
     first_train_loss = loss.get_lines()[0].get_ydata()[0]
     assert first_train_loss == pytest.approx(0.05 + 0.64)
+
+
+EIGHT_BINNINGS = tuple(f"binning:bins={b},low=-1.0,high=1.0" for b in range(10, 90, 10))
+
+
+def _eight_panels(kind, directory):
+    """A figure of ``kind`` with eight panels: eight estimators of one run, or eight runs."""
+    if kind == "metrics":
+        return metrics_figure([find_run(write_synthetic_run(directory / str(i), epochs=2,
+                                                            units=UNITS)) for i in range(8)])
+    run = write_synthetic_run(directory, epochs=2, units=UNITS, estimators=EIGHT_BINNINGS)
+    figure = plane_figure if kind == "plane" else curves_figure
+    return figure(information_panels([find_run(run)]))
+
+
+@pytest.mark.parametrize("kind", ["plane", "curves", "metrics"])
+def test_eight_panels_wrap_into_rows_of_at_most_three(tmp_path, kind):
+    figure = _eight_panels(kind, tmp_path / "run")
+    titled = [ax for ax in figure.axes if ax.get_title()]
+    assert len(titled) == 8
+    assert len({round(ax.get_position().y1, 3) for ax in titled}) == 3
+    assert figure.get_figwidth() <= MAX_COLUMNS * PANEL_SIZE[0] + 1
 
 
 def test_plot_run_writes_the_plane_where_asked(run_dir, tmp_path):
