@@ -13,10 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from tqdm.auto import tqdm
 
 from cli.command import finite, main_entry
 from cli.plot_options import plane_options
+from networks.progress import Progress
 from plotting.movie import frame_indices, render_frames
 from plotting.panels import caption, find_run, information_panels
 from plotting.plane import plane_points
@@ -62,11 +62,11 @@ def main(path: Path, output: Path | None, estimator: str | None, samples: str | 
     indices = frame_indices(len(epochs), every, frames)
     rendered = render_frames(panel.measurements, indices, caption([panel.settings]),
                              epoch_scale, xlim, ylim)
-    progress = tqdm(rendered, total=len(indices), desc="rendering", unit="frame", disable=None)
-    try:
-        written = write_movie(progress, output, fps)
-    except EncodingError as error:
-        raise click.ClickException(str(error)) from None
+    with Progress("rendering", "frame", total=len(indices)) as progress:
+        try:
+            written = write_movie(progress.counted(rendered), output, fps)
+        except EncodingError as error:
+            raise click.ClickException(str(error)) from None
     click.echo(f"wrote {written} ({len(indices)} frames, {len(indices) / fps:.1f} s)")
 
 

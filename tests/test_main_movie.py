@@ -69,6 +69,15 @@ def test_the_first_measured_estimator_is_animated_not_the_first_by_name(capsys, 
     assert gif_frames(tmp_path / "plane.gif") == EPOCHS + 1 and "21 frames" in out
 
 
+def test_rendering_logged_to_a_file_prints_a_few_plain_progress_lines(capsys, run_dir,
+                                                                     tmp_path):
+    status, _, err = movie(capsys, run_dir, "-o", tmp_path / "plane.gif")
+    assert status == 0 and "\r" not in err
+    lines = err.splitlines()
+    assert 1 < len(lines) <= 11 and all(line.startswith("rendering: ") for line in lines)
+    assert lines[-1] == f"rendering: {EPOCHS + 1}/{EPOCHS + 1} frames (100%)"
+
+
 def test_every_kth_epoch_with_the_last(capsys, run_dir, tmp_path):
     assert movie(capsys, run_dir, "--every", 6, "-o", tmp_path / "m.gif")[0] == 0
     assert gif_frames(tmp_path / "m.gif") == 5  # epochs 0, 6, 12, 18, 20
@@ -122,7 +131,8 @@ def test_a_failed_movie_keeps_the_previous_one_and_leaves_no_temporary(capsys, t
     monkeypatch.setattr(Image.Image, "save",
                         lambda self, target, *args, **options: half_then_fail(target, b"GIF89a"))
     status, _, err = movie(capsys, run)
-    assert_one_line_error(status, err, "No space left on device")
+    rendered = [line for line in err.splitlines(keepends=True) if line.startswith("rendering: ")]
+    assert_one_line_error(status, err.removeprefix("".join(rendered)), "No space left on device")
     assert files(run) == before
 
 
