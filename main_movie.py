@@ -37,7 +37,8 @@ MAX_DURATION = 24 * 3600.0
                    f"[default: {DEFAULT_OUTPUT} in the run directory].")
 @plane_options(multiple=False)
 @click.option("--every", type=click.IntRange(min=1), default=None, metavar="K",
-              help="A frame every K-th measured epoch [default: every measured epoch].")
+              help="A frame every K-th measured epoch [default: every epoch that every repeat "
+                   "measured].")
 @click.option("--duration", type=click.FloatRange(min=0, min_open=True, max=MAX_DURATION),
               default=None, metavar="SECONDS", callback=finite,
               help="Aim at a movie this long at --fps, choosing evenly spaced epochs.")
@@ -49,7 +50,8 @@ MAX_DURATION = 24 * 3600.0
 def main(path: Path, output: Path | None, estimator: str | None, samples: str | None,
          epoch_scale: str, xlim: tuple[float, float] | None, ylim: tuple[float, float] | None,
          every: int | None, duration: float | None, fps: float) -> None:
-    """Animate the information plane of a run (mean over repeats), one frame per epoch."""
+    """Animate the information plane of a run (mean over repeats), one frame per epoch that
+    every repeat measured."""
     if every is not None and duration is not None:
         raise click.UsageError("give --every or --duration, not both")
     run = find_run(path)
