@@ -97,13 +97,14 @@ def _format(value: object) -> str:
 
 def run_settings(config: dict) -> dict[str, str]:
     """The run's settings that titles may name (``TITLED``), by dotted key
-    ("training.activation": "tanh"), formatted for reading; a model file
-    (``FILE.py:FUNCTION``, ``zoo:FILE.py:FUNCTION``) is named by its function."""
+    ("training.activation": "tanh"), formatted for reading; those it lacks or holds as null
+    are left out. A model file (``FILE.py:FUNCTION``, ``zoo:FILE.py:FUNCTION``) is named by
+    its function."""
     settings: dict[str, str] = {}
     for key, _ in TITLED:
         section, _, name = key.rpartition(".")
         values = config.get(section, {}) if section else config
-        if isinstance(values, dict) and name in values:
+        if isinstance(values, dict) and values.get(name) is not None:
             value = values[name]
             if key == "training.model" and isinstance(value, str):
                 value = value.rpartition(":")[2]
@@ -217,10 +218,13 @@ def information_panels(
 
 
 def _shown(key: str, settings: dict[str, str]) -> str:
-    """How a title names ``key`` of a panel's ``settings`` ("" for nothing)."""
+    """How a title names ``key`` of a panel's ``settings``; "" when the panel lacks it (a
+    model file's run has no activation, the built-in network's no model)."""
+    if key not in settings:
+        return ""
     if key == "mean":
-        return f"mean at {settings['mean']} epochs" if "mean" in settings else ""
-    value = settings.get(key, "none")
+        return f"mean at {settings['mean']} epochs"
+    value = settings[key]
     return value if key in ("estimator", "run") else f"{_NAMES.get(key, key)}={value}"
 
 
@@ -228,8 +232,9 @@ def titles(settings: Sequence[dict[str, str]]) -> list[str]:
     """Each panel's title: the settings of ``SHOWN`` whose values differ between the panels,
     joined by SEPARATOR.
 
-    A setting is named as ``activation=relu``; an estimator by its canonical name alone. Where
-    those leave two panels of different runs alike, each title starts with its run's directory.
+    A setting is named as ``activation=relu`` in the panels that have it; an estimator by its
+    canonical name alone. Where those leave two panels of different runs alike, each title
+    starts with its run's directory.
     """
     def parts(keys: Sequence[str]) -> list[tuple[str, ...]]:
         return [tuple(p for k in keys if (p := _shown(k, s))) for s in settings]

@@ -267,6 +267,12 @@ def test_a_long_title_is_wrapped_to_the_width_of_its_panel(tmp_path):
                for ax in panels)
 
 
+def test_a_setting_a_panel_lacks_is_left_out_of_its_title():
+    settings = [{"training.model": "lenet_digits", "training.epochs": "100"},
+                {"training.activation": "tanh", "training.epochs": "100"}]
+    assert titles(settings) == ["model=lenet_digits", "activation=tanh"]
+
+
 def test_a_float_is_shown_to_three_significant_digits():
     config = {"training": {"learning_rate": 0.0010000000474974513, "adam_epsilon": 1e-08}}
     assert run_settings(config) == {"training.learning_rate": "0.001",
