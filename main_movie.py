@@ -13,10 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from tqdm.auto import tqdm
 
 from cli.command import finite, main_entry
 from cli.plot_options import plane_options
+from networks.progress import Progress
 from plotting.movie import frame_indices, render_frames
 from plotting.panels import caption, find_run, information_panels
 from plotting.plane import plane_points
@@ -37,7 +37,8 @@ MAX_DURATION = 24 * 3600.0
                    f"[default: {DEFAULT_OUTPUT} in the run directory].")
 @plane_options(multiple=False)
 @click.option("--every", type=click.IntRange(min=1), default=None, metavar="K",
-              help="A frame every K-th measured epoch [default: every measured epoch].")
+              help="A frame every K-th measured epoch [default: every epoch that every repeat "
+                   "measured].")
 @click.option("--duration", type=click.FloatRange(min=0, min_open=True, max=MAX_DURATION),
               default=None, metavar="SECONDS", callback=finite,
               help="Aim at a movie this long at --fps, choosing evenly spaced epochs.")
@@ -49,7 +50,8 @@ MAX_DURATION = 24 * 3600.0
 def main(path: Path, output: Path | None, estimator: str | None, samples: str | None,
          epoch_scale: str, xlim: tuple[float, float] | None, ylim: tuple[float, float] | None,
          every: int | None, duration: float | None, fps: float) -> None:
-    """Animate the information plane of a run (mean over repeats), one frame per epoch."""
+    """Animate the information plane of a run (mean over repeats), one frame per epoch that
+    every repeat measured."""
     if every is not None and duration is not None:
         raise click.UsageError("give --every or --duration, not both")
     run = find_run(path)
@@ -62,11 +64,11 @@ def main(path: Path, output: Path | None, estimator: str | None, samples: str | 
     indices = frame_indices(len(epochs), every, frames)
     rendered = render_frames(panel.measurements, indices, caption([panel.settings]),
                              epoch_scale, xlim, ylim)
-    progress = tqdm(rendered, total=len(indices), desc="rendering", unit="frame", disable=None)
-    try:
-        written = write_movie(progress, output, fps)
-    except EncodingError as error:
-        raise click.ClickException(str(error)) from None
+    with Progress("rendering", "frame", total=len(indices)) as progress:
+        try:
+            written = write_movie(progress.counted(rendered), output, fps)
+        except EncodingError as error:
+            raise click.ClickException(str(error)) from None
     click.echo(f"wrote {written} ({len(indices)} frames, {len(indices) / fps:.1f} s)")
 
 

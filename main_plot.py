@@ -40,7 +40,8 @@ DEFAULT_OUTPUT = {"plane": "information_plane.png", "curves": "information_curve
                    "against epoch; metrics: loss and accuracy against epoch.")
 @plane_options(multiple=True)
 @click.option("--show-repeats", is_flag=True,
-              help="Draw every repeat faintly behind the mean over repeats.")
+              help="Draw every repeat faintly behind the mean over repeats, at every epoch it "
+                   "measured (the mean is drawn at the epochs all repeats measured).")
 def main(paths: tuple[Path, ...], output: Path | None, kind: str, estimators: tuple[str, ...],
          samples: tuple[str, ...], epoch_scale: str, xlim: tuple[float, float] | None,
          ylim: tuple[float, float] | None, show_repeats: bool) -> None:

@@ -34,11 +34,11 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
-from tqdm.auto import tqdm
 
 from networks.layers import measured_layers
 from networks.model import OPTIMIZERS
 from networks.model_file import ModelFile
+from networks.progress import Progress
 from networks.train import build_optimizer, check_optimization, epoch_order
 from rundir import directory as run_directory
 from rundir.snapshots import (
@@ -152,9 +152,8 @@ def train_model_repeat(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndar
         check_layout(directory, layout)
         epochs.restore(SnapshotReader(directory).params(completed), state[1])
     with EpochWriter(run_dir, layout, {repeat: completed}) as files, \
-            tqdm(total=config.epochs, initial=max(completed, 0), unit="epoch",
-                 desc=f"training repeat {repeat}", disable=None if progress else True,
-                 dynamic_ncols=True) as bar:
+            Progress(f"training repeat {repeat}", "epoch", total=config.epochs,
+                     initial=max(completed, 0), enabled=progress) as bar:
         diverged = False
         for epoch in range(completed + 1, config.epochs + 1):
             if epoch:
@@ -168,7 +167,7 @@ def train_model_repeat(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndar
                               "weights are not finite; training goes on and those epochs "
                               "will measure as nan", RuntimeWarning, stacklevel=2)
             if epoch:
-                bar.update()
+                bar.advance(1)
 
 
 class ModelEpochs:

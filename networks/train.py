@@ -44,10 +44,10 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
-from tqdm.auto import tqdm
 
 from networks.forward import ACTIVATIONS, check_activation
 from networks.model import INITIALIZERS, OPTIMIZERS, build_model, check_choice, check_hidden
+from networks.progress import Progress
 from networks.quantization import check_bits
 from networks.stacked import StackedEpochs
 from rundir import directory as run_directory
@@ -184,8 +184,8 @@ def train_repeats(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,
     every repeat continues from its last saved epoch (one with no saved state starts afresh);
     without it, a repeat that already has snapshots is an error. A diverging network
     (non-finite loss or weights) is trained on and saved as it is, with one RuntimeWarning;
-    the other repeats are not disturbed. ``progress`` shows a bar per group when standard
-    error is a terminal.
+    the other repeats are not disturbed. ``progress`` shows each group's progress on standard
+    error (``networks.progress``: a bar on a terminal, a few plain lines in a log).
     """
     X_train, y_train, X_test, y_test = _checked_data(X_train, y_train, X_test, y_test)
     if repeats < 1:
@@ -253,11 +253,10 @@ def _train_group(data: tuple[np.ndarray, ...], config: TrainingConfig, layout: L
                                                 dict(zip(group, completed, strict=True))))
         start = min(completed)
         _put_back(networks, directories, completed, saved, group, start)
-        bar = stack.enter_context(tqdm(
-            total=config.epochs, initial=max(start, 0), unit="epoch",
-            desc=f"training repeat {group[0]}" if len(group) == 1 else
-            f"training repeats {group[0]}-{group[-1]}", dynamic_ncols=True,
-            disable=None if progress else True))
+        bar = stack.enter_context(Progress(
+            f"training repeat {group[0]}" if len(group) == 1 else
+            f"training repeats {group[0]}-{group[-1]}", "epoch", total=config.epochs,
+            initial=max(start, 0), enabled=progress))
         diverged: set[int] = set()
         for epoch in range(start + 1, config.epochs + 1):
             if epoch == 0:
@@ -276,10 +275,10 @@ def _train_group(data: tuple[np.ndarray, ...], config: TrainingConfig, layout: L
             if epoch < config.epochs:
                 _put_back(networks, directories, completed, saved, group, epoch)
             if epoch % POSTFIX_EVERY == 0:
-                bar.set_postfix(loss=f"{values[:, 0].mean():.4f}",
-                                accuracy=f"{values[:, 1].mean():.3f}", refresh=False)
+                bar.note(loss=f"{values[:, 0].mean():.4f}",
+                         accuracy=f"{values[:, 1].mean():.3f}")
             if epoch:
-                bar.update()
+                bar.advance(1)
 
 
 def _put_back(networks: StackedEpochs, directories: Sequence[Path], completed: Sequence[int],

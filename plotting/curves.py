@@ -1,7 +1,8 @@
 """Information against epoch: each layer's I(X;T) (top row) and I(Y;T) (bottom row), in bits.
 
-One column per panel (run, estimator), the rows sharing their y axis; a dashed line marks H(X)
-and H(Y) of the measured samples, the most a layer can hold. ``draw_series`` (a mean over
+One panel per run and estimator, two rows tall, in a grid of at most three panels a row
+(``style.panel_axes``), each row sharing its y axis; a dashed line marks H(X) and H(Y) of the
+measured samples, the most a layer can hold. ``draw_series`` (a mean over
 repeats with the repeats faint behind it) also draws the training metrics in metrics.py.
 """
 
@@ -17,12 +18,14 @@ from plotting.panels import Panel, caption, titles
 from plotting.plane import MARGIN
 from plotting.style import (
     epoch_norm,
+    label_outer,
     layer_colors,
     layer_label,
     new_figure,
     panel_axes,
     set_caption,
     set_epoch_axis,
+    set_panel_title,
 )
 from plotting.tables import mean_over_repeats
 
@@ -40,8 +43,9 @@ def draw_series(
 ) -> None:
     """Draw the mean over repeats of ``values`` (repeats, epochs) against ``epochs`` (epochs,).
 
-    Epochs no repeat measured finitely are left out; with ``show_repeats`` each repeat is drawn
-    faintly behind the mean. ``style`` goes to ``Axes.plot`` (colour, label, line style).
+    The mean is drawn at the epochs every repeat measured finitely (``mean_over_repeats``);
+    with ``show_repeats`` each repeat is drawn faintly behind it, at all its finite epochs.
+    ``style`` goes to ``Axes.plot`` (colour, label, line style).
     """
     mean = mean_over_repeats(values)
     kept = np.isfinite(mean)
@@ -58,18 +62,18 @@ def draw_series(
 def curves_figure(
     panels: Sequence[Panel], epoch_scale: str = "log", show_repeats: bool = False
 ) -> Figure:
-    """I(X;T) and I(Y;T) of every layer against epoch, one column per panel."""
+    """I(X;T) and I(Y;T) of every layer against epoch, one panel (two rows of axes) each."""
     if not panels:
         raise ValueError("panels: nothing to plot")
     measured = [p.measurements for p in panels]
     norm = epoch_norm(np.concatenate([m.epochs for m in measured]), epoch_scale)
     figure = new_figure(len(panels), rows=2)
     axes = panel_axes(figure, len(panels), rows=2)
-    for column, (values, label) in enumerate(zip(measured, titles([p.settings for p in panels]),
+    for index, (values, label) in enumerate(zip(measured, titles([p.settings for p in panels]),
                                                  strict=True)):
         colors = layer_colors(len(values.layers))
         for row, (field, bound_field, axis_label, bound_name) in enumerate(QUANTITIES):
-            ax = axes[row, column]
+            ax = axes[row, index]
             series = getattr(values, field)
             for i in range(len(values.layers)):
                 draw_series(ax, values.epochs, series[:, :, i], show_repeats, color=colors[i],
@@ -79,9 +83,9 @@ def curves_figure(
                 ax.axhline(bound, color="0.5", linestyle="--", linewidth=0.8, label=bound_name)
             ax.set_ylabel(axis_label)
             set_epoch_axis(ax, norm)
-            ax.label_outer()
-        axes[0, column].set_title(label, fontsize="small")
-        axes[1, column].legend(loc="best", fontsize="x-small", framealpha=0.9)
+        set_panel_title(axes[0, index], label)
+        axes[1, index].legend(loc="best", fontsize="x-small", framealpha=0.9)
+    label_outer(axes)
     for row, (_, bound_field, _, _) in enumerate(QUANTITIES):
         bounds = [getattr(m, bound_field) for m in measured]
         if all(np.isfinite(bounds)):

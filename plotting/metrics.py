@@ -1,7 +1,8 @@
 """Training metrics against epoch: loss (top row) and accuracy (bottom row), train and test.
 
-One column per run, read from its metrics.csv; each line is the mean over repeats. The
-original IDNNs code left these plots empty.
+One panel per run (two rows of axes), read from its metrics.csv, in a grid of at most three
+panels a row; each line is the mean over repeats. The original IDNNs code left these plots
+empty.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ from matplotlib.figure import Figure
 
 from plotting.curves import draw_series
 from plotting.panels import Run, caption, run_settings, titles
-from plotting.style import epoch_norm, new_figure, panel_axes, set_caption, set_epoch_axis
+from plotting.style import (
+    epoch_norm,
+    label_outer,
+    new_figure,
+    panel_axes,
+    set_caption,
+    set_epoch_axis,
+    set_panel_title,
+)
 from plotting.tables import read_metrics
 from rundir.directory import METRICS
 
@@ -25,25 +34,26 @@ SPLITS = (("train", "-", "C0"), ("test", "--", "C1"))
 def metrics_figure(
     runs: Sequence[Run], epoch_scale: str = "log", show_repeats: bool = False
 ) -> Figure:
-    """Train and test loss and accuracy of each run against epoch, one column per run."""
+    """Train and test loss and accuracy of each run against epoch, one panel per run."""
     if not runs:
         raise ValueError("runs: nothing to plot")
     tables = [read_metrics(run.directory / METRICS) for run in runs]
-    settings = [run_settings(run.config) | {"repeats": str(len(table.repeats))}
+    settings = [run_settings(run.config) | {"run": str(run.directory),
+                                            "repeats": str(len(table.repeats))}
                 for run, table in zip(runs, tables, strict=True)]
     norm = epoch_norm(np.concatenate([table.epochs for table in tables]), epoch_scale)
     figure = new_figure(len(runs), rows=2)
     axes = panel_axes(figure, len(runs), rows=2)
-    for column, (table, label) in enumerate(zip(tables, titles(settings), strict=True)):
+    for index, (table, label) in enumerate(zip(tables, titles(settings), strict=True)):
         for row, (quantity, axis_label) in enumerate(ROWS):
-            ax = axes[row, column]
+            ax = axes[row, index]
             for split, line_style, color in SPLITS:
                 draw_series(ax, table.epochs, table.values[f"{split}_{quantity}"], show_repeats,
                             color=color, linestyle=line_style, label=split)
             ax.set_ylabel(axis_label)
             set_epoch_axis(ax, norm)
-            ax.label_outer()
-        axes[0, column].set_title(label, fontsize="small")
-        axes[0, column].legend(loc="best", fontsize="x-small", framealpha=0.9)
+        set_panel_title(axes[0, index], label)
+        axes[0, index].legend(loc="best", fontsize="x-small", framealpha=0.9)
+    label_outer(axes)
     set_caption(figure, caption(settings))
     return figure

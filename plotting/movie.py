@@ -41,7 +41,8 @@ def frame_indices(count: int, every: int | None = None, frames: int | None = Non
     last epoch always has a frame.
     """
     if count < 1:
-        raise ValueError("nothing to animate: no epoch has a finite measurement")
+        raise ValueError("nothing to animate: no epoch has a finite measurement in every "
+                         "repeat")
     if every is not None and frames is not None:
         raise ValueError("give either every or frames, not both")
     if every is not None and every < 1:

@@ -1,8 +1,9 @@
 """The information plane: each layer's I(X;T) against its I(Y;T), in bits, coloured by epoch.
 
 As in Shwartz-Ziv & Tishby 2017 (Fig. 3) and Saxe et al. 2018 (Fig. 1): every measured epoch
-is a thin path through its layers' points (each the mean over repeats), coloured by the epoch;
-each layer has its own marker. Several panels (runs, estimators) share axes and one colour bar.
+is a thin path through its layers' points (each the mean over repeats, at the epochs every
+repeat measured), coloured by the epoch; each layer has its own marker. Several panels (runs,
+estimators) share axes and one colour bar.
 ``plot_run`` is what a training run calls when it is done. The animated plane is in movie.py.
 """
 
@@ -32,6 +33,7 @@ from plotting.style import (
     panel_axes,
     save_figure,
     set_caption,
+    set_panel_title,
 )
 from plotting.tables import Measurements, mean_over_repeats
 
@@ -41,9 +43,10 @@ MARGIN = 1.03
 
 
 def plane_points(values: Measurements) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The mean path of every epoch measured finitely by some repeat.
+    """The mean path of every epoch that every repeat measured finitely (in some layer).
 
-    Returns epochs (E,), I(X;T) and I(Y;T) in bits, each (E, layers).
+    Returns epochs (E,), I(X;T) and I(Y;T) in bits, each (E, layers); a layer some repeat
+    lacks at that epoch is nan (``mean_over_repeats``).
     """
     i_xt, i_yt = mean_over_repeats(values.i_xt), mean_over_repeats(values.i_yt)
     kept = (np.isfinite(i_xt) & np.isfinite(i_yt)).any(axis=1)
@@ -107,19 +110,26 @@ def plane_figure(
 ) -> Figure:
     """The information plane of each panel, side by side, sharing axes and the epoch colours.
 
-    Limits default to (0, H(X)) and (0, H(Y)) of the measured samples; ``show_repeats`` draws
-    every repeat's paths faintly behind their mean.
+    Limits default to (0, H(X)) and (0, H(Y)) of the measured samples. The mean is drawn at
+    the epochs every repeat measured (``plane_points``); ``show_repeats`` draws every repeat's
+    paths, at all the epochs it measured, faintly behind the mean.
     """
     if not panels:
         raise ValueError("panels: nothing to plot")
     measured = [p.measurements for p in panels]
     points = [plane_points(m) for m in measured]
-    if not any(len(epochs) for epochs, _, _ in points):
-        raise ValueError("every measurement is nan: nothing to plot")
-    norm = epoch_norm(np.concatenate([epochs for epochs, _, _ in points]), epoch_scale)
+    drawn = [epochs for epochs, _, _ in points]
+    if show_repeats:
+        drawn += [m.epochs[(np.isfinite(m.i_xt) & np.isfinite(m.i_yt)).any(axis=(0, 2))]
+                  for m in measured]
+    if not any(len(epochs) for epochs in drawn):
+        raise ValueError("no epoch was measured finitely by every repeat: nothing to plot "
+                         "(--show-repeats draws each repeat's own epochs)")
+    norm = epoch_norm(np.concatenate(drawn), epoch_scale)
     default_x, default_y = default_limits(measured)
     figure = new_figure(len(panels))
-    axes = panel_axes(figure, len(panels))[0]
+    grid = panel_axes(figure, len(panels))
+    axes = grid[0]
     labels = titles([p.settings for p in panels])
     for ax, values, (epochs, i_xt, i_yt), label in zip(axes, measured, points, labels,
                                                        strict=True):
@@ -129,8 +139,8 @@ def plane_figure(
         draw_paths(ax, epochs, i_xt, i_yt, norm)
         set_plane_axes(ax, xlim or default_x, ylim or default_y)
         layer_legend(ax, values)
-        ax.set_title(label, fontsize="small")
-    label_outer(axes)
+        set_panel_title(ax, label)
+    label_outer(grid)
     epoch_colorbar(figure, list(axes), norm)
     set_caption(figure, caption([p.settings for p in panels]))
     return figure

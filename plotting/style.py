@@ -38,6 +38,9 @@ DPI = 150
 MAX_COLUMNS = 3
 CAPTION_CHARACTERS_PER_INCH = 11
 """About how many characters of a medium-size caption fit in an inch."""
+TITLE_CHARACTERS_PER_INCH = 12
+"""About how many characters of a small panel title fit in an inch (with a margin: widths
+vary by character)."""
 
 
 def _log_epoch(epoch: np.ndarray) -> np.ndarray:
@@ -118,56 +121,98 @@ def layer_label(name: str, units: int) -> str:
 
 
 def columns(count: int) -> int:
-    """Columns of a grid of ``count`` one-row panels: a square for four, else up to three."""
+    """Columns of a grid of ``count`` panels: a square for four, else up to MAX_COLUMNS."""
     return 2 if count == 4 else min(count, MAX_COLUMNS)
 
 
 def panel_axes(figure: Figure, count: int, rows: int = 1) -> np.ndarray:
     """Axes for ``count`` panels of ``rows`` rows each; shape (rows, count).
 
-    One-row panels (information planes) fill a grid of ``columns(count)`` columns and all share
-    both axes; panels of several rows (curves, metrics) stand side by side, rows sharing their
-    y axis.
+    Panels fill a grid of ``columns(count)`` columns, row after row (eight curves panels make
+    three rows of panels, not one row of eight), and all share their x axis; each row of a
+    panel shares its y axis with the same row of every other panel (one-row panels, the
+    information planes, share both axes). Grid places no panel fills are hidden.
     """
-    if rows > 1:
-        return figure.subplots(rows, count, sharex=True, sharey="row", squeeze=False)
     wide = columns(count)
-    axes = figure.subplots(-(-count // wide), wide, sharex=True, sharey=True,
-                           squeeze=False).ravel()
-    for ax in axes[count:]:
-        ax.set_visible(False)
-    return axes[np.newaxis, :count]
+    grid = figure.subplots(rows * -(-count // wide), wide, squeeze=False)
+    axes = np.array([[grid[k // wide * rows + row, k % wide] for k in range(count)]
+                     for row in range(rows)])
+    used = {id(ax) for ax in axes.ravel()}
+    for ax in grid.ravel():
+        ax.set_visible(id(ax) in used)
+    for row in range(rows):
+        for ax in axes[row]:
+            if ax is not axes[0, 0]:
+                ax.sharex(axes[0, 0])
+            if ax is not axes[row, 0]:
+                ax.sharey(axes[row, 0])
+    return axes
 
 
-def label_outer(axes: Sequence[Axes]) -> None:
-    """Keep x labels only on the lowest panel of each column, y labels on the first column."""
-    wide = columns(len(axes))
-    for i, ax in enumerate(axes):
-        lowest, first = i + wide >= len(axes), i % wide == 0
-        ax.tick_params(labelbottom=lowest, labelleft=first)
-        if not lowest:
-            ax.set_xlabel("")
-        if not first:
-            ax.set_ylabel("")
+def label_outer(axes: np.ndarray) -> None:
+    """Label the (rows, count) ``axes`` of ``panel_axes`` where they are read: y labels on the
+    first column only; x labels on the last row of each panel of several rows, and for
+    one-row panels (sharing both axes) on the lowest panel of each column only."""
+    rows, count = axes.shape
+    wide = columns(count)
+    for k in range(count):
+        first, lowest = k % wide == 0, k + wide >= count
+        for row in range(rows):
+            ax = axes[row, k]
+            bottom = row == rows - 1 and (rows > 1 or lowest)
+            ax.tick_params(labelbottom=bottom, labelleft=first)
+            if not bottom:
+                ax.set_xlabel("")
+            if not first:
+                ax.set_ylabel("")
 
 
 def new_figure(count: int, rows: int = 1) -> Figure:
-    """An empty figure sized for ``count`` panels laid out by ``panel_axes``."""
-    wide = count if rows > 1 else columns(count)
-    height = PANEL_SIZE[1] * (0.65 * rows if rows > 1 else -(-count // wide))
-    return Figure(figsize=(PANEL_SIZE[0] * wide + 0.9, height + 0.4), layout="constrained")
+    """An empty figure sized for ``count`` panels laid out by ``panel_axes``: at most
+    MAX_COLUMNS panels wide, as many rows of panels as they need."""
+    wide = columns(count)
+    panel_height = PANEL_SIZE[1] * (0.65 * rows if rows > 1 else 1.0)
+    return Figure(figsize=(PANEL_SIZE[0] * wide + 0.9, panel_height * -(-count // wide) + 0.4),
+                  layout="constrained")
+
+
+def fit_lines(parts: Sequence[str], width: int) -> list[str]:
+    """``parts`` joined by SEPARATOR in lines of at most ``width`` characters where they fit;
+    a part longer than a line is broken after its commas (an estimator's parameters)."""
+    pieces = [piece for part in parts for piece in _broken(part, width)]
+    lines: list[str] = []
+    for piece, continued in pieces:
+        joint = "" if continued else SEPARATOR
+        if lines and len(lines[-1]) + len(joint) + len(piece) <= width:
+            lines[-1] += joint + piece
+        else:
+            lines.append(piece)
+    return lines
+
+
+def _broken(part: str, width: int) -> list[tuple[str, bool]]:
+    """``part`` in pieces of at most ``width`` characters, cut after commas where it is
+    longer; each with whether it continues the piece before it."""
+    pieces = [""]
+    for word in part.replace(",", ",\0").split("\0"):
+        if pieces[-1] and len(pieces[-1]) + len(word) > width:
+            pieces.append("")
+        pieces[-1] += word
+    return [(piece, i > 0) for i, piece in enumerate(pieces)]
 
 
 def set_caption(figure: Figure, parts: Sequence[str]) -> None:
     """Title ``figure`` with ``parts`` joined by SEPARATOR, in lines that fit its width."""
     width = int(figure.get_figwidth() * CAPTION_CHARACTERS_PER_INCH)
-    lines: list[str] = []
-    for part in parts:
-        if lines and len(lines[-1]) + len(SEPARATOR) + len(part) <= width:
-            lines[-1] += SEPARATOR + part
-        else:
-            lines.append(part)
-    figure.suptitle("\n".join(lines), fontsize="medium")
+    figure.suptitle("\n".join(fit_lines(parts, width)), fontsize="medium")
+
+
+def set_panel_title(ax: Axes, title: str) -> None:
+    """Title a panel's top axes with ``title`` (parts joined by SEPARATOR), in lines that fit
+    a panel's width."""
+    width = int(PANEL_SIZE[0] * TITLE_CHARACTERS_PER_INCH)
+    ax.set_title("\n".join(fit_lines(title.split(SEPARATOR), width)) if title else "",
+                 fontsize="small")
 
 
 def output_format(path: Path, formats: Sequence[str]) -> str:

@@ -3,7 +3,9 @@
 ``read_information`` turns the rows of information.csv (parsed by ``rundir.results``) into
 one ``Measurements`` per (estimator, samples) pair, holding (repeat, epoch, layer) arrays;
 ``read_metrics`` does the same for the loss and accuracy in metrics.csv. ``mean_over_repeats``
-is the average the figures draw. Nothing here draws.
+is the average the figures draw: only where every repeat has a finite value, so that a mean
+never mixes counts (adaptive schedules measure different epochs in different repeats);
+``mean_coverage`` counts the epochs it keeps. Nothing here draws.
 """
 
 from __future__ import annotations
@@ -53,14 +55,25 @@ class Metrics:
 
 
 def mean_over_repeats(values: np.ndarray) -> np.ndarray:
-    """Mean over axis 0 (repeats) of the finite entries: shape (R, ...) -> (...).
+    """Mean over axis 0 (repeats) of the entries every repeat has finite: (R, ...) -> (...).
 
-    Entries no repeat measured finitely are nan; nothing is warned about.
+    An entry that some repeat lacks (not measured there, or nan) is nan in the mean: every
+    value of the mean averages all R repeats. Nothing is warned about.
     """
     finite = np.isfinite(values)
-    count = finite.sum(axis=0)
-    total = np.where(finite, values, 0.0).sum(axis=0)
-    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    mean = np.where(finite, values, 0.0).mean(axis=0)
+    return np.where(finite.all(axis=0), mean, np.nan)
+
+
+def mean_coverage(values: Measurements) -> tuple[int, int]:
+    """(epochs the mean over repeats has, epochs some repeat measured), each counting an
+    epoch with a finite value in some layer (of both I(X;T) and I(Y;T))."""
+    def finite(i_xt: np.ndarray, i_yt: np.ndarray) -> np.ndarray:
+        return (np.isfinite(i_xt) & np.isfinite(i_yt)).any(axis=-1)
+
+    averaged = finite(mean_over_repeats(values.i_xt), mean_over_repeats(values.i_yt))
+    measured = finite(values.i_xt, values.i_yt).any(axis=0)
+    return int(averaged.sum()), int(measured.sum())
 
 
 def _table(index: list[np.ndarray], value: np.ndarray, axes: list[np.ndarray]) -> np.ndarray:

@@ -3,6 +3,9 @@
 Commands run through ``cli.command.run_cli``, exactly as ``python main_movie.py`` does.
 """
 
+import csv
+import json
+
 import pytest
 from PIL import Image
 
@@ -38,6 +41,41 @@ def test_a_gif_has_a_frame_per_measured_epoch(capsys, run_dir, tmp_path):
     assert status == 0, err
     assert gif_frames(tmp_path / "plane.gif") == EPOCHS + 1
     assert "21 frames" in out
+
+
+BINNING = "binning:bins=30,low=-1.0,high=1.0"
+
+
+def test_the_first_measured_estimator_is_animated_not_the_first_by_name(capsys, tmp_path):
+    """As ``main_data.py`` then ``main_as_if_random.py --window 5 --step 10``: binning on
+    every epoch, then Batching on three windows (whose name sorts first in the table)."""
+    batching = f"batching:window=5,{BINNING}"
+    run = write_synthetic_run(tmp_path / "run", epochs=EPOCHS, units=(3, 2),
+                              estimators=(BINNING, batching))
+    table = run / "information.csv"
+    with open(table, newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    with open(table, "w", newline="") as handle:
+        csv.writer(handle).writerows([header, *sorted(
+            (r for r in rows if r[5] == BINNING or r[1] in ("0", "10", "20")),
+            key=lambda r: (r[0], r[5]))])
+    config = json.loads((run / "config.json").read_text())
+    config["measurements"] = [
+        {"estimators": [BINNING], "schedule": "every:1", "samples": "all", "preset": None},
+        {"batching": ["0-4", "10-14", "20-24"], "estimators": [BINNING], "samples": "all"}]
+    (run / "config.json").write_text(json.dumps(config))
+    status, out, err = movie(capsys, run, "-o", tmp_path / "plane.gif")
+    assert status == 0, err
+    assert gif_frames(tmp_path / "plane.gif") == EPOCHS + 1 and "21 frames" in out
+
+
+def test_rendering_logged_to_a_file_prints_a_few_plain_progress_lines(capsys, run_dir,
+                                                                     tmp_path):
+    status, _, err = movie(capsys, run_dir, "-o", tmp_path / "plane.gif")
+    assert status == 0 and "\r" not in err
+    lines = err.splitlines()
+    assert 1 < len(lines) <= 11 and all(line.startswith("rendering: ") for line in lines)
+    assert lines[-1] == f"rendering: {EPOCHS + 1}/{EPOCHS + 1} frames (100%)"
 
 
 def test_every_kth_epoch_with_the_last(capsys, run_dir, tmp_path):
@@ -93,7 +131,8 @@ def test_a_failed_movie_keeps_the_previous_one_and_leaves_no_temporary(capsys, t
     monkeypatch.setattr(Image.Image, "save",
                         lambda self, target, *args, **options: half_then_fail(target, b"GIF89a"))
     status, _, err = movie(capsys, run)
-    assert_one_line_error(status, err, "No space left on device")
+    rendered = [line for line in err.splitlines(keepends=True) if line.startswith("rendering: ")]
+    assert_one_line_error(status, err.removeprefix("".join(rendered)), "No space left on device")
     assert files(run) == before
 
 

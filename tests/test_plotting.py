@@ -1,6 +1,7 @@
 """The plotting package: reading tables, averaging repeats, panels and titles, figures, movies."""
 
 import csv
+import json
 import math
 import random
 import sys
@@ -8,6 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
 from information.estimators import parse_spec
@@ -25,7 +27,7 @@ from plotting.panels import (
     titles,
 )
 from plotting.plane import plane_figure, plane_points, plot_run
-from plotting.style import epoch_norm, log_epoch_ticks, save_figure
+from plotting.style import MAX_COLUMNS, PANEL_SIZE, epoch_norm, log_epoch_ticks, save_figure
 from plotting.synthetic import (
     ESTIMATORS,
     H_X,
@@ -66,9 +68,15 @@ def _white_pixels(frame):
 # tables
 
 
-def test_mean_over_repeats_averages_the_finite_values_of_each_entry():
+def test_mean_over_repeats_averages_every_repeat_of_each_entry():
+    values = np.array([[1.0, 2.0], [3.0, 5.0]])
+    assert mean_over_repeats(values).tolist() == [2.0, 3.5]
+
+
+def test_mean_over_repeats_is_nan_where_some_repeat_lacks_the_entry():
     values = np.array([[1.0, np.nan, 2.0], [3.0, 5.0, 4.0]])
-    assert mean_over_repeats(values).tolist() == [2.0, 5.0, 3.0]
+    mean = mean_over_repeats(values)
+    assert mean[0] == 2.0 and math.isnan(mean[1]) and mean[2] == 3.0
 
 
 def test_mean_over_repeats_is_nan_where_no_repeat_is_finite():
@@ -132,6 +140,36 @@ def test_an_epoch_no_repeat_measured_finitely_is_left_out_of_the_plane(tmp_path)
     assert epochs.tolist() == [0, 1, 2, 4] and i_xt.shape == (4, len(UNITS))
 
 
+def _unevenly_measured_run(directory):
+    """Two repeats measured as an adaptive schedule may: repeat 0 at epochs 0..4, repeat 1
+    only at the even ones."""
+    run = write_synthetic_run(directory, repeats=2, epochs=4, units=UNITS,
+                              estimators=ESTIMATORS[:1])
+    _rewrite_information(run / "information.csv", lambda rows: [
+        r for r in rows if not (r[0] == "1" and int(r[1]) % 2)])
+    return run
+
+
+def test_the_plane_leaves_out_epochs_that_only_some_repeats_measured(tmp_path):
+    measured = read_information(_unevenly_measured_run(tmp_path / "run") / "information.csv")[0]
+    epochs, i_xt, _ = plane_points(measured)
+    assert epochs.tolist() == [0, 2, 4]
+    expected = [synthetic_information(r, 2, 0.0, 4, 0)[0] for r in (0, 1)]
+    assert i_xt[1, 0] == pytest.approx(sum(expected) / 2)
+
+
+def test_curves_draw_the_mean_only_at_epochs_every_repeat_measured(tmp_path):
+    panels = information_panels([find_run(_unevenly_measured_run(tmp_path / "run"))])
+    top = curves_figure(panels).axes[0]
+    assert [line.get_xdata().tolist() for line in top.get_lines()[:len(UNITS)]] == \
+        [[0, 2, 4]] * len(UNITS)
+
+
+def test_the_caption_says_at_how_many_epochs_the_mean_averages_every_repeat(tmp_path):
+    (panel,) = information_panels([find_run(_unevenly_measured_run(tmp_path / "run"))])
+    assert "mean of 2 repeats at 3 of 5 measured epochs" in caption([panel.settings])
+
+
 def test_plane_points_are_the_mean_over_repeats(run_dir):
     measured = read_information(run_dir / "information.csv")[0]
     _, i_xt, i_yt = plane_points(measured)
@@ -181,9 +219,75 @@ def test_titles_name_an_estimator_by_its_canonical_name_alone():
     assert titles(settings) == list(ESTIMATORS)
 
 
-def test_titles_spell_out_settings_whose_last_names_clash():
-    settings = [{"a.seed": "1", "b.seed": "2"}, {"a.seed": "3", "b.seed": "4"}]
-    assert titles(settings) == ["a.seed=1 · b.seed=2", "a.seed=3 · b.seed=4"]
+def _model_run(directory, model, sha256, together, command, versions, learning_rate):
+    """A synthetic run whose config.json is that of a model file's run with these settings."""
+    run = write_synthetic_run(directory, epochs=2, units=UNITS)
+    config = json.loads((run / "config.json").read_text())
+    config["training"] = {"model": model, "model_sha256": sha256, "layers": ["dense", "output"],
+                          "optimizer": "adam", "learning_rate": learning_rate,
+                          "batch_size": 64, "epochs": 2, "seed": 0,
+                          "repeats_together": together}
+    config |= {"command": command, "versions": versions,
+               "measure": [{"estimators": list(ESTIMATORS), "schedule": "every:1",
+                            "samples": "all"}]}
+    (run / "config.json").write_text(json.dumps(config))
+    return find_run(run)
+
+
+def test_titles_name_neither_paths_digests_grouping_commands_nor_versions(tmp_path):
+    runs = [
+        _model_run(tmp_path / "a", "/home/me/nets/cnn.py:lenet", "a" * 64, 1,
+                   "main_data.py --model /home/me/nets/cnn.py:lenet", {"keras": "3.15.1"},
+                   0.0010000000474974513),
+        _model_run(tmp_path / "b", "/tmp/old/cnn.py:lenet", "b" * 64, 5,
+                   "main_data.py --model /tmp/old/cnn.py:lenet --lr 4e-4", {"keras": "3.9.0"},
+                   0.0004),
+    ]
+    shown = titles([p.settings for p in information_panels(runs, [parse_spec("binning")])])
+    assert shown == ["learning_rate=0.001", "learning_rate=0.0004"]
+
+
+def test_a_long_title_is_wrapped_to_the_width_of_its_panel(tmp_path):
+    runs = []
+    for name, units, training in (
+            ("a", (4, 3, 2), {"optimizer": "adam", "learning_rate": 4e-4, "batch_size": 256,
+                              "init": "truncated_normal", "seed": 0}),
+            ("b", (8, 6, 2), {"optimizer": "sgd", "learning_rate": 1e-3, "batch_size": 64,
+                              "init": "glorot_uniform", "seed": 7})):
+        run = write_synthetic_run(tmp_path / name, epochs=2, units=units, activation=name)
+        config = json.loads((run / "config.json").read_text())
+        config["training"] |= training
+        (run / "config.json").write_text(json.dumps(config))
+        runs.append(find_run(run))
+    figure = plane_figure(information_panels(runs))
+    FigureCanvasAgg(figure).draw()
+    panels = [ax for ax in figure.axes if ax.get_label() != "<colorbar>"]
+    assert all("\n" in ax.get_title() for ax in panels)
+    assert all(ax.title.get_window_extent().width <= ax.get_window_extent().width
+               for ax in panels)
+
+
+def test_a_setting_a_panel_lacks_is_left_out_of_its_title():
+    settings = [{"training.model": "lenet_digits", "training.epochs": "100"},
+                {"training.activation": "tanh", "training.epochs": "100"}]
+    assert titles(settings) == ["model=lenet_digits", "activation=tanh"]
+
+
+def test_a_float_is_shown_to_three_significant_digits():
+    config = {"training": {"learning_rate": 0.0010000000474974513, "adam_epsilon": 1e-08}}
+    assert run_settings(config) == {"training.learning_rate": "0.001",
+                                    "training.adam_epsilon": "1e-08"}
+
+
+def test_a_model_file_is_named_by_its_function():
+    assert run_settings({"training": {"model": "zoo:cnn.py:lenet_digits"}}) == {
+        "training.model": "lenet_digits"}
+
+
+def test_runs_alike_in_every_titled_setting_are_titled_by_their_directory():
+    settings = [{"run": f"runs/{name}", "training.activation": "tanh", "estimator": e}
+                for name in ("a", "b") for e in ESTIMATORS]
+    assert titles(settings) == [f"runs/{name} · {e}" for name in ("a", "b") for e in ESTIMATORS]
 
 
 def test_caption_names_what_all_panels_share():
@@ -203,6 +307,25 @@ def test_plane_panels_of_two_runs_are_titled_by_their_activation(tmp_path):
     figure = plane_figure(information_panels(runs, estimators=[parse_spec("kde-upper")]))
     shown = [ax.get_title() for ax in figure.axes if ax.get_label() != "<colorbar>"]
     assert shown == ["activation=tanh", "activation=relu"]
+
+
+def test_panels_come_in_the_order_the_run_measured_them(tmp_path):
+    run = write_synthetic_run(tmp_path / "run", epochs=2, units=UNITS)
+    config = json.loads((run / "config.json").read_text())
+    config["measurements"] = [{"estimators": ["kde-upper"], "samples": "all"},
+                              {"estimators": ["binning:bins=30,low=-1,high=1"], "samples": "all"}]
+    (run / "config.json").write_text(json.dumps(config))
+    panels = information_panels([find_run(run)])
+    assert [p.measurements.estimator for p in panels] == list(reversed(ESTIMATORS))
+
+
+def test_estimators_no_measurement_record_names_follow_in_table_order(tmp_path):
+    run = write_synthetic_run(tmp_path / "run", epochs=2, units=UNITS)
+    config = json.loads((run / "config.json").read_text())
+    config["measurements"] = [{"estimators": ["kde-upper"], "samples": "test"}]
+    (run / "config.json").write_text(json.dumps(config))
+    panels = information_panels([find_run(run)])
+    assert [p.measurements.estimator for p in panels] == list(ESTIMATORS)
 
 
 MEASURED = ("binning:bins=30,low=-1.0,high=1.0", "binning:bins=30,range=layer",
@@ -307,6 +430,28 @@ def test_metrics_draw_train_and_test_loss_and_accuracy(run_dir):
     assert [line.get_label() for line in loss.get_lines()] == ["train", "test"]
     first_train_loss = loss.get_lines()[0].get_ydata()[0]
     assert first_train_loss == pytest.approx(0.05 + 0.64)
+
+
+EIGHT_BINNINGS = tuple(f"binning:bins={b},low=-1.0,high=1.0" for b in range(10, 90, 10))
+
+
+def _eight_panels(kind, directory):
+    """A figure of ``kind`` with eight panels: eight estimators of one run, or eight runs."""
+    if kind == "metrics":
+        return metrics_figure([find_run(write_synthetic_run(directory / str(i), epochs=2,
+                                                            units=UNITS)) for i in range(8)])
+    run = write_synthetic_run(directory, epochs=2, units=UNITS, estimators=EIGHT_BINNINGS)
+    figure = plane_figure if kind == "plane" else curves_figure
+    return figure(information_panels([find_run(run)]))
+
+
+@pytest.mark.parametrize("kind", ["plane", "curves", "metrics"])
+def test_eight_panels_wrap_into_rows_of_at_most_three(tmp_path, kind):
+    figure = _eight_panels(kind, tmp_path / "run")
+    titled = [ax for ax in figure.axes if ax.get_title()]
+    assert len(titled) == 8
+    assert len({round(ax.get_position().y1, 3) for ax in titled}) == 3
+    assert figure.get_figwidth() <= MAX_COLUMNS * PANEL_SIZE[0] + 1
 
 
 def test_plot_run_writes_the_plane_where_asked(run_dir, tmp_path):

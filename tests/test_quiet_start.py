@@ -1,6 +1,7 @@
 """A quiet start: no TensorFlow start-up lines on the terminal, real errors still shown."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -55,21 +56,36 @@ def default_run(tmp_path_factory):
         cwd=ROOT, env=_environment(), capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    return run_dir, done.stdout + done.stderr
+    return run_dir, done.stdout, done.stderr
+
+
+PROGRESS_LINE = re.compile(r"(training repeat 0|measuring): \d+/\d+ (epoch|layer-epoch)s "
+                           r"\(\d+%\)(, loss \d\.\d{4}, accuracy \d\.\d{3})?")
+"""A line of networks.progress on a standard error that is not a terminal."""
 
 
 def test_a_default_run_prints_no_tensorflow_start_up_lines(default_run):
-    run_dir, output = default_run
+    run_dir, out, err = default_run
     for word in ("absl", "oneDNN", "TensorFlow", "tensorflow", "cuda", "I0000"):
-        assert word not in output
-    assert output.splitlines() == [
+        assert word not in out + err
+    assert out.splitlines() == [
         f"9 measurements written to {run_dir / 'information.csv'}",
         f"information plane: {run_dir / 'information_plane.png'}",
     ]
+    assert all(PROGRESS_LINE.fullmatch(line) for line in err.splitlines()), err
+
+
+def test_a_run_logged_to_a_file_prints_a_few_plain_progress_lines(default_run):
+    _, _, err = default_run
+    lines = err.splitlines()
+    assert "\r" not in err
+    assert lines[-1] == "measuring: 9/9 layer-epochs (100%)"
+    assert lines[1].startswith("training repeat 0: 2/2 epochs (100%)")
+    assert len(lines) <= 2 * 11
 
 
 def test_measuring_a_saved_run_does_not_import_tensorflow(default_run):
-    run_dir, _ = default_run
+    run_dir, _, _ = default_run
     code = ("import sys; from cli.command import run_cli; from main_data import main; "
             "status = run_cli(main, sys.argv[1:]); "
             "sys.exit(10 + status if status else 'tensorflow' in sys.modules)")
