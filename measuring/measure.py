@@ -19,7 +19,7 @@ from networks.progress import Progress
 from rundir import directory as run_directory
 from rundir.checks import snapshot_dirs
 from rundir.config import Measure, RunConfig
-from rundir.results import Row, read_rows
+from rundir.results import Row, check_rewritable, read_rows
 
 
 def check_quantized(config: RunConfig, estimators: list[Estimator], run: str) -> None:
@@ -59,7 +59,9 @@ def measure_run(run_dir: Path, estimators: list[Estimator], samples: str, jobs: 
     check_quantized(config, estimators, str(run_dir))
     measured = measured_samples(config, samples, data, run_dir)
     table = run_dir / run_directory.INFORMATION
+    existed = table.exists()
     rows = read_rows(table)  # a damaged table is refused before the measurement is recorded
+    check_rewritable(table)
     unit = "layer-epoch" if windows is None else "layer-window"
     with Progress("measuring", unit) as progress:
         runner = Runner(dirs, estimators, measured, jobs, progress.advance)
@@ -69,12 +71,32 @@ def measure_run(run_dir: Path, estimators: list[Estimator], samples: str, jobs: 
             samples, {r: ranges[r] for r in ranges if r not in replace})
         if recorded is not config:  # a resumed job is the same measurement
             run_directory.write_config(run_dir, recorded)
-        report = runner.measure(table, EpochPlanner(schedule) if windows is None
-                                else WindowPlanner(windows), ranges, replace)
+        try:
+            report = runner.measure(table, EpochPlanner(schedule) if windows is None
+                                    else WindowPlanner(windows), ranges, replace)
+        except BaseException:
+            if recorded is not config:
+                _forget_if_nothing_written(run_dir, config, len(rows), existed)
+            raise
         learned = recorded.with_run_ranges(samples, {r: ranges[r] for r in replace})
         if learned is not recorded:
             run_directory.write_config(run_dir, learned)
         return report
+
+
+def _forget_if_nothing_written(run_dir: Path, config: RunConfig, rows_before: int,
+                               existed: bool) -> None:
+    """A measurement that failed before its first row leaves no trace: config.json as it
+    was (the record taken back) and no information.csv where there was none."""
+    table = run_dir / run_directory.INFORMATION
+    try:
+        if len(read_rows(table)) > rows_before:
+            return  # its rows are measurements: the record stays with them
+    except ValueError:
+        return
+    run_directory.write_config(run_dir, config)
+    if not existed and table.is_file() and not table.is_symlink():
+        table.unlink()
 
 
 def changed_ranges(config: RunConfig, rows: list[Row], samples: str,

@@ -25,15 +25,17 @@ def expected_layout(config: RunConfig, stored: Layout | ModelLayout) -> Layout |
                    data.n_classes or stored.sizes[-1]), training["activation"], config.quantize)
 
 
-def check_repeat(run_dir: Path, config: RunConfig, repeat: int) -> int:
+def check_repeat(run_dir: Path, config: RunConfig, repeat: int,
+                 measuring: bool = False) -> int:
     """The last completed epoch of ``repeat`` (-1: none saved), its snapshot files and its
     group's training state checked against each other and against ``config``; ValueError
-    naming the file that disagrees."""
+    naming the file that disagrees. ``measuring`` accepts a finished repeat whose training
+    state was removed (measuring needs only the weights)."""
     directory = run_directory.snapshot_dir(run_dir, repeat)
     stored = read_layout(directory) if (directory / LAYOUT).is_file() else None
     expected = expected_layout(config, stored) if stored else None
     return check_snapshots(directory, expected, config.epochs,
-                           lambda: saved_epoch(run_dir, repeat))
+                           lambda: saved_epoch(run_dir, repeat), stateless_finish=measuring)
 
 
 def snapshot_dirs(run_dir: Path, config: RunConfig) -> dict[int, Path]:
@@ -43,5 +45,5 @@ def snapshot_dirs(run_dir: Path, config: RunConfig) -> dict[int, Path]:
     if missing:
         raise FileNotFoundError(f"{run_dir} lacks snapshots: {brief(missing)}")
     for repeat in dirs:
-        check_repeat(run_dir, config, repeat)
+        check_repeat(run_dir, config, repeat, measuring=True)
     return dirs

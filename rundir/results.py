@@ -109,6 +109,18 @@ def current_name(name: str) -> str:
         return name
 
 
+def check_rewritable(path: Path) -> None:
+    """ValueError naming the columns of ``path`` that this tool does not write (added by a
+    user): rewriting the table, as every measuring job does, would drop them."""
+    lines = table_lines(path) if path.is_file() else []
+    header = next(csv.reader(lines[:1]), [])
+    added = [column for column in header if column not in COLUMNS]
+    if added:
+        raise ValueError(f"{path} has columns this tool does not write ({', '.join(added)}): "
+                         "measuring rewrites the table and would drop them; keep them in "
+                         "another file")
+
+
 def _with_dense_names(rows: list[Row]) -> list[Row]:
     """``rows`` of the built-in network with their layers' names filled in."""
     layers: dict[int, int] = {}
@@ -129,6 +141,7 @@ class TableWriter:
 
     def __init__(self, path: Path) -> None:
         refuse_link(path)
+        check_rewritable(path)
         self.path = path
         self.rows = rows = read_rows(path)
         if path.exists():

@@ -222,7 +222,7 @@ def check_layout(directory: Path, layout: Layout | ModelLayout) -> None:
 
 
 def check_snapshots(directory: Path, expected: Layout | ModelLayout, epochs: int,
-                    recorded: Recorded) -> int:
+                    recorded: Recorded, stateless_finish: bool = False) -> int:
     """The last completed epoch saved in ``directory`` (-1: none), every file checked against
     the others and against the run's ``expected`` layout and ``epochs``; ValueError naming the
     first file that disagrees. ``recorded`` reads the epoch the repeat's training state
@@ -231,7 +231,10 @@ def check_snapshots(directory: Path, expected: Layout | ModelLayout, epochs: int
     A missing folder has no epochs. The state may record at most ``epochs`` epochs, never more
     than weights.bin holds, and at most one fewer (training appends a row, then saves the
     state); weights.bin may hold a torn row or the row past the state only while training is
-    unfinished (a killed run), and exactly epochs + 1 rows once it is done.
+    unfinished (a killed run), and exactly epochs + 1 rows once it is done. With
+    ``stateless_finish`` (measuring, which needs no optimizer state) weights.bin holding
+    exactly epochs + 1 rows and no state recording any epoch is a finished run whose state
+    files were removed: complete for measuring, not resumable.
     """
     if not (directory / LAYOUT).exists() and not (directory / WEIGHTS).exists():
         completed, state = recorded()
@@ -245,6 +248,8 @@ def check_snapshots(directory: Path, expected: Layout | ModelLayout, epochs: int
                          f"{expected.describe()}")
     row_bytes = layout.row_length * ROW_DTYPE.itemsize
     completed, state, size = _saved_epoch_and_size(directory, recorded)
+    if stateless_finish and state is None and size == (epochs + 1) * row_bytes:
+        return epochs
     claim = (f"{state} records epoch {completed} of {directory.name}" if state is not None
              else f"no training state records an epoch of {directory.name}")
     if completed > epochs:

@@ -408,3 +408,28 @@ def test_no_module_loads_user_files_with_pickle_allowed():
 
 def test_run_directory_files_are_named_in_one_place():
     assert run_directory.LOCK == "writer.lock" and sys.platform != "win32"
+
+
+def test_a_column_a_user_added_to_information_csv_is_kept_and_the_measurement_refused(run,
+                                                                                   capsys):
+    table = run / "information.csv"
+    lines = table.read_text().splitlines()
+    table.write_text("\n".join([lines[0] + ",note", *(line + ",mine" for line in lines[1:])])
+                     + "\n")
+    before = _tree(run)
+    _refused(capsys, main_data.main, "--from-run", run, "--estimator", "kde-upper",
+             "--jobs", "1", "--no-plot", naming="columns this tool does not write (note)")
+    assert _tree(run) == before
+
+
+def test_a_finished_run_whose_optimizer_states_were_removed_is_measured_not_resumed(run,
+                                                                                   capsys):
+    for state in (run / "snapshots").glob("state-*.npy"):
+        state.unlink()
+    assert run_cli(main_data.main, ["--from-run", str(run), "--estimator", "kde-upper",
+                                    "--jobs", "1", "--no-plot"]) == 0
+    capsys.readouterr()
+    before = _tree(run)
+    _refused(capsys, main_data.main, *SMALL, "--out", run, "--resume", "--epochs", "6",
+             naming="no training state records an epoch of repeat-0")
+    assert _tree(run) == before

@@ -160,3 +160,16 @@ def test_batching_over_a_global_range_is_measured_again_when_the_run_is_extended
     assert _run(batching_main, [whole, *batching], capsys)[0] == 0
     table = "information.csv"
     assert (extended / table).read_bytes() == (whole / table).read_bytes()
+
+
+def test_a_measurement_failing_before_its_first_row_leaves_every_file_as_it_was(tmp_path,
+                                                                              capsys):
+    run_dir = tmp_path / "run"
+    assert run_cli(data_main, ["--shape", "4,3", "--epochs", "2", "--jobs", "1", "--no-plot",
+                               "--no-measure", "--out", str(run_dir)]) == 0
+    capsys.readouterr()
+    before = {p.name: p.read_bytes() for p in run_dir.iterdir() if p.is_file()}
+    status, err = _run(batching_main, [run_dir, "--window", "2", "--estimator", "knn",
+                                       "--jobs", "1"], capsys)  # 2 noisy points per input <= k
+    assert status == 2 and err.splitlines()[-1].startswith("error: ") and "raise draws" in err
+    assert {p.name: p.read_bytes() for p in run_dir.iterdir() if p.is_file()} == before
