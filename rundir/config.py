@@ -22,7 +22,8 @@ A config is a JSON object::
 
 Lives here: ``parse`` (the text of a config.json, every known value's type and range checked),
 ``check_complete`` (the keys measuring needs are there), ``resumed`` (which stored settings a
-resumed command may change) and ``check_fits_in_memory``. Error messages name the file and stay
+resumed command may change) and the memory a network needs (``repeat_bytes``,
+``check_fits_in_memory``). Error messages name the file and stay
 one short line (``brief``). Not here: reading or writing files (``rundir.directory``).
 No TensorFlow here.
 """
@@ -193,24 +194,46 @@ def parameter_count(sizes: Sequence[int]) -> int:
     return sum((fan_in + 1) * width for fan_in, width in pairwise(sizes))
 
 
-def check_fits_in_memory(config: dict) -> None:
-    """Refuse a network this machine cannot hold before anything is allocated.
+def physical_memory() -> int:
+    """Bytes of this machine's physical memory."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
-    The estimate, for the built-in network, is a floor: 16 bytes per parameter (float32
-    weights, gradients and two Adam moments) and 8 bytes per activation of every training
-    sample in every hidden layer.
+
+def repeat_bytes(sizes: Sequence[int], n_samples: int, batch_size: int) -> int:
+    """A floor on the memory one repeat of the built-in network takes in a group of repeats
+    trained together: layer widths ``sizes`` (input, hidden..., classes), ``n_samples``
+    samples, minibatches of ``batch_size`` (0: full batch).
+
+    16 bytes per parameter (float32 weights, gradients and Adam's two moments), then float32
+    activations: two layers of the widest over every sample (evaluating the metrics), and a
+    minibatch's activations and gradients in every layer, counted twice.
     """
+    hidden = sizes[1:-1]
+    batch = n_samples if batch_size == 0 else min(batch_size, n_samples)
+    activations = 2 * n_samples * max(hidden) + 4 * batch * (sizes[0] + sum(hidden))
+    return 16 * parameter_count(sizes) + 4 * activations
+
+
+def check_fits_in_memory(config: dict) -> None:
+    """Refuse a network this machine cannot hold before anything is allocated: the repeats
+    trained together (``training.repeats_together``, 1 where absent) each take
+    ``repeat_bytes``, a floor."""
     if "model" in config["training"]:
         return  # a model file's network is built, so checked, before anything is written
-    data, hidden = config["dataset"], config["training"]["hidden"]
+    data, training = config["dataset"], config["training"]
+    hidden = training["hidden"]
     sizes = (data.get("n_features", 1), *hidden, data.get("n_classes", 2))
-    parameters = parameter_count(sizes)
-    needed = 16 * parameters + 8 * data.get("n_samples", 1) * sum(hidden)
-    available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    together = training.get("repeats_together") or 1
+    needed = together * repeat_bytes(sizes, data.get("n_samples", 1),
+                                     training.get("batch_size", 0))
+    available = physical_memory()
     if needed > available:
-        raise ValueError(f"--shape {','.join(map(str, hidden))}: a network of "
-                         f"{parameters:.3g} parameters needs at least {_size(needed)} of memory; "
-                         f"this machine has {_size(available)}")
+        networks = (f"{together} repeats trained together (--repeats-together) of a network"
+                    if together > 1 else "a network")
+        raise ValueError(f"--shape {','.join(map(str, hidden))}: {networks} of "
+                         f"{parameter_count(sizes):.3g} parameters "
+                         f"need{'' if together > 1 else 's'} at least "
+                         f"{_size(needed)} of memory; this machine has {_size(available)}")
 
 
 def _size(n_bytes: float) -> str:
