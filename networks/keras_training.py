@@ -62,7 +62,9 @@ class ModelTraining:
     ``model`` is ``FILE.py:FUNCTION``, ``model_sha256`` the hex SHA-256 of the file's text,
     ``layers`` the names of the measured layers; the rest as ``networks.train.TrainingConfig``
     (``batch_size`` 0 = full batch; repeat r uses seed ``seed + r``; ``adam_epsilon`` is
-    Adam's epsilon).
+    Adam's epsilon). ``architecture_sha256`` is ``ModelLayout.architecture_sha256`` of the
+    model built (the same for every repeat), checked against every layout.json measuring or
+    resuming reads; None in runs made before it was recorded.
     """
 
     model: str
@@ -74,6 +76,7 @@ class ModelTraining:
     epochs: int = 2000
     seed: int = 0
     adam_epsilon: float = 1e-7
+    architecture_sha256: str | None = None
 
     def __post_init__(self) -> None:
         ModelFile.parse(self.model)
@@ -267,6 +270,7 @@ def model_training(spec: str, layers: tuple[str, ...] | None, input_dim: int, n_
     the number of weights one snapshot row holds."""
     model_file = ModelFile.parse(spec)
     model = build_seeded(model_file, input_dim, n_classes, int(settings.get("seed", 0)))
-    config = ModelTraining(spec, model_file.sha256(), measured_layers(model, layers),
-                           **settings)
-    return config, model_layout(model, config.layers).row_length
+    layout = model_layout(model, measured_layers(model, layers))
+    config = ModelTraining(spec, model_file.sha256(), layout.layers,
+                           architecture_sha256=layout.architecture_sha256, **settings)
+    return config, layout.row_length

@@ -12,7 +12,10 @@ A config is a JSON object::
                   epsilon, one repeat at a time; quantize, the bits of quantized activations,
                   is absent from runs before it and means 0, not quantized); for a model
                   file's network (``--model``) those of ``networks.keras_training.ModelTraining``
-                  instead (model, model_sha256, layers, seed, epochs, ...), and for a run
+                  instead (model, model_sha256, layers, seed, epochs, ...;
+                  architecture_sha256, the model's architecture without its seeds
+                  hashed, ``rundir.snapshots.ModelLayout.architecture_sha256``, checked
+                  against every layout.json read, absent from runs before it), and for a run
                   recorded by ``networks.recorder.RunRecorder`` model null, seed null
     repeats       how many networks were trained (seeds seed, seed + 1, ...)
     preset        the preset named on the command line, or null
@@ -34,6 +37,7 @@ import copy
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Collection, Sequence
 from itertools import pairwise
 from numbers import Integral, Real
@@ -109,6 +113,8 @@ _SECTIONS: dict[str, dict[str, tuple[Callable[[object], bool], str]]] = {
         "adam_epsilon": (_positive, "a positive number"),
         "repeats_together": (_integer(1), "an integer >= 1"),
         "quantize": (_integer(0, MAX_BITS), f"bits in 0..{MAX_BITS} (0: not quantized)"),
+        "architecture_sha256": (lambda v: v is None or (isinstance(v, str) and bool(
+            re.fullmatch("[0-9a-f]{64}", v))), "a hex SHA-256 or null"),
     },
 }
 _VALUES: dict[str, tuple[Callable[[object], bool], str]] = {

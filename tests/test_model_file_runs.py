@@ -172,3 +172,49 @@ def test_open_run_gives_python_a_model_runs_layers_as_measured(cnn_run):
               and r["layer_name"] == "pool" and r["estimator"] == binning.name]
     T = run.activations(epoch=3)[2]
     assert binning.mutual_information(T, run.samples.ids, run.y) == (row["i_xt"], row["i_yt"])
+
+
+# --- the architecture a run trained -----------------------------------------------------------
+
+def _tree(directory: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def tanh_run(tmp_path_factory):
+    """Two repeats of a small tanh model file, trained one epoch, not measured."""
+    run_dir = tmp_path_factory.mktemp("runs") / "tanh"
+    assert run_cli(main, ["--dataset", "digits", "--model", f"{MODELS}:unnamed_mlp",
+                          "--epochs", "1", "--repeats", "2", "--no-measure",
+                          "--out", str(run_dir)]) == 0
+    return run_dir
+
+
+def _relu_layout(run_dir: Path) -> Path:
+    """Repeat 0's layout.json replaced by a ReLU network's with the same weight names."""
+    layout = run_dir / "snapshots" / "repeat-0" / "layout.json"
+    layout.write_text(layout.read_text().replace('"tanh"', '"relu"'))
+    return layout
+
+
+def test_every_repeat_of_a_model_run_measures_against_the_recorded_architecture(
+        tanh_run, tmp_path, capsys):
+    run_dir = shutil.copytree(tanh_run, tmp_path / "run")
+    status, err = _run(["--from-run", run_dir, "--jobs", "1", "--no-plot"], capsys)
+    assert status == 0, err
+    assert {r["repeat"] for r in read_rows(run_dir / "information.csv")} == {0, 1}
+
+
+@pytest.mark.parametrize("command", [["--from-run", "{run}", "--jobs", "1", "--no-plot"],
+                                     ["--out", "{run}", "--resume", "--epochs", "2",
+                                      "--no-measure"]])
+def test_a_layout_of_another_architecture_is_refused_naming_it(tanh_run, tmp_path, capsys,
+                                                               command):
+    run_dir = shutil.copytree(tanh_run, tmp_path / "run")
+    layout = _relu_layout(run_dir)
+    before = _tree(run_dir)
+    status, err = _run([str(a).format(run=run_dir) for a in command], capsys)
+    assert status == 2 and err.startswith("error: ") and err.count("\n") == 1, err
+    assert str(layout) in err and "architecture" in err
+    assert _tree(run_dir) == before
