@@ -111,3 +111,21 @@ def test_the_recorder_measures_the_layers_it_is_given(tmp_path):
     _fit(tmp_path / "run", epochs=1, layers=["pool", "dense"])
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["training"]["layers"] == ["pool", "dense"]
+
+
+def test_recorded_samples_lacking_classes_are_measured_with_the_models_classes(tmp_path):
+    """The model has 10 outputs; the recorded digits lack classes 3 and 9. The run's classes
+    are the model's, the labels stay as recorded, and the run measures."""
+    digits = load_dataset("digits")
+    kept = (digits.y != 3) & (digits.y != 9)
+    X, y = digits.X[kept], digits.y[kept]
+    model = build_seeded(ModelFile(MODELS, "small_cnn"), 64, 10, 0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(X, y, epochs=1, verbose=0, callbacks=[RunRecorder(tmp_path / "run", x=X, y=y)])
+    assert run_cli(main_data.main, ["--from-run", str(tmp_path / "run"), "--estimator", BINS,
+                                    "--jobs", "1", "--no-plot"]) == 0
+    rows = read_rows(tmp_path / "run" / "information.csv")
+    assert {r["epoch"] for r in rows} == {0, 1}
+    from networks import open_run
+
+    assert np.array_equal(open_run(tmp_path / "run").y, y)
