@@ -41,7 +41,7 @@ from data.run_data import RunData, run_data
 from information.batching import BatchingEstimator
 from information.estimators import estimator_from_spec
 from measuring.backend import check_jobs, execution
-from measuring.measure import check_quantized, measure_run
+from measuring.measure import check_measurable, measure_run
 from measuring.schedule import schedule_from_spec
 from networks.model import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, parse_shape
 from networks.quantization import MAX_BITS
@@ -183,7 +183,8 @@ def main(ctx: click.Context, **flags: object) -> None:
         else:
             config, data = _config(flags)  # every training flag checked, the data loaded once
             if flags["measure"] and not flags["resume"]:
-                check_quantized(config, estimators, "the network to train")
+                check_measurable(config, estimators, flags["samples"], data,
+                                 "the network to train")
             run_dir = flags["out"] or run_directory.default_run_dir(
                 flags["dataset"], *_network_words(flags, config["training"]))
         with run_directory.writing(run_dir, flags["wait"], announce):
@@ -292,6 +293,9 @@ def _prepare(run_dir: Path, config: dict, data: RunData, flags: dict,
         elif resumed["dataset"] != {**resumed["dataset"], **config["dataset"]}:
             run_data(resumed)  # the same name, other data: an error naming what changed
         config = resumed
+        if flags["measure"]:
+            check_measurable(config, [estimator_from_spec(s) for s in flags["estimators"]],
+                             flags["samples"], data, str(run_dir))
     elif run_directory.has_files(run_dir):
         if not flags["overwrite"]:
             raise ValueError(f"run directory {run_dir} already exists; pass --resume to "

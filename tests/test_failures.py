@@ -113,6 +113,17 @@ def test_an_optimizer_state_of_the_wrong_size_fails_resume_without_changing_file
     assert _tree(run) == before
 
 
+def test_resuming_a_run_without_a_test_set_to_measure_test_samples_is_refused_first(
+        tmp_path, capsys):
+    run = tmp_path / "run"
+    assert run_cli(main_data.main, [*SMALL, "--train-fraction", "1", "--no-measure",
+                                    "--out", str(run)]) == 0
+    before = _tree(run)
+    _refused(capsys, main_data.main, *SMALL, "--epochs", "6", "--samples", "test", "--out", run,
+             "--resume", naming="the test set is empty")
+    assert _tree(run) == before
+
+
 def _claim_epoch(run, epoch):
     """Make the group state claim ``epoch`` as repeat 0's last completed epoch."""
     table = np.load(run / STATE)
