@@ -345,3 +345,25 @@ def test_no_module_loads_user_files_with_pickle_allowed():
 
 def test_run_directory_files_are_named_in_one_place():
     assert run_directory.LOCK == "writer.lock" and sys.platform != "win32"
+
+
+# --- a bad environment -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("variable", "command"), [
+    (("KERAS_BACKEND", "jax"), ["main_data.py", *SMALL, "--out", "{new}"]),
+    (("MPLBACKEND", "nope"), ["main_plot.py", "{run}", "-o", "{new}.png"]),
+    (("MPLBACKEND", "nope"), ["main_data.py", "--from-run", "{run}", "--estimator", "kde-upper",
+                              "--jobs", "1"]),
+])
+def test_a_bad_backend_variable_is_one_error_line_naming_it_and_changes_nothing(
+        run, tmp_path, variable, command):
+    before = _tree(run)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    new = tmp_path / "new"
+    done = subprocess.run([sys.executable, *(str(a).format(run=run, new=new) for a in command)],
+                          cwd=root, env={**os.environ, variable[0]: variable[1]},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1, done.stderr
+    assert f"{variable[0]}={variable[1]!r}" in done.stderr
+    assert _tree(run) == before and not list(tmp_path.glob("new*"))
