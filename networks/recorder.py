@@ -34,6 +34,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from networks.keras_activations import check_rebuildable
 from networks.keras_training import model_layout
 from networks.layers import measured_layers
 from networks.model_file import check_fits
@@ -84,6 +85,7 @@ class RunRecorder(keras.callbacks.Callback):
         if self.y.max() >= n_classes:
             raise ValueError(f"y holds label {self.y.max()}, the model has {n_classes} classes")
         layout = model_layout(self.model, measured_layers(self.model, self.layers))
+        check_rebuildable(layout, "RunRecorder")  # a run that could never be measured
         directory = run_directory.snapshot_dir(self.run_dir, 0)
         planned = max(self._epoch, 0) + max(self.params.get("epochs", 1), 1)
         if first:

@@ -129,3 +129,13 @@ def test_recorded_samples_lacking_classes_are_measured_with_the_models_classes(t
     from networks import open_run
 
     assert np.array_equal(open_run(tmp_path / "run").y, y)
+
+
+def test_the_recorder_refuses_a_model_measuring_cannot_rebuild_before_writing(tmp_path):
+    digits = load_dataset("digits")
+    model = build_seeded(ModelFile(MODELS, "with_lambda"), 64, 10, 0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="measuring cannot rebuild the model"):
+        model.fit(digits.X, digits.y, epochs=1, verbose=0,
+                  callbacks=[RunRecorder(tmp_path / "run", x=digits.X, y=digits.y)])
+    assert not list((tmp_path / "run").iterdir())
