@@ -38,7 +38,7 @@ from data.datasets import DATASET_NAMES, SAMPLES
 from data.run_data import RunData
 from information.estimators import estimator_from_spec, spec_help
 from measuring.backend import check_jobs, execution
-from measuring.measure import check_quantized, measure_requests
+from measuring.measure import check_measurable, measure_requests
 from networks.model import ACTIVATIONS, INITIALIZERS, OPTIMIZERS
 from networks.quantization import MAX_BITS
 from networks.run_training import prepare_run, train_run
@@ -152,8 +152,7 @@ def main(ctx: click.Context, **flags: object) -> None:
         else:
             config, data = run_config_of(flags, measure)  # checked, the data loaded once
             if flags["measure"] and not flags["resume"]:
-                check_quantized(config, [estimator_from_spec(s) for s in measure.estimators],
-                                "the network to train")
+                _check_measurable(config, data, "the network to train")
             run_dir = flags["out"] or run_directory.default_run_dir(
                 flags["dataset"], *_network_words(flags, config))
         with run_directory.writing(run_dir, flags["wait"], announce):
@@ -181,9 +180,10 @@ def train(run_dir: Path, config: RunConfig, data: RunData, flags: dict,
     """Prepare ``run_dir`` for the command's ``config`` (new, ``--resume``d or
     ``--overwrite``n), then train it; returns the config and data the run goes on with. The
     caller holds the run's lock."""
-    config, data = prepare_run(run_dir, config, data, typed,
-                               _resumed_measure(run_dir, flags, typed), flags["resume"],
-                               flags["overwrite"])
+    config, data = prepare_run(
+        run_dir, config, data, typed, _resumed_measure(run_dir, flags, typed), flags["resume"],
+        flags["overwrite"], check=lambda resumed, its_data: flags["measure"] and
+        _check_measurable(resumed, its_data, str(run_dir)))
     train_run(run_dir, config, data, flags["resume"])
     return config, data
 
@@ -197,6 +197,14 @@ def training_flags(arguments: list[str]) -> tuple[dict, set[str]]:
     flags = {**with_preset(ctx.params, ctx.params["preset"], typed), "measure": False}
     _check_flags(ctx, flags)
     return flags, typed
+
+
+def _check_measurable(config: RunConfig, data: RunData, run: str) -> None:
+    """Refuse, before training, a run that could not be measured as it is asked to
+    (``measuring.measure.check_measurable`` for each of its measures)."""
+    for measure in config.measures:
+        check_measurable(config, [estimator_from_spec(s) for s in measure.estimators],
+                         measure.samples, data, run)
 
 
 def _show_preset(ctx: click.Context, flags: dict) -> None:

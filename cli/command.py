@@ -5,12 +5,18 @@ Bad input of any kind (an unknown flag value, a missing file, mismatched arrays,
 out of range, a run another process is writing) ends a command with ``error: <what is
 wrong>`` on standard error and exit status 2, never a traceback; the line is cut to
 ``MAX_ERROR`` characters. Library code signals such input with ValueError or OSError; running
-out of memory is reported the same way.
+out of memory is reported the same way. A bad environment is bad input too: ``MPLBACKEND``
+is taken out of the environment when this module is imported (the commands import it before
+matplotlib, which refuses a bad value with a traceback when it is imported; they draw on
+their own canvases, never through pyplot, so they need no backend) and checked by
+``run_cli`` before the command runs; ``KERAS_BACKEND`` is checked when Keras is imported
+(``networks.quiet_start``).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,10 +29,27 @@ BAD_INPUT = 2
 MAX_ERROR = 300
 """Longest error line, in characters."""
 
+_PLOT_BACKEND = os.environ.pop("MPLBACKEND", None)
+"""The user's ``MPLBACKEND``, out of the environment before matplotlib reads it (module doc)."""
+
+
+def check_plot_backend() -> None:
+    """ValueError naming ``MPLBACKEND`` when it was set to something matplotlib does not know."""
+    if _PLOT_BACKEND is None:
+        return
+    from matplotlib.rcsetup import validate_backend
+
+    try:
+        validate_backend(_PLOT_BACKEND)
+    except ValueError:
+        raise ValueError(f"MPLBACKEND={_PLOT_BACKEND!r} is not a matplotlib backend (unset it: "
+                         "these commands draw to files and need none)") from None
+
 
 def run_cli(command: click.Command, args: Sequence[str] | None = None) -> int:
     """Run ``command`` on ``args`` (default: sys.argv) and return its exit status."""
     try:
+        check_plot_backend()
         status = command.main(args=list(args) if args is not None else None,
                               standalone_mode=False)
     except click.exceptions.Exit as done:

@@ -49,16 +49,19 @@ _TISHBY_RULES = {
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """A labelled dataset: X (N, D) float32 inputs, y (N,) int64 labels 0..n_classes-1."""
+    """A labelled dataset: X (N, D) float32 inputs, y (N,) int64 labels 0..n_classes-1;
+    ``classes`` the number of classes where the labels may lack some (a recorded run's: its
+    model's outputs), 0 where every class has a sample."""
 
     name: str
     X: np.ndarray
     y: np.ndarray
+    classes: int = 0
 
     @property
     def n_classes(self) -> int:
-        """The number of classes C (labels are 0..C-1)."""
-        return int(self.y.max()) + 1
+        """The number of classes C (labels are 0..C-1): ``classes``, or the largest label + 1."""
+        return self.classes or int(self.y.max()) + 1
 
 
 class Split(NamedTuple):
@@ -92,6 +95,21 @@ def load_dataset(name: str, path: str | os.PathLike[str] | None = None) -> Datas
         return _from_arrays(name, arrays["X"], arrays["y"])
     raise ValueError(f"unknown dataset {name!r}: choose one of {', '.join(DATASET_NAMES)}, "
                      "or give a .npz file with arrays X and y")
+
+
+def load_recorded(path: Path, n_classes: int) -> Dataset:
+    """The samples ``RunRecorder`` saved in ``path`` (``samples.npz``: X (N, D), y (N,)) for a
+    model of ``n_classes`` outputs: the labels as recorded, 0..n_classes-1, not renumbered,
+    so a class the samples lack is still counted."""
+    arrays = _read_npz(path, ("X", "y"))
+    X, y = arrays["X"], arrays["y"]
+    if X.ndim != 2 or y.shape != (len(X),) or not len(X) or X.dtype.kind != "f":
+        raise ValueError(f"{path} must hold float X (N, D) and y (N,) with N > 0, got shapes "
+                         f"{X.shape} and {y.shape}")
+    if y.dtype.kind not in "iu" or y.min() < 0 or y.max() >= n_classes:
+        raise ValueError(f"{path}: y must hold integer labels 0..{n_classes - 1} (the run's "
+                         f"{n_classes} classes)")
+    return Dataset(str(path), X.astype(np.float32), y.astype(np.int64), classes=n_classes)
 
 
 def split_indices(n: int, train_fraction: float, seed: int, shuffle: bool = True) -> Split:

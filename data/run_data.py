@@ -10,7 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
-from data.datasets import Dataset, Split, load_dataset, sample_indices, split_indices
+from data.datasets import (
+    Dataset,
+    Split,
+    load_dataset,
+    load_recorded,
+    sample_indices,
+    split_indices,
+)
 from information.samples import Samples
 from rundir import directory as run_directory
 from rundir.config import RunConfig, brief
@@ -27,13 +34,17 @@ def run_data(config: RunConfig, run_dir: Path | None = None) -> RunData:
     """Load the run's dataset and split it as the run did; ValueError if the data changed.
 
     A run recorded by ``RunRecorder`` (dataset name ``recorded``) keeps its samples in the run
-    directory ``run_dir`` (``data_path`` is relative to it); its seed may be null (no shuffle).
+    directory ``run_dir`` (``data_path`` is relative to it), its classes those of the model it
+    recorded (config.json's, whatever classes the samples hold); its seed may be null (no
+    shuffle).
     """
     data = config.dataset
     if data.name == run_directory.RECORDED:
         if run_dir is None:
             raise ValueError("a recorded run's samples are read from its run directory")
-        dataset = load_dataset(str(run_dir / data.data_path))
+        path = run_dir / data.data_path
+        dataset = (load_recorded(path, data.n_classes) if data.n_classes is not None
+                   else load_dataset(str(path)))
     else:
         dataset = load_dataset(data.name, data.data_path)
     recorded = {key: getattr(data, key) for key in ("n_samples", "n_features", "n_classes")

@@ -2,8 +2,14 @@
 
 The runner always calls ``joblib.Parallel``; this context manager only chooses the engine. With
 ``dask`` the tasks go to the dask.distributed scheduler at ``scheduler_address`` through
-joblib's dask backend; each worker must be able to import this project (start it from the
-project folder) and read the run directory at the same path (a shared file system).
+joblib's dask backend. The scheduler (which unpickles the tasks) and every worker must import
+this project's measuring code: on connecting, ``execution`` waits up to ``WORKER_WAIT``
+seconds for a worker, asks the scheduler and the workers to import it, and where one cannot
+(a scheduler or ``dask worker --nworkers N`` started outside the project, whose processes
+would fail to unpickle every task while the client waited forever) sends them the project's
+packages as a zip (``PROJECT_PACKAGES``, a dask upload plugin, so workers joining later get
+it too), then asks again; a cluster that still cannot is one ValueError. Workers must have the
+project's requirements and read the run directory at the same path (a shared file system).
 
 Trust: anyone who can reach a dask scheduler can run any code on its workers. Use a cluster
 on a trusted network, or a secured one: a ``tls://`` address with the certificate files of
@@ -13,12 +19,22 @@ encrypts the traffic and admits only holders of a certificate signed by the clus
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 BACKENDS = ("local", "dask")
+
+PROJECT_PACKAGES = ("information", "rundir", "data", "networks", "measuring")
+"""The packages measuring tasks are made of: what a dask scheduler and its workers import."""
+MEASURING_IMPORTS = "import measuring.runner, information.estimators"
+"""What a scheduler or worker must be able to run to unpickle and run measuring tasks."""
+WORKER_WAIT = 20
+"""Seconds ``execution`` waits for a dask scheduler to have at least one worker."""
 
 
 @dataclass(frozen=True)
@@ -95,4 +111,55 @@ def execution(backend: str = "local", scheduler_address: str | None = None,
             f"cannot reach the dask scheduler at {scheduler_address}: {error}"
         ) from None
     with client, parallel_config(backend="dask"):
+        _check_cluster(client, scheduler_address)
         yield
+
+
+def _check_cluster(client: object, address: str) -> None:
+    """ValueError unless the cluster has a worker and, after its code was sent where needed,
+    its scheduler and every worker import this project's measuring code."""
+    try:
+        client.wait_for_workers(1, timeout=WORKER_WAIT)
+    except TimeoutError:
+        raise ValueError(f"the dask scheduler at {address} has no workers (none joined within "
+                         f"{WORKER_WAIT} s)") from None
+    if _import_failure(client) is None:
+        return
+    _send_project(client)
+    failure = _import_failure(client)
+    if failure is not None:
+        raise ValueError(f"the dask cluster at {address} cannot import this project's "
+                         f"measuring code even with its packages sent ({failure}): give the "
+                         "scheduler and every worker the requirements of requirements.txt")
+
+
+def _import_failure(client: object) -> str | None:
+    """What the scheduler or a worker raised importing the measuring code; None if none did.
+    (``exec`` is sent by reference to the builtins, which every Python has.)"""
+    try:
+        client.run_on_scheduler(exec, MEASURING_IMPORTS)
+        client.run(exec, MEASURING_IMPORTS)
+    except Exception as error:  # whatever the cluster's Python raises while importing
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def _send_project(client: object) -> None:
+    """Upload PROJECT_PACKAGES' Python files as one zip to the scheduler and the workers
+    (present and future), where it goes first on ``sys.path``; named by a hash of its files,
+    so sending the same code again replaces the plugin instead of adding one."""
+    from distributed.diagnostics.plugin import SchedulerUploadFile, UploadFile
+
+    root = Path(__file__).parents[1]
+    files = sorted(path for package in PROJECT_PACKAGES for path in (root / package).rglob("*.py"))
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    name = f"information_networks_{digest.hexdigest()[:16]}.zip"
+    with tempfile.TemporaryDirectory() as folder:
+        archive = Path(folder) / name
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as packed:
+            for path in files:
+                packed.write(path, path.relative_to(root))
+        client.register_plugin(SchedulerUploadFile(str(archive)), name=name)
+        client.register_plugin(UploadFile(str(archive)), name=name)

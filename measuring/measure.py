@@ -1,7 +1,8 @@
 """Measuring a saved run: ``measure_run`` plans its epochs (or Batching windows), runs the
 tasks and records the measurement in config.json; ``measure_requests`` measures each thing a
 run is asked to measure (config.json's ``measure``); ``check_quantized`` refuses ``exact`` on
-a network trained without quantized activations.
+a network trained without quantized activations, ``check_measurable`` everything a run about
+to be trained could not be measured with, before training.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from measuring.plan import EpochPlanner, WindowPlanner
 from measuring.runner import Report, Runner
 from measuring.schedule import Schedule, schedule_from_spec
 from measuring.windows import Window
+from networks.activations import check_sources
 from networks.progress import Progress
 from rundir import directory as run_directory
 from rundir.checks import snapshot_dirs
@@ -33,6 +35,17 @@ def check_quantized(config: RunConfig, estimators: list[Estimator], run: str) ->
                          "--quantize BITS, e.g. --quantize 8)")
 
 
+def check_measurable(config: RunConfig, estimators: list[Estimator], samples: str,
+                     data: RunData, run: str) -> None:
+    """Raise ValueError, before the run described by ``config`` (``run`` in the message; its
+    loaded ``data``) is trained, when it could not be measured with ``estimators`` on
+    ``samples``: ``exact`` without quantized activations, ``test`` samples of an empty test
+    set. (A model file's network is checked for measuring when it is built,
+    ``networks.keras_training.model_training``.)"""
+    check_quantized(config, estimators, run)
+    measured_samples(config, samples, data)
+
+
 def measure_run(run_dir: Path, estimators: list[Estimator], samples: str, jobs: int,
                 record: dict, schedule: Schedule | None = None,
                 windows: list[Window] | None = None, data: RunData | None = None) -> Report:
@@ -42,11 +55,11 @@ def measure_run(run_dir: Path, estimators: list[Estimator], samples: str, jobs: 
     another each see the record of the one before).
 
     Rows go to information.csv; ``record`` (what was asked for) is added to config.json's
-    ``measurements`` once every input is known to be good (config, snapshots, samples,
-    information.csv, the run-wide ranges), before the first row is written, unless it repeats
-    the last record (the same command resumed after a kill is one measurement). ``data`` is
-    the run's dataset and split when already loaded. The caller holds the run's writers' lock
-    (``rundir.lock``).
+    ``measurements`` once every input is known to be good (config, snapshots, the networks
+    they rebuild, samples, information.csv, the run-wide ranges), before the first row is
+    written, unless it repeats the last record (the same command resumed after a kill is one
+    measurement). ``data`` is the run's dataset and split when already loaded. The caller
+    holds the run's writers' lock (``rundir.lock``).
 
     When an estimator bins on the run-wide range, each repeat's range is found first and kept
     in config.json's ``run_ranges`` (samples -> repeat -> [low, high]): every row binned on a
@@ -57,6 +70,7 @@ def measure_run(run_dir: Path, estimators: list[Estimator], samples: str, jobs: 
     config = run_directory.read_config(run_dir)
     dirs = snapshot_dirs(run_dir, config)
     check_quantized(config, estimators, str(run_dir))
+    check_sources(dirs.values())
     measured = measured_samples(config, samples, data, run_dir)
     table = run_dir / run_directory.INFORMATION
     existed = table.exists()

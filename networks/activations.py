@@ -8,12 +8,13 @@ then). Both answer the same questions: ``n_epochs``, ``layer_names`` (layer l, f
 layers)``, the outputs of the asked layers as (N, units) float32 arrays. The runner
 (``measuring.runner``) and ``open_run`` ask only this. The built-in network's layers are
 named as ``networks.model.build_model`` names them: ``hidden_1`` ... ``hidden_k``, then
-``output`` (the softmax).
+``output`` (the softmax). ``check_sources`` says before measuring whether every repeat's
+network can be rebuilt.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -21,7 +22,14 @@ import numpy as np
 
 from networks.forward import layer_activations
 from networks.quantization import Quantization
-from rundir.snapshots import Layout, SnapshotReader, dense_layer_names
+from rundir.snapshots import (
+    LAYOUT,
+    Layout,
+    ModelLayout,
+    SnapshotReader,
+    dense_layer_names,
+    read_layout,
+)
 
 
 class ActivationSource(Protocol):
@@ -65,3 +73,17 @@ def open_source(snapshot_dir: Path) -> ActivationSource:
     from networks.keras_activations import KerasSource
 
     return KerasSource(reader)
+
+
+def check_sources(snapshot_dirs: Iterable[Path]) -> None:
+    """ValueError naming the layout.json of the first snapshots whose network measuring cannot
+    rebuild (``networks.keras_activations.check_rebuildable``; once per distinct architecture,
+    TensorFlow imported only for a Keras model); the built-in network's always can."""
+    checked = set()
+    for directory in snapshot_dirs:
+        layout = read_layout(directory)
+        if isinstance(layout, ModelLayout) and layout.architecture_sha256 not in checked:
+            from networks.keras_activations import check_rebuildable
+
+            check_rebuildable(layout, str(directory / LAYOUT))
+            checked.add(layout.architecture_sha256)

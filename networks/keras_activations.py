@@ -10,8 +10,9 @@ batch normalisation uses its moving statistics, so a layer's output is a determi
 function of the input, as every estimator assumes. Samples go through in blocks of at most
 ``BLOCK_VALUES`` values of the model's widest layer, so memory stays bounded for wide
 convolutional layers whatever N (the asked outputs themselves are N x units). Which layers
-are measured is chosen when training (``networks.layers``). TensorFlow is imported here;
-the built-in network never comes here.
+are measured is chosen when training (``networks.layers``); ``check_rebuildable`` says
+before training or measuring whether a model can be rebuilt so. TensorFlow is imported
+here; the built-in network never comes here.
 """
 
 from __future__ import annotations
@@ -54,6 +55,20 @@ class KerasSource:
             for part, output in zip(parts, outputs, strict=True):
                 part.append(np.asarray(output, dtype=np.float32).reshape(len(output), -1))
         return {layer: np.concatenate(part) for layer, part in zip(layers, parts, strict=True)}
+
+
+def check_rebuildable(layout: ModelLayout, where: str) -> None:
+    """ValueError of one line naming ``where`` unless measuring can rebuild the model from
+    ``layout``'s architecture and give its measured layers' outputs: Keras's safe mode
+    deserialises no Python code (a ``Lambda`` layer's function), knows only the layer classes
+    registered in the process, and refuses a damaged architecture."""
+    try:
+        _probe(layout.architecture, layout.layers)
+    except Exception as error:  # whatever Keras raises on an architecture it cannot rebuild
+        sentence = str(error).strip().split("\n")[0].split(". ")[0]
+        raise ValueError(f"{where}: measuring cannot rebuild the model in Keras's safe mode "
+                         f"(no Lambda layers; custom ones registered): "
+                         f"{type(error).__name__}: {sentence}") from None
 
 
 @lru_cache(maxsize=4)

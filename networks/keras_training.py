@@ -35,9 +35,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from networks.keras_activations import check_rebuildable
 from networks.layers import measured_layers
 from networks.model import OPTIMIZERS
-from networks.model_file import ModelFile
+from networks.model_file import ModelFile, check_probabilities
 from networks.progress import Progress
 from networks.train import build_optimizer, check_optimization, epoch_order
 from rundir import directory as run_directory
@@ -62,7 +63,9 @@ class ModelTraining:
     ``model`` is ``FILE.py:FUNCTION``, ``model_sha256`` the hex SHA-256 of the file's text,
     ``layers`` the names of the measured layers; the rest as ``networks.train.TrainingConfig``
     (``batch_size`` 0 = full batch; repeat r uses seed ``seed + r``; ``adam_epsilon`` is
-    Adam's epsilon).
+    Adam's epsilon). ``architecture_sha256`` is ``ModelLayout.architecture_sha256`` of the
+    model built (the same for every repeat), checked against every layout.json measuring or
+    resuming reads; None in runs made before it was recorded.
     """
 
     model: str
@@ -74,6 +77,7 @@ class ModelTraining:
     epochs: int = 2000
     seed: int = 0
     adam_epsilon: float = 1e-7
+    architecture_sha256: str | None = None
 
     def __post_init__(self) -> None:
         ModelFile.parse(self.model)
@@ -257,13 +261,46 @@ class ModelEpochs:
                          tf.reduce_sum(tf.cast(correct, tf.float64))])
 
 
+def check_scope_names(model: keras.Model, name: str) -> None:
+    """ValueError naming the first name of ``model`` or of a layer in it that TensorFlow
+    refuses as a name scope (training runs each layer in one), as TensorFlow itself judges in
+    a scratch graph: letters, digits and ``_ . - > \\ /`` only, and the model's name, the
+    outermost scope, starting with a letter, a digit or a dot."""
+    with tf.Graph().as_default():
+        if _refused_scope(model.name):
+            raise ValueError(f"{name}: TensorFlow refuses the model's name {model.name!r} "
+                             "(letters, digits and _ . - > \\ / only, starting with a letter, "
+                             "a digit or .)")
+        with tf.name_scope(model.name):
+            refused = [layer.name for layer in model._flatten_layers(include_self=False)
+                       if _refused_scope(layer.name)]
+    if refused:
+        raise ValueError(f"{name}: TensorFlow refuses the layer name {refused[0]!r} (letters, "
+                         "digits and _ . - > \\ / only)")
+
+
+def _refused_scope(scope: str) -> bool:
+    """Whether TensorFlow refuses ``scope`` as a name scope inside the current one."""
+    try:
+        with tf.name_scope(scope):
+            return False
+    except ValueError:
+        return True
+
+
 def model_training(spec: str, layers: tuple[str, ...] | None, input_dim: int, n_classes: int,
                    **settings: object) -> tuple[ModelTraining, int]:
     """The training config of the model file ``spec`` measured at ``layers`` (None: the
-    default layers), the file built once for repeat 0 and checked against the dataset; and
-    the number of weights one snapshot row holds."""
+    default layers), the file built once for repeat 0 and checked against the dataset and
+    against what training and measuring need (class probabilities out, names TensorFlow
+    accepts, an architecture measuring can rebuild), before anything is written; and the
+    number of weights one snapshot row holds."""
     model_file = ModelFile.parse(spec)
     model = build_seeded(model_file, input_dim, n_classes, int(settings.get("seed", 0)))
-    config = ModelTraining(spec, model_file.sha256(), measured_layers(model, layers),
-                           **settings)
-    return config, model_layout(model, config.layers).row_length
+    check_probabilities(model, input_dim, spec)
+    check_scope_names(model, spec)
+    layout = model_layout(model, measured_layers(model, layers))
+    check_rebuildable(layout, spec)
+    config = ModelTraining(spec, model_file.sha256(), layout.layers,
+                           architecture_sha256=layout.architecture_sha256, **settings)
+    return config, layout.row_length

@@ -7,7 +7,8 @@ inside). ``zoo:FILE.py:FUNCTION`` names a file of the toolkit's own ``networks/m
 (the presets' CNNs), wherever the toolkit is installed; config.json records that portable
 spec, not the absolute path. ``ModelFile.parse`` reads the spec, ``sha256`` hashes the
 file's bytes (config.json records it, and a resumed run refuses a changed file), ``build``
-imports the file, calls the function and checks what it returns. Every failure is a
+imports the file, calls the function and checks what it returns (``sys.exit`` in the file is
+an error too); ``check_probabilities`` refuses a model giving logits. Every failure is a
 ValueError of one line naming the file and what is wrong, so the commands report it as
 ``error: ...`` before anything is written.
 Importing a model file runs its code: it is the user's own program, trusted like any script
@@ -22,6 +23,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 if TYPE_CHECKING:
     import keras
@@ -76,6 +79,9 @@ class ModelFile:
         function = self._function()
         try:
             model = function(input_dim, n_classes, seed)
+        except SystemExit as error:  # sys.exit() in the user's code is no model either
+            raise ValueError(f"{self.spec} called sys.exit({error.code!r}) instead of "
+                             "returning a model") from None
         except Exception as error:  # the user's code: any failure is reported in one line
             raise ValueError(f"{self.spec} raised {type(error).__name__}: {error}") from None
         if not isinstance(model, keras.Model):
@@ -93,6 +99,10 @@ class ModelFile:
         sys.modules[name] = module  # dataclasses and pickling-free decorators look it up
         try:
             spec.loader.exec_module(module)
+        except SystemExit as error:
+            del sys.modules[name]
+            raise ValueError(f"model file {self.path} called sys.exit({error.code!r}) while "
+                             "it was imported") from None
         except Exception as error:  # the user's code
             del sys.modules[name]
             raise ValueError(f"model file {self.path} failed to import: "
@@ -115,6 +125,25 @@ def check_fits(model: keras.Model, input_dim: int, n_classes: int, name: str) ->
     if outputs != [(None, n_classes)]:
         raise ValueError(f"{name}: the model gives outputs of shape {_listed(outputs)}, the "
                          f"dataset has {n_classes} classes: (None, {n_classes})")
+
+
+PROBABILITY_TOLERANCE = 1e-3
+"""How far from 1 a row of a model's float32 outputs may sum and still be probabilities."""
+
+
+def check_probabilities(model: keras.Model, input_dim: int, name: str) -> None:
+    """ValueError unless ``model`` gives class probabilities (non-negative rows summing to 1)
+    on a few fixed random inputs (N(0, 1), seeded), in inference mode: a model ending without
+    a softmax gives logits, which the training loss (a cross-entropy of probabilities) and
+    the measured output layer would both misread."""
+    X = np.random.default_rng(0).standard_normal((8, input_dim)).astype(np.float32)
+    p = np.asarray(model(X, training=False), dtype=np.float64)
+    sums = p.sum(axis=1)
+    if p.min() < 0 or np.abs(sums - 1).max() > PROBABILITY_TOLERANCE or not np.isfinite(p).all():
+        worst = sums[np.argmax(np.abs(sums - 1))]
+        raise ValueError(f"{name}: the model's outputs are not class probabilities (a row sums "
+                         f"to {worst:.4g}{', with negative values' if p.min() < 0 else ''}): "
+                         "end it with a softmax, not logits")
 
 
 def _shapes(model: keras.Model, which: str) -> list[tuple] | None:

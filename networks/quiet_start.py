@@ -1,6 +1,6 @@
 """A quiet start for TensorFlow: its start-up lines kept off the terminal, its numerics untouched.
 
-Importing this module (the commands do, before anything imports TensorFlow) does two things
+Importing this module (the commands do, before anything imports TensorFlow) does three things
 and nothing else; it does not import TensorFlow, so processes that do not train never load it:
 
 - ``TF_CPP_MIN_LOG_LEVEL`` defaults to 1 (TensorFlow's C++ INFO lines hidden, warnings and
@@ -11,6 +11,11 @@ and nothing else; it does not import TensorFlow, so processes that do not train 
   "All log messages before absl::InitializeLog()", oneDNN's and the CPU feature guard's INFO
   lines, CUDA plugin registration messages) are dropped; every other line is written to
   standard error once the import is over, so real errors stay visible.
+- Keras runs on TensorFlow, the only backend this tool trains and measures with:
+  ``KERAS_BACKEND`` defaults to ``tensorflow`` (over ``~/.keras/keras.json``), and the first
+  ``import keras`` with any other value raises one ValueError naming the variable
+  (``check_keras_backend``), which the commands report as their ``error:`` line, instead of
+  Keras's traceback for a backend it cannot import.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from contextlib import contextmanager
 from types import ModuleType
 
 LOG_LEVEL = "TF_CPP_MIN_LOG_LEVEL"
+KERAS_BACKEND = "KERAS_BACKEND"
 
 _START_UP_NOISE = re.compile(
     r"^(?:[IW]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\]"  # absl INFO and WARNING lines
@@ -107,5 +113,26 @@ def quiet_import(name: str) -> None:
         sys.meta_path.insert(0, _QuietFinder(name))
 
 
+def check_keras_backend() -> None:
+    """ValueError naming ``KERAS_BACKEND`` unless it is ``tensorflow``."""
+    backend = os.environ.get(KERAS_BACKEND)
+    if backend != "tensorflow":
+        raise ValueError(f"{KERAS_BACKEND}={backend!r}: this tool runs Keras on TensorFlow; "
+                         f"unset {KERAS_BACKEND} or set it to tensorflow")
+
+
+class _KerasBackendCheck(importlib.abc.MetaPathFinder):
+    """Runs ``check_keras_backend`` when ``keras`` is about to be imported; finds nothing."""
+
+    def find_spec(self, fullname: str, path: object = None,
+                  target: ModuleType | None = None) -> None:
+        if fullname == "keras":
+            check_keras_backend()
+
+
 os.environ.setdefault(LOG_LEVEL, "1")
+os.environ.setdefault(KERAS_BACKEND, "tensorflow")
 quiet_import("tensorflow")
+if "keras" not in sys.modules and not any(isinstance(f, _KerasBackendCheck)
+                                          for f in sys.meta_path):
+    sys.meta_path.insert(0, _KerasBackendCheck())

@@ -39,6 +39,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from networks.keras_activations import check_rebuildable
 from networks.keras_training import model_layout
 from networks.layers import measured_layers
 from networks.model_file import check_fits
@@ -46,7 +47,7 @@ from networks.versions import versions
 from rundir import directory as run_directory
 from rundir.config import DatasetConfig, RunConfig
 from rundir.lock import locked
-from rundir.snapshots import EpochWriter, write_state
+from rundir.snapshots import EpochWriter, ModelLayout, write_state
 
 _LOGGED = ("loss", "accuracy", "val_loss", "val_accuracy")
 """The fit-log keys that become metrics.csv's train loss, train accuracy, test loss, test
@@ -119,9 +120,10 @@ class RunRecorder(keras.callbacks.Callback):
         if self.y.max() >= n_classes:
             raise ValueError(f"y holds label {self.y.max()}, the model has {n_classes} classes")
         layout = model_layout(self.model, measured_layers(self.model, self.layers))
+        check_rebuildable(layout, "RunRecorder")  # a run that could never be measured
         planned = max(self._epoch, 0) + max(self.params.get("epochs", 1), 1)
         if first:
-            self._write_config(layout.layers, n_classes, planned)
+            self._write_config(layout, n_classes, planned)
         else:
             self._set_epochs(planned)
         self._files = self._open.enter_context(EpochWriter(self.run_dir, layout,
@@ -157,7 +159,7 @@ class RunRecorder(keras.callbacks.Callback):
                           partial(write_state, run_directory.snapshot_dir(self.run_dir, 0),
                                   self._epoch, np.concatenate(state or [np.empty(0)])))
 
-    def _write_config(self, layers: tuple[str, ...], n_classes: int, epochs: int) -> None:
+    def _write_config(self, layout: ModelLayout, n_classes: int, epochs: int) -> None:
         buffer = io.BytesIO()
         np.savez(buffer, X=self.x, y=self.y)
         run_directory.replace_file(self.run_dir / run_directory.RECORDED_SAMPLES,
@@ -168,8 +170,9 @@ class RunRecorder(keras.callbacks.Callback):
             dataset=DatasetConfig(run_directory.RECORDED, run_directory.RECORDED_SAMPLES,
                                   train_fraction=1.0, shuffle=False, n_samples=len(self.y),
                                   n_features=self.x.shape[1], n_classes=n_classes),
-            training={"model": None, "model_sha256": None, "layers": list(layers),
-                      "epochs": epochs, "seed": None,
+            training={"model": None, "model_sha256": None,
+                      "architecture_sha256": layout.architecture_sha256,
+                      "layers": list(layout.layers), "epochs": epochs, "seed": None,
                       "optimizer": None if optimizer is None else optimizer.name,
                       "learning_rate": None if rate is None else float(np.asarray(rate))},
             repeats=1, command="RunRecorder", versions=versions()))

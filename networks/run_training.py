@@ -10,7 +10,7 @@ one repeat at a time (``networks.keras_training``). The caller holds the run's w
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from data.run_data import RunData, run_data
@@ -61,16 +61,18 @@ def check_resumable(run_dir: Path, stored: RunConfig) -> None:
 
 
 def prepare_run(run_dir: Path, config: RunConfig, data: RunData, typed: Collection[str],
-                measure: Measure | None, resume: bool,
-                overwrite: bool) -> tuple[RunConfig, RunData]:
+                measure: Measure | None, resume: bool, overwrite: bool,
+                check: Callable[[RunConfig, RunData], object] = lambda config, data: None,
+                ) -> tuple[RunConfig, RunData]:
     """Check the run directory against the command, then (only then) write config.json.
 
     A new run needs an empty directory, or ``overwrite`` of a run (``remove_run``). A resumed
     run continues the stored config (``RunConfig.resumed``; ``typed`` names the flags given on
     the command line), its snapshots and metrics checked first; its data are reloaded only
     when its settings differ from the flags'. ``measure``, when given, is added to what the
-    run is asked to measure (measuring flags typed with ``--resume``). Returns the config and
-    data training goes on with.
+    run is asked to measure (measuring flags typed with ``--resume``); ``check`` may refuse
+    the resumed config and its data (ValueError) before anything is written. Returns the
+    config and data training goes on with.
     """
     if resume and overwrite:
         raise ValueError("--resume and --overwrite exclude each other")
@@ -87,6 +89,7 @@ def prepare_run(run_dir: Path, config: RunConfig, data: RunData, typed: Collecti
         elif resumed.dataset != config.dataset:
             run_data(resumed)  # the same name, other data: an error naming what changed
         config = resumed if measure is None else resumed.with_measure(measure)
+        check(config, data)
     elif run_directory.has_files(run_dir):
         if not overwrite:
             raise ValueError(f"run directory {run_dir} already exists; pass --resume to "

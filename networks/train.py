@@ -33,7 +33,6 @@ checked before any of them changes: a refused resume leaves every byte as it was
 from __future__ import annotations
 
 import dataclasses
-import os
 import warnings
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
@@ -51,6 +50,7 @@ from networks.progress import Progress
 from networks.quantization import check_bits
 from networks.stacked import StackedEpochs
 from rundir import directory as run_directory
+from rundir.config import physical_memory, repeat_bytes
 from rundir.group_state import SavedState, read_states, write_group_state
 from rundir.snapshots import (
     WEIGHTS,
@@ -161,15 +161,14 @@ def epoch_order(seed: int, epoch: int, n_train: int) -> np.ndarray:
 def choose_repeats_together(config: TrainingConfig, n_samples: int, n_features: int) -> int:
     """How many repeats to train in one group: SPEED_REPEATS, fewer if memory is short.
 
-    A repeat's largest tensors are two layers' activations over the whole data set (while
-    measuring) and a minibatch's activations and gradients; a group may take MEMORY_FRACTION
-    of physical memory.
+    A group may take MEMORY_FRACTION of physical memory, each repeat
+    ``rundir.config.repeat_bytes``: its parameters, gradients and Adam moments, two layers'
+    activations over the whole data set and a minibatch's activations and gradients (the
+    output layer counted for two classes, its least).
     """
-    widest = max(config.hidden)
-    batch = n_samples if config.batch_size == 0 else min(config.batch_size, n_samples)
-    per_repeat = 4 * (2 * n_samples * widest + 4 * batch * (n_features + sum(config.hidden)))
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return int(max(1, min(SPEED_REPEATS, MEMORY_FRACTION * memory // per_repeat)))
+    sizes = (n_features, *config.hidden, 2)
+    per_repeat = repeat_bytes(sizes, n_samples, config.batch_size)
+    return int(max(1, min(SPEED_REPEATS, MEMORY_FRACTION * physical_memory() // per_repeat)))
 
 
 def train_repeats(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,

@@ -1,6 +1,7 @@
 """A saved run's snapshots checked against its config.json and its groups' training states:
-the layout each repeat must have, the last completed epoch of each repeat, and the snapshot
-folders measuring reads. Every disagreement is a ValueError naming the file.
+the layout each repeat must have (a Keras model's architecture that the run trained), the
+last completed epoch of each repeat, and the snapshot folders measuring reads. Every
+disagreement is a ValueError naming the file.
 """
 
 from __future__ import annotations
@@ -25,6 +26,18 @@ def expected_layout(config: RunConfig, stored: Layout | ModelLayout) -> Layout |
                    data.n_classes or stored.sizes[-1]), training["activation"], config.quantize)
 
 
+def check_architecture(config: RunConfig, stored: Layout | ModelLayout, path: Path) -> None:
+    """A Keras model's layout (read from ``path``) holds the architecture the run was trained
+    with: config.json's ``training.architecture_sha256`` (``ModelLayout.architecture_sha256``;
+    runs from before it have none and are not checked). ValueError naming the file."""
+    recorded = config.training.get("architecture_sha256")
+    if (recorded is not None and isinstance(stored, ModelLayout)
+            and stored.architecture_sha256 != recorded):
+        raise ValueError(f"{path} holds another network than the run trained: its "
+                         "architecture's sha256 differs from config.json's "
+                         "training.architecture_sha256")
+
+
 def check_repeat(run_dir: Path, config: RunConfig, repeat: int,
                  measuring: bool = False) -> int:
     """The last completed epoch of ``repeat`` (-1: none saved), its snapshot files and its
@@ -33,6 +46,8 @@ def check_repeat(run_dir: Path, config: RunConfig, repeat: int,
     state was removed (measuring needs only the weights)."""
     directory = run_directory.snapshot_dir(run_dir, repeat)
     stored = read_layout(directory) if (directory / LAYOUT).is_file() else None
+    if stored is not None:
+        check_architecture(config, stored, directory / LAYOUT)
     expected = expected_layout(config, stored) if stored else None
     return check_snapshots(directory, expected, config.epochs,
                            lambda: saved_epoch(run_dir, repeat), stateless_finish=measuring)

@@ -12,7 +12,10 @@ A config is a JSON object::
                   epsilon, one repeat at a time; quantize, the bits of quantized activations,
                   is absent from runs before it and means 0, not quantized); for a model
                   file's network (``--model``) those of ``networks.keras_training.ModelTraining``
-                  instead (model, model_sha256, layers, seed, epochs, ...), and for a run
+                  instead (model, model_sha256, layers, seed, epochs, ...;
+                  architecture_sha256, the model's architecture without its seeds
+                  hashed, ``rundir.snapshots.ModelLayout.architecture_sha256``, checked
+                  against every layout.json read, absent from runs before it), and for a run
                   recorded by ``networks.recorder.RunRecorder`` model null, seed null
     repeats       how many networks were trained (seeds seed, seed + 1, ...)
     preset        the preset named on the command line, or null
@@ -28,10 +31,11 @@ A config is a JSON object::
                   one is measured
 
 Lives here: `RunConfig`, the typed, frozen config (``from_json``/``to_json``, the run's kind,
-the resume merge, the memory check), built from the text by ``parse`` (every known value's
-type and range checked) and ``check_complete`` (the keys measuring needs are there). Error
-messages name the file and stay one short line (``brief``). Not here: reading or writing
-files (``rundir.directory``). No TensorFlow here.
+the resume merge), built from the text by ``parse`` (every known value's type and range
+checked) and ``check_complete`` (the keys measuring needs are there), and the memory a network
+needs (``repeat_bytes``, ``RunConfig.check_fits_in_memory``). Error messages name the file and
+stay one short line (``brief``). Not here: reading or writing files (``rundir.directory``).
+No TensorFlow here.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ import dataclasses
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -117,6 +122,8 @@ _SECTIONS: dict[str, dict[str, tuple[Callable[[object], bool], str]]] = {
         "adam_epsilon": (_positive, "a positive number"),
         "repeats_together": (_integer(1), "an integer >= 1"),
         "quantize": (_integer(0, MAX_BITS), f"bits in 0..{MAX_BITS} (0: not quantized)"),
+        "architecture_sha256": (lambda v: v is None or (isinstance(v, str) and bool(
+            re.fullmatch("[0-9a-f]{64}", v))), "a hex SHA-256 or null"),
     },
 }
 _VALUES: dict[str, tuple[Callable[[object], bool], str]] = {
@@ -212,24 +219,45 @@ def parameter_count(sizes: Sequence[int]) -> int:
     return sum((fan_in + 1) * width for fan_in, width in pairwise(sizes))
 
 
-def _check_fits_in_memory(config: RunConfig) -> None:
-    """Refuse a network this machine cannot hold before anything is allocated.
+def physical_memory() -> int:
+    """Bytes of this machine's physical memory."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
-    The estimate, for the built-in network, is a floor: 16 bytes per parameter (float32
-    weights, gradients and two Adam moments) and 8 bytes per activation of every training
-    sample in every hidden layer.
+
+def repeat_bytes(sizes: Sequence[int], n_samples: int, batch_size: int) -> int:
+    """A floor on the memory one repeat of the built-in network takes in a group of repeats
+    trained together: layer widths ``sizes`` (input, hidden..., classes), ``n_samples``
+    samples, minibatches of ``batch_size`` (0: full batch).
+
+    16 bytes per parameter (float32 weights, gradients and Adam's two moments), then float32
+    activations: two layers of the widest over every sample (evaluating the metrics), and a
+    minibatch's activations and gradients in every layer, counted twice.
     """
+    hidden = sizes[1:-1]
+    batch = n_samples if batch_size == 0 else min(batch_size, n_samples)
+    activations = 2 * n_samples * max(hidden) + 4 * batch * (sizes[0] + sum(hidden))
+    return 16 * parameter_count(sizes) + 4 * activations
+
+
+def _check_fits_in_memory(config: RunConfig) -> None:
+    """Refuse a network this machine cannot hold before anything is allocated: the repeats
+    trained together (``training.repeats_together``, 1 where absent) each take
+    ``repeat_bytes``, a floor."""
     if config.kind != NETWORK:
         return  # a model file's network is built, so checked, before anything is written
-    data, hidden = config.dataset, config.training["hidden"]
+    data, training = config.dataset, config.training
+    hidden = training["hidden"]
     sizes = (data.n_features or 1, *hidden, data.n_classes or 2)
-    parameters = parameter_count(sizes)
-    needed = 16 * parameters + 8 * data.n_samples * sum(hidden)
-    available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    together = training.get("repeats_together") or 1
+    needed = together * repeat_bytes(sizes, data.n_samples, training.get("batch_size", 0))
+    available = physical_memory()
     if needed > available:
-        raise ValueError(f"--shape {','.join(map(str, hidden))}: a network of "
-                         f"{parameters:.3g} parameters needs at least {_size(needed)} of memory; "
-                         f"this machine has {_size(available)}")
+        networks = (f"{together} repeats trained together (--repeats-together) of a network"
+                    if together > 1 else "a network")
+        raise ValueError(f"--shape {','.join(map(str, hidden))}: {networks} of "
+                         f"{parameter_count(sizes):.3g} parameters "
+                         f"need{'' if together > 1 else 's'} at least "
+                         f"{_size(needed)} of memory; this machine has {_size(available)}")
 
 
 def _size(n_bytes: float) -> str:

@@ -33,6 +33,7 @@ here: measurement workers import this module.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -136,6 +137,15 @@ class ModelLayout:
         """Values per epoch: every weight's size."""
         return sum(int(np.prod(shape)) for _, shape in self.weights)
 
+    @property
+    def architecture_sha256(self) -> str:
+        """The hex SHA-256 of the architecture's canonical JSON without its ``seed`` entries:
+        the same for every repeat of a model (repeat r is built with seed + r, which only
+        initialisers and random layers draw from, and measuring draws nothing), different
+        for any other network (another activation, width, layer, ...)."""
+        architecture = _without_seeds(json.loads(self.architecture))
+        return hashlib.sha256(json.dumps(architecture, sort_keys=True).encode()).hexdigest()
+
     def split(self, row: np.ndarray) -> list[np.ndarray]:
         """A flat row as one array per weight, shaped as ``weights`` says; views."""
         arrays, start = [], 0
@@ -153,6 +163,15 @@ class ModelLayout:
     def describe(self) -> str:
         """The model in a few words, for error messages."""
         return f"a Keras model of {self.row_length} weights measured at {len(self.layers)} layers"
+
+
+def _without_seeds(value: object) -> object:
+    """A JSON value with every object's ``seed`` entry removed, at any depth."""
+    if isinstance(value, dict):
+        return {key: _without_seeds(item) for key, item in value.items() if key != "seed"}
+    if isinstance(value, list):
+        return [_without_seeds(item) for item in value]
+    return value
 
 
 def _model_layout(stored: dict, path: Path) -> ModelLayout:

@@ -1,14 +1,23 @@
-"""Where measuring runs: flags checked together, and a TLS-secured dask cluster that admits only
-clients holding a certificate of its CA (a self-signed certificate made here)."""
+"""Where measuring runs: flags checked together, a TLS-secured dask cluster that admits only
+clients holding a certificate of its CA (a self-signed certificate made here), and clusters
+started outside the project, or without workers, that would make the client wait forever."""
 
+import json
+import os
 import shutil
 import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
 import main_data
 from cli.command import run_cli
+from measuring import backend
 from measuring.backend import Tls, check_backend, execution
+
+ROOT = Path(__file__).parents[1]
 
 SMALL = ["--shape", "4,3", "--epochs", "3", "--jobs", "1", "--no-plot"]
 
@@ -91,3 +100,63 @@ def test_missing_certificate_files_are_named(tmp_path):
 def test_tls_needs_the_ca_and_the_certificate():
     with pytest.raises(ValueError, match="--tls-ca-file and --tls-cert"):
         Tls(cert="c.pem").security()
+
+
+@pytest.fixture
+def outside_cluster(tmp_path):
+    """``python -m dask scheduler`` and ``python -m dask worker --nworkers 2`` started as the
+    README says, in a folder outside the project and without PYTHONPATH, so that none of
+    their processes can import it; yields the scheduler's address."""
+    pytest.importorskip("distributed")
+    from distributed import Client
+
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    file = folder / "scheduler.json"
+    started = []
+    try:
+        started.append(subprocess.Popen(
+            [sys.executable, "-m", "dask", "scheduler", "--scheduler-file", str(file),
+             "--host", "127.0.0.1", "--port", "0", "--no-dashboard"], cwd=folder, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        started.append(subprocess.Popen(
+            [sys.executable, "-m", "dask", "worker", "--scheduler-file", str(file),
+             "--nworkers", "2", "--nthreads", "1", "--no-dashboard"], cwd=folder, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        deadline = time.monotonic() + 60
+        while not file.is_file() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        address = json.loads(file.read_text())["address"]
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(2, timeout=60)
+        yield address
+    finally:
+        for process in reversed(started):
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def test_a_cluster_started_outside_the_project_measures_what_local_processes_measure(
+        outside_cluster, tmp_path):
+    assert run_cli(main_data.main, [*SMALL, "--out", str(tmp_path / "local")]) == 0
+    shutil.copytree(tmp_path / "local", tmp_path / "remote")
+    (tmp_path / "remote" / "information.csv").unlink()
+    done = subprocess.run([sys.executable, "main_data.py", "--from-run", str(tmp_path / "remote"),
+                           "--no-plot", "--backend", "dask", "--scheduler-address",
+                           outside_cluster], cwd=ROOT, capture_output=True, text=True,
+                          timeout=90)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "remote" / "information.csv").read_bytes() == \
+        (tmp_path / "local" / "information.csv").read_bytes()
+
+
+def test_a_scheduler_without_workers_is_an_error_within_seconds(monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setattr(backend, "WORKER_WAIT", 1)
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
+        started = time.monotonic()
+        with pytest.raises(ValueError, match="has no workers"), \
+                execution("dask", cluster.scheduler_address):
+            pass
+        assert time.monotonic() - started < 10

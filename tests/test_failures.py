@@ -187,6 +187,18 @@ def test_an_optimizer_state_of_the_wrong_size_fails_resume_without_changing_file
     assert _tree(run) == before
 
 
+def test_resuming_a_run_without_a_test_set_to_measure_test_samples_is_refused_first(
+        tmp_path, capsys):
+    run = tmp_path / "run"
+    assert run_cli(main_data.main, [*SMALL, "--train-fraction", "1", "--no-measure",
+                                    "--out", str(run)]) == 0
+    capsys.readouterr()
+    before = _tree(run)
+    _refused(capsys, main_data.main, *SMALL, "--epochs", "6", "--samples", "test", "--out", run,
+             "--resume", naming="the test set is empty")
+    assert _tree(run) == before
+
+
 def _claim_epoch(run, epoch):
     """Make the group state claim ``epoch`` as repeat 0's last completed epoch."""
     table = np.load(run / STATE)
@@ -433,3 +445,25 @@ def test_a_finished_run_whose_optimizer_states_were_removed_is_measured_not_resu
     _refused(capsys, main_data.main, *SMALL, "--out", run, "--resume", "--epochs", "6",
              naming="no training state records an epoch of repeat-0")
     assert _tree(run) == before
+
+
+# --- a bad environment -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("variable", "command"), [
+    (("KERAS_BACKEND", "jax"), ["main_data.py", *SMALL, "--out", "{new}"]),
+    (("MPLBACKEND", "nope"), ["main_plot.py", "{run}", "-o", "{new}.png"]),
+    (("MPLBACKEND", "nope"), ["main_data.py", "--from-run", "{run}", "--estimator", "kde-upper",
+                              "--jobs", "1"]),
+])
+def test_a_bad_backend_variable_is_one_error_line_naming_it_and_changes_nothing(
+        run, tmp_path, variable, command):
+    before = _tree(run)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    new = tmp_path / "new"
+    done = subprocess.run([sys.executable, *(str(a).format(run=run, new=new) for a in command)],
+                          cwd=root, env={**os.environ, variable[0]: variable[1]},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1, done.stderr
+    assert f"{variable[0]}={variable[1]!r}" in done.stderr
+    assert _tree(run) == before and not list(tmp_path.glob("new*"))

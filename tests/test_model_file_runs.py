@@ -122,6 +122,11 @@ def test_layers_picks_the_named_layers_only(tmp_path, capsys):
     (f"{MODELS}:wrong_input", "takes inputs of shape (None, 65)"),
     (f"{MODELS}:wrong_output", "gives outputs of shape (None, 11)"),
     ("no-colon.py", "must be FILE.py:FUNCTION"),
+    (f"{MODELS}:with_lambda", "measuring cannot rebuild the model"),
+    (f"{MODELS}:logits", "not class probabilities"),
+    (f"{MODELS}:exits", "called sys.exit(0) instead of returning a model"),
+    (f"{MODELS}:spaced_layer_name", "TensorFlow refuses the layer name 'my layer'"),
+    (f"{MODELS}:spaced_model_name", "TensorFlow refuses the model's name 'my model'"),
 ])
 def test_a_bad_model_file_is_one_error_line_and_writes_nothing(tmp_path, capsys, model,
                                                                message):
@@ -129,6 +134,25 @@ def test_a_bad_model_file_is_one_error_line_and_writes_nothing(tmp_path, capsys,
                         "--out", tmp_path / "run"], capsys)
     assert status == 2 and err.count("\n") == 1 and err.startswith("error: ")
     assert message in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_model_file_exiting_while_imported_is_an_error(tmp_path, capsys):
+    model_file = tmp_path / "net.py"
+    model_file.write_text("raise SystemExit(0)\n")
+    status, err = _run(["--dataset", "digits", "--model", f"{model_file}:net", "--epochs", "1",
+                        "--out", tmp_path / "run"], capsys)
+    assert status == 2 and err.count("\n") == 1 and "called sys.exit(0)" in err
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("network", [[], ["--dataset", "digits", "--model",
+                                          f"{MODELS}:unnamed_mlp"]])
+def test_test_samples_of_a_run_without_a_test_set_are_refused_before_training(
+        tmp_path, capsys, network):
+    status, err = _run([*network, "--train-fraction", "1", "--samples", "test", "--epochs",
+                        "1", "--out", tmp_path / "run"], capsys)
+    assert status == 2 and err.count("\n") == 1 and "the test set is empty" in err
     assert not (tmp_path / "run").exists()
 
 
@@ -172,3 +196,68 @@ def test_open_run_gives_python_a_model_runs_layers_as_measured(cnn_run):
               and r["layer_name"] == "pool" and r["estimator"] == binning.name]
     T = run.activations(epoch=3)[2]
     assert binning.mutual_information(T, run.samples.ids, run.y) == (row["i_xt"], row["i_yt"])
+
+
+# --- the architecture a run trained -----------------------------------------------------------
+
+def _tree(directory: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def tanh_run(tmp_path_factory):
+    """Two repeats of a small tanh model file, trained one epoch, not measured."""
+    run_dir = tmp_path_factory.mktemp("runs") / "tanh"
+    assert run_cli(main, ["--dataset", "digits", "--model", f"{MODELS}:unnamed_mlp",
+                          "--epochs", "1", "--repeats", "2", "--no-measure",
+                          "--out", str(run_dir)]) == 0
+    return run_dir
+
+
+def _relu_layout(run_dir: Path) -> Path:
+    """Repeat 0's layout.json replaced by a ReLU network's with the same weight names."""
+    layout = run_dir / "snapshots" / "repeat-0" / "layout.json"
+    layout.write_text(layout.read_text().replace('"tanh"', '"relu"'))
+    return layout
+
+
+def test_every_repeat_of_a_model_run_measures_against_the_recorded_architecture(
+        tanh_run, tmp_path, capsys):
+    run_dir = shutil.copytree(tanh_run, tmp_path / "run")
+    status, err = _run(["--from-run", run_dir, "--jobs", "1", "--no-plot"], capsys)
+    assert status == 0, err
+    assert {r["repeat"] for r in read_rows(run_dir / "information.csv")} == {0, 1}
+
+
+@pytest.mark.parametrize("command", [["--from-run", "{run}", "--jobs", "1", "--no-plot"],
+                                     ["--out", "{run}", "--resume", "--epochs", "2",
+                                      "--no-measure"]])
+def test_a_layout_of_another_architecture_is_refused_naming_it(tanh_run, tmp_path, capsys,
+                                                               command):
+    run_dir = shutil.copytree(tanh_run, tmp_path / "run")
+    layout = _relu_layout(run_dir)
+    before = _tree(run_dir)
+    status, err = _run([str(a).format(run=run_dir) for a in command], capsys)
+    assert status == 2 and err.startswith("error: ") and err.count("\n") == 1, err
+    assert str(layout) in err and "architecture" in err
+    assert _tree(run_dir) == before
+
+
+@pytest.mark.parametrize("damage", [{"class_name": "Sequential"},
+                                    {"class_name": "NoSuchModel", "config": {}}, {}])
+def test_a_damaged_architecture_of_a_run_from_before_the_hash_is_one_line_naming_it(
+        tanh_run, tmp_path, capsys, damage):
+    run_dir = shutil.copytree(tanh_run, tmp_path / "run")
+    config = json.loads((run_dir / "config.json").read_text())
+    del config["training"]["architecture_sha256"]
+    (run_dir / "config.json").write_text(json.dumps(config))
+    for repeat in (0, 1):
+        path = run_dir / "snapshots" / f"repeat-{repeat}" / "layout.json"
+        layout = json.loads(path.read_text())
+        path.write_text(json.dumps({**layout, "architecture": damage}))
+    before = _tree(run_dir)
+    status, err = _run(["--from-run", run_dir, "--jobs", "1", "--no-plot"], capsys)
+    assert status == 2 and err.startswith("error: ") and err.count("\n") == 1, err
+    assert "repeat-0/layout.json" in err and "cannot rebuild" in err
+    assert _tree(run_dir) == before

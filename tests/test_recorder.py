@@ -179,3 +179,31 @@ def test_fitting_again_after_a_failed_fit_goes_on_recording(tmp_path):
     assert [line.split(",")[1] for line in lines[1:]] == ["0", "1", "2"]
     assert json.loads((tmp_path / "run" / "config.json").read_text())["training"]["epochs"] == 2
     assert _can_lock(tmp_path / "run")
+
+
+def test_recorded_samples_lacking_classes_are_measured_with_the_models_classes(tmp_path):
+    """The model has 10 outputs; the recorded digits lack classes 3 and 9. The run's classes
+    are the model's, the labels stay as recorded, and the run measures."""
+    digits = load_dataset("digits")
+    kept = (digits.y != 3) & (digits.y != 9)
+    X, y = digits.X[kept], digits.y[kept]
+    model = build_seeded(ModelFile(MODELS, "small_cnn"), 64, 10, 0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(X, y, epochs=1, verbose=0, callbacks=[RunRecorder(tmp_path / "run", x=X, y=y)])
+    assert run_cli(main_data.main, ["--from-run", str(tmp_path / "run"), "--estimator", BINS,
+                                    "--jobs", "1", "--no-plot"]) == 0
+    rows = read_rows(tmp_path / "run" / "information.csv")
+    assert {r["epoch"] for r in rows} == {0, 1}
+    from networks import open_run
+
+    assert np.array_equal(open_run(tmp_path / "run").y, y)
+
+
+def test_the_recorder_refuses_a_model_measuring_cannot_rebuild_before_writing(tmp_path):
+    digits = load_dataset("digits")
+    model = build_seeded(ModelFile(MODELS, "with_lambda"), 64, 10, 0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="measuring cannot rebuild the model"):
+        model.fit(digits.X, digits.y, epochs=1, verbose=0,
+                  callbacks=[RunRecorder(tmp_path / "run", x=digits.X, y=digits.y)])
+    assert not list((tmp_path / "run").iterdir())

@@ -2,6 +2,7 @@
 resumed run may only train longer or more repeats."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,17 @@ def test_a_damaged_measure_list_is_one_error_naming_the_file(measure):
 def test_a_measurement_repeating_the_last_record_is_recorded_once():
     record = {"estimators": ["binning"]}
     assert _typed().with_measurement(record).measurements == ({"estimators": ["binning"]},)
+
+
+
+def test_repeats_trained_together_are_refused_when_their_weights_together_do_not_fit(
+        monkeypatch):
+    """One 8000-wide network needs about 1 GiB for its weights, gradients and Adam moments; 50
+    of them in one group do not fit in 23.5 GiB."""
+    pages = {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": int(23.5 * 2**30) // 4096}
+    monkeypatch.setattr(os, "sysconf", pages.__getitem__)
+    config = json.loads(_with("training", "hidden", [8000, 8000]))
+    _typed(config).check_fits_in_memory()
+    config["training"]["repeats_together"] = 50
+    with pytest.raises(ValueError, match="50 repeats trained together .* need at least"):
+        _typed(config).check_fits_in_memory()

@@ -1,5 +1,6 @@
 """networks.train: every epoch is saved, runs are reproducible, and resuming changes nothing."""
 
+import os
 import shutil
 import signal
 import subprocess
@@ -14,7 +15,13 @@ import pytest
 
 from networks.forward import layer_activations
 from networks.model import build_model
-from networks.train import TrainingConfig, choose_repeats_together, epoch_order, train_repeats
+from networks.train import (
+    MEMORY_FRACTION,
+    TrainingConfig,
+    choose_repeats_together,
+    epoch_order,
+    train_repeats,
+)
 from rundir import directory as run_directory
 from rundir.group_state import group_state_path, read_states
 from rundir.snapshots import METRICS_COLUMNS, WEIGHTS, SnapshotReader, write_state
@@ -324,6 +331,19 @@ def test_automatic_grouping_takes_fewer_repeats_when_memory_is_short():
     config = TrainingConfig(hidden=(1024, 20), repeats_together=0)
     assert choose_repeats_together(config, 256, BITS) == 50
     assert choose_repeats_together(config, 10**8, BITS) == 1
+
+
+def test_a_group_of_wide_networks_fits_the_memory_fraction_with_its_weights(monkeypatch):
+    """8000-wide layers: 64 million parameters, 16 bytes each with gradients and Adam's moments,
+    per repeat; on a 23.5 GiB machine the group must hold them within a quarter of memory."""
+    memory = int(23.5 * 2**30)
+    pages = {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": memory // 4096}
+    monkeypatch.setattr(os, "sysconf", pages.__getitem__)
+    config = TrainingConfig(hidden=(8000, 8000), repeats_together=0)
+    together = choose_repeats_together(config, 4096, 12)
+    weights = 16 * ((12 + 1) * 8000 + (8000 + 1) * 8000 + (8000 + 1) * 2)
+    assert together >= 1
+    assert together * weights <= MEMORY_FRACTION * memory
 
 
 # epoch_order

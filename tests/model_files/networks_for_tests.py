@@ -57,3 +57,33 @@ def unnamed_mlp(input_dim: int, n_classes: int, seed: int) -> keras.Model:
         keras.layers.Dropout(0.5),
         keras.layers.Dense(n_classes, activation="softmax"),
     ])
+
+
+def with_lambda(input_dim: int, n_classes: int, seed: int) -> keras.Model:
+    """A Lambda layer: Python code, which measuring (Keras's safe mode) does not rebuild."""
+    return keras.Sequential([keras.Input((input_dim,)),
+                             keras.layers.Dense(5, activation="tanh"),
+                             keras.layers.Lambda(lambda t: 2.0 * t),
+                             keras.layers.Dense(n_classes, activation="softmax")])
+
+
+def logits(input_dim: int, n_classes: int, seed: int) -> keras.Model:
+    """No softmax at the end: the outputs are logits, not class probabilities."""
+    return keras.Sequential([keras.Input((input_dim,)), keras.layers.Dense(n_classes)])
+
+
+def exits(input_dim: int, n_classes: int, seed: int) -> keras.Model:
+    raise SystemExit(0)
+
+
+def spaced_layer_name(input_dim: int, n_classes: int, seed: int) -> keras.Model:
+    """A layer name Keras accepts and TensorFlow's name scopes refuse."""
+    return keras.Sequential([keras.Input((input_dim,)), keras.layers.Dense(5),
+                             keras.layers.Activation("tanh", name="my layer"),
+                             keras.layers.Dense(n_classes, activation="softmax")])
+
+
+def spaced_model_name(input_dim: int, n_classes: int, seed: int) -> keras.Model:
+    return keras.Sequential([keras.Input((input_dim,)),
+                             keras.layers.Dense(n_classes, activation="softmax")],
+                            name="my model")
