@@ -20,14 +20,46 @@ encrypts the traffic and admits only holders of a certificate signed by the clus
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
+import threading
+import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+_Result = TypeVar("_Result")
 
 BACKENDS = ("local", "dask")
+
+PARENT_POLL_SECONDS = 0.5
+"""How often a local worker looks whether the command that started it is still alive."""
+
+_watched: set[int] = set()
+"""The commands this process, a local worker, watches (at most one)."""
+
+
+def in_worker(parent: int, function: Callable[..., _Result], *args: object) -> _Result:
+    """``function(*args)``, run as a task of the command whose process id is ``parent``.
+
+    In a local worker process (a child of ``parent``) this first makes sure the worker ends
+    once ``parent`` has ended, even by ``kill -9``: joblib keeps its workers for minutes
+    after a job, and a killed command's workers would go on holding its terminal or log
+    file. In ``parent`` itself (``--jobs 1``) and on a dask worker it only calls.
+    """
+    if os.getppid() == parent and parent not in _watched:
+        _watched.add(parent)
+        threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+    return function(*args)
+
+
+def _end_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(0)  # the command is gone: nobody reads what this worker would return
 
 PROJECT_PACKAGES = ("information", "rundir", "data", "networks", "measuring")
 """The packages measuring tasks are made of: what a dask scheduler and its workers import."""

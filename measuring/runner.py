@@ -22,6 +22,7 @@ task. Results stream back as they finish
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,7 @@ from threadpoolctl import threadpool_limits
 from information.contract import Estimator
 from information.estimators import estimator_from_spec
 from information.samples import Samples
-from measuring.backend import check_jobs
+from measuring.backend import check_jobs, in_worker
 from measuring.plan import Planner, Repeat, WindowPlan
 from measuring.windows import Window
 from networks.activations import open_source
@@ -245,7 +246,8 @@ class Runner:
                 if not tasks:
                     break
                 self.progress(0, sum(task.rows for task in tasks))
-                for rows in parallel(delayed(measure)(task) for task in tasks):
+                for rows in parallel(delayed(in_worker)(os.getpid(), measure, task)
+                                     for task in tasks):
                     ledger.hold([row for row in rows if _slot(row) not in recorded])
                     report.rows_written += self._record(
                         [row for row in rows if _slot(row) in recorded], ledger, writer, stale)
@@ -270,7 +272,8 @@ class Runner:
             for number, directory in self.snapshot_dirs.items():
                 epochs = list(range(open_source(directory).n_epochs))
                 size = max(1, len(epochs) // (4 * self.workers))
-                parts = parallel(delayed(activation_range)(directory, part, self.samples.X)
+                parts = parallel(delayed(in_worker)(os.getpid(), activation_range, directory,
+                                                    part, self.samples.X)
                                  for part in _chunks(epochs, size))
                 low, high = min(p[0] for p in parts), max(p[1] for p in parts)
                 if not low <= high:

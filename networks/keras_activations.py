@@ -42,7 +42,7 @@ class KerasSource:
                     layers: Sequence[int]) -> dict[int, np.ndarray]:
         """Layer (from 1) -> its output (N, units) float32 on inputs X (N, D) after
         ``epoch``, in inference mode."""
-        model, widest = _model(self.layout.architecture)
+        model, widest, _ = _model(self.layout.architecture)
         model.set_weights(self.reader.params(epoch))
         names = [self.layer_names[layer - 1] for layer in layers]
         probe = _probe(self.layout.architecture, tuple(names))
@@ -73,19 +73,22 @@ def check_rebuildable(layout: ModelLayout, where: str) -> None:
 
 @lru_cache(maxsize=4)
 def _model(architecture: str) -> tuple:
-    """The model rebuilt from its JSON (one per process and architecture), and the most values
-    one sample makes in any of its layers."""
+    """The model rebuilt from its JSON (one per process and architecture), the most values one
+    sample makes in any of its layers, and its probes (``_probe``), which live and go with it:
+    a probe over an evicted model's layers would compute with that model's stale weights."""
     import keras
 
     model = keras.models.model_from_json(architecture)
     widest = max(int(np.prod(layer.output.shape[1:])) for layer in model.layers)
-    return model, widest
+    return model, widest, {}
 
 
-@lru_cache(maxsize=16)
 def _probe(architecture: str, names: tuple[str, ...]) -> object:
     """A model sharing ``_model(architecture)``'s layers whose outputs are the named layers'."""
     import keras
 
-    model, _ = _model(architecture)
-    return keras.Model(model.inputs[0], [model.get_layer(name).output for name in names])
+    model, _, probes = _model(architecture)
+    if names not in probes:
+        probes[names] = keras.Model(model.inputs[0],
+                                    [model.get_layer(name).output for name in names])
+    return probes[names]

@@ -161,3 +161,48 @@ def test_two_writers_on_one_run_lose_and_duplicate_no_row(read_while_trained, cl
     keys = [row_key(row) for row in read_rows(folder / "run" / "information.csv")]
     assert len(keys) == len(set(keys)) == 3 * (EPOCHS + 1) * 2
     assert (folder / "run" / "information.csv").read_bytes() == clean["information.csv"]
+
+
+def _children(pid):
+    """Process ids of ``pid``'s children (Linux /proc); none once it has ended."""
+    found = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(c) for c in (task / "children").read_text().split()]
+    except OSError:
+        pass
+    return found
+
+
+def _command_line(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _alive(pid):
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+
+
+def test_the_workers_of_a_killed_command_end_within_seconds(tmp_path):
+    process = _start(tmp_path, [sys.executable, str(ROOT / "main_data.py"), "--shape", "10,7,5",
+                                "--epochs", "300", "--estimator", "kde-upper", "--jobs", "2",
+                                "--no-plot", "--out", "run"])
+    table = tmp_path / "run" / "information.csv"
+    workers = []
+    while process.poll() is None and not (workers and _lines(table) > 3):
+        workers = [c for c in _children(process.pid)
+                   if "loky" in _command_line(c) and "resource_tracker" not in _command_line(c)]
+        time.sleep(0.01)
+    assert workers, "the command ended before its workers were seen"
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 10
+    while any(map(_alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(map(_alive, workers))

@@ -96,3 +96,24 @@ def test_the_built_in_network_needs_no_tensorflow(tmp_path):
             "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules")
     root = Path(__file__).parent.parent
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
+
+
+def test_a_model_rebuilt_after_others_evicted_it_measures_with_its_own_weights(trained,
+                                                                               tmp_path):
+    """More architectures than the per-process cache holds, then the first again: its layers
+    are recomputed with the weights of the epoch asked, never with a stale model's."""
+    model, directory, X = trained
+    source = open_source(directory)
+    first = source.activations(0, X, [4])[4]
+    for width in range(2, 8):  # other architectures, each measured once
+        other = keras.Sequential([keras.Input((64,)), keras.layers.Dense(width, name="dense"),
+                                  keras.layers.Dense(10, activation="softmax", name="output")])
+        folder = tmp_path / f"other-{width}"
+        with SnapshotWriter(folder, model_layout(other, ("dense",)), keep_epochs=0) as writer:
+            writer.append(np.concatenate([w.ravel() for w in other.get_weights()]))
+        open_source(folder).activations(0, X, [1])
+    again = open_source(directory).activations(1, X, [4])[4]
+    expected = np.asarray(keras.Model(model.inputs[0], model.get_layer("dense").output)(
+        X, training=False))
+    np.testing.assert_allclose(again, expected, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(first, again)
