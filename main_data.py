@@ -4,8 +4,11 @@
     python main_data.py --from-run RUN_DIR --estimator kde-upper --schedule log:100
     python main_data.py --preset saxe2018-relu --repeats 5   # a paper's settings (docs/presets.md)
 
-A thin click command: it parses and validates flags, then calls ``networks.train`` and
-``measuring.runner``; results go to a run directory (see README, "Run directory").
+A thin click command, one call per stage: parse and check the flags, build the run's config
+(``cli.run_flags.run_config_of``), prepare the run directory and train
+(``networks.run_training``), measure what the run is asked to measure
+(``measuring.measure.measure_requests``), draw its plane (``plotting.plane.plot_run``);
+results go to a run directory (see README, "Run directory").
 """
 
 from __future__ import annotations
