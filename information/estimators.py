@@ -146,9 +146,11 @@ def parse_spec(spec: str) -> Spec:
 
 def spec_help(pooling: bool = False) -> str:
     """The spec grammar for ``--estimator`` help, from each estimator's declared parameters and
-    defaults: ``head[:key=default,...]`` per head, choices as ``a|b``, a parameter without a
-    default as ``key=KEY``. Estimators that pool epochs (Batching) only when ``pooling``."""
-    return ", ".join(_head_help(head, kind) for head, kind in _BY_HEAD.items()
+    defaults: ``head[:key=default, ...]`` per head (``; `` between heads), choices as ``a|b``,
+    a parameter without a default as ``key=KEY``; spaces after the commas are for wrapping
+    (a spec may have them, quoted). Estimators that pool epochs (Batching) only when
+    ``pooling``."""
+    return "; ".join(_head_help(head, kind) for head, kind in _BY_HEAD.items()
                      if pooling or not kind.pools_epochs)
 
 
@@ -169,8 +171,8 @@ def _head_help(head: str, kind: type[Estimator]) -> str:
         else:
             value = parameter.text(default)
         shown.append(f"{parameter.key}={value}")
-    wrapped = ",SPEC" if kind.wraps is not None else ""
-    return f"{head}[:{','.join(shown)}{wrapped}]" if shown else head
+    wrapped = ", SPEC" if kind.wraps is not None else ""
+    return f"{head}[:{', '.join(shown)}{wrapped}]" if shown else head
 
 
 def estimator_from_spec(spec: str) -> Estimator:

@@ -186,10 +186,16 @@ def test_the_help_grammar_lists_every_estimator_with_its_defaults():
 
     grammar = spec_help()
     heads = [head for kind in ESTIMATORS for head in kind.heads if not kind.pools_epochs]
-    assert [part.split("[")[0] for part in grammar.split(", ")] == heads
-    assert "binning[:bins=30,low=-1.0,high=1.0," in grammar
-    assert "mc[:noise_variance=0.1,draws=4,seed=0]" in grammar
-    assert "batching" not in grammar and "batching[:window=10,SPEC]" in spec_help(pooling=True)
+    assert [part.split("[")[0] for part in grammar.split("; ")] == heads
+    assert "binning[:bins=30, low=-1.0, high=1.0," in grammar
+    assert "mc[:noise_variance=0.1, draws=4, seed=0]" in grammar
+    assert "batching" not in grammar and "batching[:window=10, SPEC]" in spec_help(pooling=True)
+    for part in grammar.split("; "):  # the defaults shown are a spec of the default estimator
+        head, _, given = part.partition("[:")
+        defaults = [p for p in given.rstrip("]").split(", ") if "|" not in p and "=" in p
+                    and not p.split("=")[1].isupper()]
+        assert estimator_from_spec(":".join([head, ",".join(defaults)]) if defaults else head) \
+            == estimator_from_spec(head)
 
 
 def test_estimators_of_one_class_and_name_are_equal_and_hash_alike():
