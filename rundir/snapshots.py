@@ -408,7 +408,7 @@ class MetricsLog(_AppendedFile):
         self._handle.flush()
 
 
-class EpochWriter:
+class EpochWriter(ExitStack):
     """The files of one epoch of a group of repeats, written in the order that bit-exact
     resume depends on: each repeat's weights row, then the metrics rows, then the optimizer
     state, so the state's epoch is always complete in both files (see the module).
@@ -421,11 +421,11 @@ class EpochWriter:
 
     def __init__(self, run_dir: Path, layout: Layout | ModelLayout,
                  completed: Mapping[int, int]) -> None:
-        self._files = ExitStack()
-        self._weights = {r: self._files.enter_context(SnapshotWriter(
+        super().__init__()  # closing it (or leaving its ``with``) closes every file
+        self._weights = {r: self.enter_context(SnapshotWriter(
             snapshot_dir(run_dir, r), layout, keep_epochs=c + 1))
             for r, c in completed.items()}
-        self._metrics = self._files.enter_context(MetricsLog(
+        self._metrics = self.enter_context(MetricsLog(
             run_dir / METRICS, {r: c + 1 for r, c in completed.items()}))
 
     def write(self, epoch: int, rows: Mapping[int, np.ndarray],
@@ -437,15 +437,6 @@ class EpochWriter:
             self._weights[repeat].append(row)
         self._metrics.append(epoch, metrics)
         save_state()
-
-    def close(self) -> None:
-        self._files.close()
-
-    def __enter__(self) -> EpochWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def metrics_rows(path: Path) -> list[tuple[int, int]]:

@@ -270,11 +270,18 @@ def run_and_kill(run_dir, config, after_lines):
     killed.wait()
 
 
+def resume_as_the_command_does(run_dir, config):
+    """``--resume``: the writers' lock taken (which removes the temporary files the killed
+    writer left half-written), then training resumed."""
+    with run_directory.writing(run_dir):
+        train(run_dir, config, resume=True)
+
+
 @pytest.mark.parametrize("after_lines", [2, 40])
 def test_a_process_killed_mid_run_resumes_to_the_uninterrupted_result(tmp_path, after_lines):
     config = replace(CONFIG, epochs=60)
     run_and_kill(tmp_path / "killed", config, after_lines)
-    train(tmp_path / "killed", config, resume=True)
+    resume_as_the_command_does(tmp_path / "killed", config)
     assert all_bytes(tmp_path / "killed") == all_bytes(train(tmp_path / "whole", config))
 
 
@@ -283,7 +290,7 @@ def test_a_process_killed_mid_run_resumes_to_the_uninterrupted_result(tmp_path, 
 def test_a_long_run_killed_anywhere_resumes_to_the_uninterrupted_result(tmp_path,
                                                                         after_lines):
     run_and_kill(tmp_path / "killed", LONG, after_lines)
-    train(tmp_path / "killed", LONG, resume=True)
+    resume_as_the_command_does(tmp_path / "killed", LONG)
     assert all_bytes(tmp_path / "killed") == all_bytes(train(tmp_path / "whole", LONG))
 
 
