@@ -205,8 +205,8 @@ def standard_errors() -> None:
     for units, scale in ((10, 0.3), (10, 1.0), (10, 3.0), (10, 10.0), (3, 1.0), (3, 10.0)):
         T = np.tanh(scale * rng.normal(size=(4096, units)) + 0.5 * y[:, None])
         estimator = MonteCarloEstimator()
-        (i_x, error_x), (i_y, error_y) = estimator.estimate(T, np.arange(4096), y)
-        V, sources = noisy_samples(T, 0.1, estimator.samples, estimator.seed)
+        i_x, i_y, error_x, error_y = estimator.estimate(T, np.arange(4096), y)
+        V, sources = noisy_samples(T, 0.1, estimator.draws, estimator.seed)
         _, log_total, _, _ = noisy_log_kernel_sums(V, sources, T, y, None, 0.1)
         plain = (np.log(len(T)) - log_total).std(ddof=1) / math.sqrt(len(V)) / math.log(2)
         print(f"  tanh({scale:>4} z), {units:2d} units   I(X;T+Z) {i_x:7.3f} +- {error_x:.4f}   "

@@ -10,7 +10,7 @@ other modules of this package and is not imported here.
 
 from information.batching import BatchingEstimator
 from information.binning import BinningEstimator
-from information.contract import Estimator
+from information.contract import Estimate, Estimator
 from information.estimators import estimator_from_spec
 from information.kde import KDEEstimator
 from information.knn import NearestNeighbourEstimator
@@ -20,6 +20,7 @@ from information.renyi import RenyiEstimator
 __all__ = [
     "BatchingEstimator",
     "BinningEstimator",
+    "Estimate",
     "Estimator",
     "KDEEstimator",
     "MonteCarloEstimator",

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from information.contract import Estimator, integer
+from information.contract import Estimate, Estimator, integer
 from information.entropy import check_samples
 
 
@@ -76,7 +76,13 @@ class BatchingEstimator(Estimator):
     def mutual_information(
         self, T: np.ndarray, X: np.ndarray, y: np.ndarray
     ) -> tuple[float, float]:
-        """(I(X;T), I(Y;T)) in bits of the pooled window.
+        """(I(X;T), I(Y;T)) in bits of the pooled window (shapes as for ``estimate``)."""
+        i_xt, i_yt, _, _ = self.estimate(T, X, y)
+        return i_xt, i_yt
+
+    def estimate(self, T: np.ndarray, X: np.ndarray, y: np.ndarray) -> Estimate:
+        """I(X;T), I(Y;T) of the pooled window and the wrapped estimator's standard errors,
+        bits.
 
         T: (window, N, d) the window's activations of one layer, the same N inputs in the same
         order in every epoch; X: (N, ...) inputs or (N,) integer input ids; y: (N,) labels.
@@ -90,6 +96,6 @@ class BatchingEstimator(Estimator):
             raise ValueError(f"activations hold {len(T)} epochs but window={self.window}")
         _, x_ids, y = check_samples(T[0], X, y)
         pooled = T.reshape(-1, T.shape[2])
-        return self.estimator.mutual_information(
+        return self.estimator.estimate(
             pooled, np.tile(x_ids, self.window), np.tile(y, self.window)
         )

@@ -29,8 +29,11 @@ An estimator is a frozen dataclass deriving from `Estimator`. It declares, as cl
   ``draws``), so names in old tables still read.
 
 and answers ``name`` (its canonical spec, which parses back to an equal estimator; by default
-built from the head and the declared parameters) and
-``mutual_information(T, X, y) -> (I(X;T), I(Y;T))`` in bits. Two estimators are equal when they
+built from the head and the declared parameters),
+``mutual_information(T, X, y) -> (I(X;T), I(Y;T))`` in bits, and ``estimate(T, X, y)``, the same
+two numbers with their standard errors (`Estimate`): an estimator whose number is random
+(noise draws: ``mc``, ``knn``) writes its Monte Carlo standard error; a deterministic one is
+exact for the samples it is given, so by default 0. Two estimators are equal when they
 are of one class and have one ``identity`` (by default the name; an estimator with learned
 state adds it), stated once here: every estimator is a dataclass with ``eq=False``.
 Construction validates, once: each
@@ -45,7 +48,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 
@@ -115,6 +118,16 @@ def one_of(key: str, choices: tuple[str, ...],
                      choices)
 
 
+class Estimate(NamedTuple):
+    """I(X;T), I(Y;T) and their standard errors, all in bits; a standard error of 0 means the
+    number is exact for the samples measured (no Monte Carlo error)."""
+
+    i_xt: float
+    i_yt: float
+    i_xt_se: float = 0.0
+    i_yt_se: float = 0.0
+
+
 class Estimator(ABC):
     """The base of every estimator: the declared facts (module doc) and the checks they give."""
 
@@ -165,6 +178,16 @@ class Estimator(ABC):
     ) -> tuple[float, float]:
         """(I(X;T), I(Y;T)) in bits; T: (N, d) activations (Batching: (window, N, d)),
         X: (N, ...) inputs or (N,) integer input ids, y: (N,) integer labels."""
+
+    def estimate(self, T: np.ndarray, X: np.ndarray, y: np.ndarray) -> Estimate:
+        """``mutual_information`` with the standard errors of its two numbers, in bits.
+
+        By default the estimator is deterministic: the number is exact for these samples and
+        both errors are 0. An estimator with noise draws overrides this with its Monte Carlo
+        errors.
+        """
+        i_xt, i_yt = self.mutual_information(T, X, y)
+        return Estimate(float(i_xt), float(i_yt))
 
     def with_run_range(self, low: float, high: float) -> Estimator:
         """This estimator with the run-wide activation range [low, high] supplied.

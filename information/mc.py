@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import logsumexp
 
-from information.contract import Estimator, integer, positive
+from information.contract import Estimate, Estimator, integer, positive
 from information.entropy import check_samples, dense_ids
 from information.kde import kernel_exponent_blocks, paired_exponents
 from information.noise import noisy_samples
@@ -135,13 +135,11 @@ class MonteCarloEstimator(Estimator):
         self, T: np.ndarray, X: np.ndarray, y: np.ndarray
     ) -> tuple[float, float]:
         """(I(X;T+Z), I(Y;T+Z)) in bits; T: (N, d), X: (N, ...) or (N,) ids, y: (N,) labels."""
-        (i_xt, _), (i_yt, _) = self.estimate(T, X, y)
+        i_xt, i_yt, _, _ = self.estimate(T, X, y)
         return i_xt, i_yt
 
-    def estimate(
-        self, T: np.ndarray, X: np.ndarray, y: np.ndarray
-    ) -> tuple[tuple[float, float], tuple[float, float]]:
-        """((I(X;T+Z), standard error), (I(Y;T+Z), standard error)), all in bits."""
+    def estimate(self, T: np.ndarray, X: np.ndarray, y: np.ndarray) -> Estimate:
+        """I(X;T+Z), I(Y;T+Z) and their Monte Carlo standard errors, in bits."""
         T, x_ids, y = check_samples(T, X, y)
         y_ids = dense_ids(y)[0]
         V, sources = noisy_samples(T, self.noise_variance, self.draws, self.seed)
@@ -149,12 +147,10 @@ class MonteCarloEstimator(Estimator):
         log_source, log_total, log_own_y, log_own_x = noisy_log_kernel_sums(
             V, sources, T, y_ids, None if distinct else x_ids, self.noise_variance
         )
-        return (
-            monte_carlo_information(
-                log_source if distinct else log_own_x, log_total, x_ids, sources
-            ),
-            monte_carlo_information(log_own_y, log_total, y_ids, sources),
-        )
+        i_xt, i_xt_se = monte_carlo_information(
+            log_source if distinct else log_own_x, log_total, x_ids, sources)
+        i_yt, i_yt_se = monte_carlo_information(log_own_y, log_total, y_ids, sources)
+        return Estimate(i_xt, i_yt, i_xt_se, i_yt_se)
 
 
 def _members(grouping: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

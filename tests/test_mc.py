@@ -53,10 +53,10 @@ def test_lies_between_the_kde_bounds(case):
 
 def test_standard_error_shrinks_as_one_over_root_samples_and_covers_the_error():
     case = CASES[0]
-    (few, few_error), _ = MonteCarloEstimator(case.noise_variance, draws=4).estimate(
+    few, _, few_error, _ = MonteCarloEstimator(case.noise_variance, draws=4).estimate(
         case.T, case.X, case.y)
-    (_, many_error), _ = MonteCarloEstimator(case.noise_variance, draws=64).estimate(
-        case.T, case.X, case.y)
+    many_error = MonteCarloEstimator(case.noise_variance, draws=64).estimate(
+        case.T, case.X, case.y).i_xt_se
     assert many_error == pytest.approx(few_error / 4, rel=0.25)
     assert abs(few - case.i_xt) < 4 * few_error
 
@@ -110,7 +110,7 @@ def test_an_own_group_far_below_the_nearest_row_keeps_its_exact_log_sum():
 def test_noise_far_below_the_spacing_of_distinct_float32_rows_gives_h_x_and_h_y(noise_variance):
     T, y = twelve_bit_layer(), np.arange(4096) % 2
     estimator = MonteCarloEstimator(noise_variance, draws=1)
-    (i_xt, error), (i_yt, _) = estimator.estimate(T, np.arange(4096), y)
+    i_xt, i_yt, error, _ = estimator.estimate(T, np.arange(4096), y)
     assert i_xt <= 12.0 + 1e-12 and i_yt <= 1.0 + 1e-12
     assert i_xt == pytest.approx(12.0, abs=1e-9) and error < 1e-9  # the other rows are 1e4 s off
     assert i_yt == pytest.approx(1.0, abs=1e-9)
