@@ -4,8 +4,8 @@ Lives here: `SavedRun`, a read-only view of a run directory: its configuration, 
 it is measured on, the weights of every saved epoch, every layer's activations exactly as the
 estimators see them, and its two tables as columns of NumPy arrays. Not here: training
 (``networks.train``), measuring (``measuring.runner``), figures (``plotting``). Nothing
-here imports TensorFlow or pandas; ``pandas.DataFrame(run.information())`` (or
-``pd.read_csv(RUN_DIR / "information.csv")``) gives a data frame where pandas is installed.
+here imports TensorFlow; the two tables are pandas DataFrames where pandas is installed (it is
+imported when a table is asked for), else columns of NumPy arrays (``as_frame`` chooses).
 
     from networks import open_run
     run = open_run("runs/tanh")
@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Union
 
 import numpy as np
 
@@ -30,6 +31,12 @@ from rundir import directory as run_directory
 from rundir.checks import snapshot_dirs
 from rundir.results import COLUMNS, read_rows
 from rundir.snapshots import METRICS_COLUMNS, metrics_rows
+
+if TYPE_CHECKING:
+    import pandas
+
+Table = Union["pandas.DataFrame", dict[str, np.ndarray]]
+"""A run's table: a pandas DataFrame, or columns of arrays (name -> (rows,) array)."""
 
 
 class SavedRun:
@@ -93,30 +100,36 @@ class SavedRun:
         layers = range(1, len(source.layer_names) + 1)
         return list(source.activations(epoch, self.X, layers).values())
 
-    def information(self) -> dict[str, np.ndarray]:
-        """information.csv as columns: name -> (rows,) array; i_xt, i_yt, h_x, h_y in bits.
+    def information(self, as_frame: bool | None = None) -> Table:
+        """information.csv, one row per measurement; i_xt, i_yt, h_x, h_y in bits.
 
-        Every row of the table, whatever samples it was measured on (see the ``samples``
-        column); FileNotFoundError when the run has not been measured.
+        A pandas DataFrame with the file's columns (``as_frame=None``, the default, where
+        pandas is installed; ``as_frame=True`` requires it), else columns of arrays, name ->
+        (rows,) array (``as_frame=False``, or pandas not installed). Every row of the table,
+        whatever samples it was measured on (see the ``samples`` column); estimator names as
+        today's (``rundir.results.read_rows``). FileNotFoundError when the run has not been
+        measured.
         """
         path = self.directory / run_directory.INFORMATION
         if not path.is_file():
             raise FileNotFoundError(f"{self.directory} holds no {path.name}: measure it first")
         rows = read_rows(path)
-        return {column: np.array([row[column] for row in rows]) for column in COLUMNS}
+        return table({column: np.array([row[column] for row in rows]) for column in COLUMNS},
+                     as_frame)
 
-    def metrics(self) -> dict[str, np.ndarray]:
-        """metrics.csv as columns: repeat, epoch (integers), train_loss, train_accuracy,
-        test_loss, test_accuracy (floats; losses in nats, nan where the test set is empty).
-        A torn last line (a run still training) is left out."""
+    def metrics(self, as_frame: bool | None = None) -> Table:
+        """metrics.csv, one row per repeat and epoch: repeat, epoch (integers), train_loss,
+        train_accuracy, test_loss, test_accuracy (floats; losses in nats, nan where the test
+        set is empty); a DataFrame or columns of arrays as ``information`` says. A torn last
+        line (a run still training) is left out."""
         path = self.directory / run_directory.METRICS
         if not path.is_file():
             raise FileNotFoundError(f"{self.directory} holds no {path.name}: train it first")
         metrics_rows(path)  # a malformed row is an error naming the file and line
         rows = list(csv.DictReader(run_directory.table_lines(path)))
-        return {column: np.array([row[column] or "nan" for row in rows],
-                                 dtype=int if column in ("repeat", "epoch") else float)
-                for column in METRICS_COLUMNS}
+        return table({column: np.array([row[column] or "nan" for row in rows],
+                                       dtype=int if column in ("repeat", "epoch") else float)
+                      for column in METRICS_COLUMNS}, as_frame)
 
     def _source(self, repeat: int) -> ActivationSource:
         if repeat not in self._snapshot_dirs:
@@ -128,6 +141,22 @@ class SavedRun:
     def __repr__(self) -> str:
         return (f"SavedRun({str(self.directory)!r}, samples={self.samples.name!r}: "
                 f"{self.repeats} repeats, {len(self.y)} samples)")
+
+
+def table(columns: dict[str, np.ndarray], as_frame: bool | None) -> Table:
+    """``columns`` (name -> (rows,) array) as a pandas DataFrame when ``as_frame`` is True, or
+    None and pandas is installed; else as they are. ModuleNotFoundError for ``as_frame=True``
+    without pandas."""
+    if as_frame is False:
+        return columns
+    try:
+        import pandas
+    except ModuleNotFoundError:
+        if as_frame:
+            raise ModuleNotFoundError("as_frame=True needs pandas: pip install pandas (the "
+                                      "version tested is in requirements-extras.txt)") from None
+        return columns
+    return pandas.DataFrame(columns)
 
 
 def open_run(directory: str | os.PathLike[str], samples: str = "all") -> SavedRun:
