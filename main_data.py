@@ -138,6 +138,14 @@ from rundir.config import Measure, RunConfig
               help="Draw the information plane of the run when done.")
 @click.option("--measure/--no-measure", default=True,
               help="Measure after training (--no-measure only trains and saves snapshots).")
+@click.option("--tensorboard", type=click.Path(), callback=directory_path, default=None,
+              metavar="DIR",
+              help="When done, log the run to DIR for TensorBoard (the tensorboard package): "
+                   "every layer's I(X;T) and I(Y;T) per measured epoch, the loss and "
+                   "accuracy, one TensorBoard run per repeat; and the information plane as an "
+                   "image every --tensorboard-every epochs.")
+@click.option("--tensorboard-every", type=click.IntRange(min=1), default=100, metavar="N",
+              help="With --tensorboard: epochs between the information plane's images.")
 @click.pass_context
 def main(ctx: click.Context, **flags: object) -> None:
     """Train a network, save every epoch, and measure each layer's I(X;T) and I(Y;T) in bits."""
@@ -174,6 +182,11 @@ def main(ctx: click.Context, **flags: object) -> None:
 
                 plane = plot_run(run_dir, run_dir / "information_plane.png")
                 click.echo(f"information plane: {plane}")
+            if flags["tensorboard"] is not None:
+                from plotting.tensorboard import write_events
+
+                logged = write_events(run_dir, flags["tensorboard"], flags["tensorboard_every"])
+                click.echo(f"tensorboard: {logged}")
     if report.non_finite:
         raise ValueError(report.diverged())
 
@@ -223,7 +236,14 @@ def _check_flags(ctx: click.Context, flags: dict) -> None:
     """Refuse combinations of flags that would be ignored or cannot work together."""
     check_jobs(flags["jobs"])
     if not flags["measure"]:
-        _refuse_unused(ctx, "--no-measure", (*MEASURING_FLAGS, "from_run"))
+        _refuse_unused(ctx, "--no-measure", (*MEASURING_FLAGS, "from_run", "tensorboard"))
+    if flags["tensorboard"] is None:
+        _refuse_unused(ctx, "--tensorboard-every sets --tensorboard's images",
+                       ("tensorboard_every",))
+    else:
+        from plotting.tensorboard import check_log_dir
+
+        check_log_dir(flags["tensorboard"])
     if flags["from_run"] is not None:
         _refuse_unused(ctx, "--from-run measures a saved run without training it",
                        (*TRAINING_FLAGS, "out", "resume", "overwrite"))
