@@ -22,9 +22,9 @@ from plotting.panels import find_run, information_panels
 from plotting.plane import plane_figure
 from plotting.style import FIGURE_FORMATS, output_format, save_figure
 
-KINDS = ("plane", "curves", "metrics")
+KINDS = ("plane", "curves", "metrics", "report")
 DEFAULT_OUTPUT = {"plane": "information_plane.png", "curves": "information_curves.png",
-                  "metrics": "metrics.png"}
+                  "metrics": "metrics.png", "report": "report.html"}
 """The output, in the first run's directory, when --output is not given."""
 
 
@@ -37,7 +37,8 @@ DEFAULT_OUTPUT = {"plane": "information_plane.png", "curves": "information_curve
                    "in the first run directory].")
 @click.option("--kind", type=click.Choice(KINDS), default="plane", show_default=True,
               help="plane: I(Y;T) against I(X;T) coloured by epoch; curves: I(X;T) and I(Y;T) "
-                   "against epoch; metrics: loss and accuracy against epoch.")
+                   "against epoch; metrics: loss and accuracy against epoch; report: all of "
+                   "them, tables and the configuration in one interactive HTML file (plotly).")
 @plane_options(multiple=True)
 @click.option("--show-repeats", is_flag=True,
               help="Draw every repeat faintly behind the mean over repeats, at every epoch it "
@@ -52,6 +53,9 @@ def main(paths: tuple[Path, ...], output: Path | None, kind: str, estimators: tu
         raise click.UsageError("--estimator and --samples do not apply to --kind metrics")
     runs = [find_run(path) for path in paths]
     output = output or runs[0].directory / DEFAULT_OUTPUT[kind]
+    if kind == "report":
+        _report(runs, output, estimators, samples, epoch_scale, show_repeats)
+        return
     output_format(output, FIGURE_FORMATS)
     if kind == "metrics":
         figure = metrics_figure(runs, epoch_scale, show_repeats)
@@ -62,6 +66,19 @@ def main(paths: tuple[Path, ...], output: Path | None, kind: str, estimators: tu
         else:
             figure = plane_figure(panels, epoch_scale, xlim, ylim, show_repeats)
     click.echo(f"wrote {save_figure(figure, output)}")
+
+
+def _report(runs: list, output: Path, estimators: tuple[str, ...], samples: tuple[str, ...],
+            epoch_scale: str, show_repeats: bool) -> None:
+    """--kind report: the HTML report (``plotting.report``)."""
+    from plotting.report import check_plotly, write_report
+
+    if show_repeats:
+        raise click.UsageError("--kind report draws every repeat's band: --show-repeats "
+                               "would be ignored")
+    output_format(output, ("html",))
+    check_plotly()
+    click.echo(f"wrote {write_report(runs, output, estimators, samples, epoch_scale)}")
 
 
 if __name__ == "__main__":
