@@ -3,6 +3,7 @@
     python main_plot.py RUN_DIR                              # RUN_DIR/information_plane.png
     python main_plot.py RUN_TANH RUN_RELU -o tanh-relu.pdf   # side by side, shared axes
     python main_plot.py RUN_DIR --kind curves --estimator kde-upper --estimator kde-lower
+    python main_plot.py RUN_DIR... --kind report -o report.html   # interactive, one HTML file
 
 A thin click command: it parses and checks flags, then calls the ``plotting`` package. Each
 panel is one run's estimator on one choice of samples, titled by what differs between panels.
