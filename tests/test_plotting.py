@@ -12,6 +12,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
+from analysis.tables import mean_over_repeats, read_information, read_metrics
 from information.estimators import parse_spec
 from plotting import video
 from plotting.curves import curves_figure
@@ -35,7 +36,6 @@ from plotting.synthetic import (
     synthetic_information,
     write_synthetic_run,
 )
-from plotting.tables import mean_over_repeats, read_information, read_metrics
 
 EPOCHS = 20
 UNITS = (4, 3, 2)
