@@ -94,6 +94,7 @@ class NearestNeighbourEstimator(Estimator):
                   integer("seed", 0))
     pairwise = True
     renamed = {"samples": "draws"}
+    monte_carlo = True
 
     k: int = 3
     noise_variance: float = 0.1

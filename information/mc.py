@@ -125,6 +125,7 @@ class MonteCarloEstimator(Estimator):
     heads = {"mc": {}}
     parameters = (positive("noise_variance"), integer("draws", 1), integer("seed", 0))
     pairwise = True
+    monte_carlo = True
     renamed = {"samples": "draws"}
 
     noise_variance: float = 0.1

@@ -2,10 +2,11 @@
 
 Lives here: `SavedRun`, a read-only view of a run directory: its configuration, the samples
 it is measured on, the weights of every saved epoch, every layer's activations exactly as the
-estimators see them, and its two tables as columns of NumPy arrays. Not here: training
-(``networks.train``), measuring (``measuring.runner``), figures (``plotting``). Nothing
-here imports TensorFlow; the two tables are pandas DataFrames where pandas is installed (it is
-imported when a table is asked for), else columns of NumPy arrays (``as_frame`` chooses).
+estimators see them, its two tables, and the summary and compression test computed from
+them. Not here: training (``networks.train``), measuring (``measuring.runner``), figures
+(``plotting``). Nothing here imports TensorFlow; every table is a pandas DataFrame where
+pandas is installed (imported when a table is asked for), else columns of NumPy arrays
+(``as_frame`` chooses).
 
     from networks import open_run
     run = open_run("runs/tanh")
@@ -22,6 +23,9 @@ from typing import TYPE_CHECKING, Union
 
 import numpy as np
 
+from analysis.compression import ALPHA, COMPRESSION_COLUMNS, compression_table
+from analysis.summary import SUMMARY_COLUMNS, summary_rows
+from analysis.tables import read_information
 from data.datasets import SAMPLES
 from data.run_data import measured_samples
 from information.samples import Samples
@@ -116,6 +120,35 @@ class SavedRun:
         rows = read_rows(path)
         return table({column: np.array([row[column] for row in rows]) for column in COLUMNS},
                      as_frame)
+
+    def compression(self, alpha: float = ALPHA, seed: int = 0,
+                    as_frame: bool | None = None) -> Table:
+        """The compression test of every measured layer (``main_plot.py RUN_DIR --kind
+        compression``'s table; docs/statistics.md), a DataFrame or columns of arrays as
+        ``information`` says.
+
+        One row per (estimator, samples, layer), every estimator and samples measured: the
+        drop of I(X;T) in bits from its peak (picked on half the repeats, split by ``seed``)
+        to the last epoch on the other half, its 1 - 2 alpha interval, the one-sided p-value,
+        Holm's adjusted one over the whole table and ``compresses`` (adjusted p <= alpha).
+        ValueError when the run has fewer than 4 repeats.
+        """
+        measured = read_information(self.directory / run_directory.INFORMATION)
+        rows = compression_table([(str(self.directory), m) for m in measured], alpha, seed)
+        return table({column: np.array([row[column] for row in rows])
+                      for column in COMPRESSION_COLUMNS}, as_frame)
+
+    def summary(self, confidence: float = 0.95, resamples: int = 1000, seed: int = 0,
+                as_frame: bool | None = None) -> Table:
+        """Means over repeats with their uncertainty (``--kind curves``'s table), a DataFrame
+        or columns of arrays as ``information`` says: per estimator, samples, epoch and layer
+        every repeat measured, I(X;T) and I(Y;T) means in bits, standard errors (sd /
+        sqrt(repeats)) and the ends of the percentile bootstrap interval over repeats at
+        ``confidence`` (``analysis.summary``)."""
+        measured = read_information(self.directory / run_directory.INFORMATION)
+        rows = [row for m in measured for row in summary_rows(m, confidence, resamples, seed)]
+        return table({column: np.array([row[column] for row in rows])
+                      for column in SUMMARY_COLUMNS}, as_frame)
 
     def metrics(self, as_frame: bool | None = None) -> Table:
         """metrics.csv, one row per repeat and epoch: repeat, epoch (integers), train_loss,

@@ -6,7 +6,7 @@ panel (run, estimator, samples) with an epoch slider that walks the mean path th
 layers; I(X;T) and I(Y;T) against epoch, each layer's mean over repeats inside a band from the
 lowest to the highest repeat; the training metrics the same way; the tables
 (``report_tables``, the one place a new table is added); each run's configuration. Not here:
-reading the tables (``plotting.tables``), choosing and titling the panels
+reading the tables (``analysis.tables``), choosing and titling the panels
 (``plotting.panels``).
 
 Drawn with plotly (an optional extra: ``pip install plotly``, the version tested in
@@ -25,12 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.tables import Measurements, mean_over_repeats, read_metrics
 from networks.versions import TOOLKIT_VERSION
 from plotting.movie import frame_indices
 from plotting.panels import Panel, Run, caption, information_panels, titles
 from plotting.plane import plane_points
 from plotting.style import EPOCH_COLORMAP, EPOCH_SCALES, layer_colors, layer_label, log_epoch_ticks
-from plotting.tables import Measurements, mean_over_repeats, read_metrics
 from rundir.directory import METRICS, replacing
 
 MAX_SLIDER_EPOCHS = 300

@@ -2,7 +2,7 @@
 
 Lives here: ``write_events``, which turns a run's two tables into TensorBoard event files,
 and ``check_log_dir``, which refuses a log directory before anything is written. Not here:
-the tables (``plotting.tables``), the plane's frames (``plotting.movie``).
+the tables (``analysis.tables``), the plane's frames (``plotting.movie``).
 
 ``tensorboard --logdir DIR`` then shows one TensorBoard run per repeat, ``repeat-R``, each
 with, at step = epoch:
@@ -33,10 +33,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from analysis.tables import read_metrics
 from plotting.movie import render_frames
 from plotting.panels import caption, find_run, information_panels
 from plotting.plane import plane_points
-from plotting.tables import read_metrics
 from rundir.directory import INFORMATION, METRICS
 
 EVENTS = "events.out.tfevents."

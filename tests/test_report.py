@@ -18,11 +18,11 @@ import pytest
 from PIL import Image
 from plotly.offline import get_plotlyjs
 
+from analysis.tables import read_information
 from cli.command import run_cli
 from main_plot import main
 from plotting.plane import plane_points
 from plotting.synthetic import ESTIMATORS, write_synthetic_run
-from plotting.tables import read_information
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"

@@ -15,10 +15,10 @@ import pytest
 from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from analysis.tables import read_information, read_metrics
 from cli.command import run_cli
 from main_data import main
 from plotting.synthetic import ESTIMATORS, write_synthetic_run
-from plotting.tables import read_information, read_metrics
 from plotting.tensorboard import image_indices, write_events
 
 ROOT = Path(__file__).resolve().parents[1]
