@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.summary import SUMMARY_COLUMNS
 from networks import open_run
 from rundir.results import COLUMNS
 from rundir.snapshots import METRICS_COLUMNS
@@ -56,3 +57,9 @@ def test_as_frame_true_without_pandas_is_an_error_naming_it(run_dir):  # noqa: F
     done = _without_pandas(f"open_run({str(run_dir)!r}).information(as_frame=True)")
     assert "ModuleNotFoundError: as_frame=True needs pandas" in done.stderr
 
+
+
+def test_summary_is_a_data_frame_of_its_columns(run_dir):  # noqa: F811
+    frame = open_run(run_dir).summary(resamples=10)
+    assert isinstance(frame, pd.DataFrame) and list(frame.columns) == list(SUMMARY_COLUMNS)
+    assert len(frame) == len(open_run(run_dir).summary(resamples=10, as_frame=False)["epoch"])
