@@ -28,9 +28,16 @@ import numpy as np
 from analysis.tables import Measurements, mean_over_repeats, read_metrics
 from networks.versions import TOOLKIT_VERSION
 from plotting.movie import frame_indices
-from plotting.panels import Panel, Run, caption, information_panels, titles
+from plotting.panels import SEPARATOR, Panel, Run, caption, information_panels, titles
 from plotting.plane import plane_points
-from plotting.style import EPOCH_COLORMAP, EPOCH_SCALES, layer_colors, layer_label, log_epoch_ticks
+from plotting.style import (
+    EPOCH_COLORMAP,
+    EPOCH_SCALES,
+    layer_colors,
+    layer_label,
+    log_epoch_ticks,
+)
+from plotting.style import columns as grid_columns
 from rundir.directory import METRICS, replacing
 
 MAX_SLIDER_EPOCHS = 300
@@ -82,7 +89,7 @@ def write_report(runs: Sequence[Run], output: Path, estimators: Sequence[str] = 
     page = (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{html.escape(title)}"
             f"</title><style>{STYLE}</style><script>{get_plotlyjs()}</script></head><body>"
             f"<h1>{html.escape(title)}</h1><p class=\"caption\">"
-            f"{html.escape(' · '.join(caption([p.settings for p in panels])))}; information in "
+            f"{html.escape(SEPARATOR.join(caption([p.settings for p in panels])))}; information in "
             f"bits; information-networks {TOOLKIT_VERSION}</p>{body}</body></html>")
     output.parent.mkdir(parents=True, exist_ok=True)
     with replacing(output) as handle:
@@ -136,18 +143,14 @@ def _figure_html(figure: object, name: str) -> str:
                           config={"displaylogo": False, "responsive": True})
 
 
-def _grid(count: int) -> tuple[int, int]:
-    columns = 2 if count == 4 else min(count, 3)
-    return -(-count // columns), columns
-
-
 def plane_figure(panels: Sequence[Panel], names: Sequence[str], epoch_scale: str) -> str:
     """Every panel's plane: each layer's mean over repeats at every measured epoch, coloured
     by epoch, and the path through the layers at the slider's epoch."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    rows, columns = _grid(len(panels))
+    columns = grid_columns(len(panels))
+    rows = -(-len(panels) // columns)
     figure = make_subplots(rows=rows, cols=columns, subplot_titles=list(names) or None,
                            horizontal_spacing=0.08, vertical_spacing=0.12)
     points = [plane_points(panel.measurements) for panel in panels]
@@ -254,7 +257,7 @@ def curves_figure(panels: Sequence[Panel], names: Sequence[str], epoch_scale: st
     from plotly.subplots import make_subplots
 
     figure = make_subplots(rows=len(panels), cols=2, horizontal_spacing=0.08,
-                           subplot_titles=[f"{q} · {n}" if n else q for n in (names or [""])
+                           subplot_titles=[f"{q}{SEPARATOR}{n}" if n else q for n in (names or [""])
                                            for _, q in QUANTITIES])
     legend: set[str] = set()
     for k, panel in enumerate(panels):
@@ -281,7 +284,7 @@ def metrics_figure(runs: Sequence[Run], epoch_scale: str) -> str:
     if not trained:
         return ""
     figure = make_subplots(rows=len(trained), cols=2, horizontal_spacing=0.08,
-                           subplot_titles=[f"{name} · {run.directory}" for run in trained
+                           subplot_titles=[f"{name}{SEPARATOR}{run.directory}" for run in trained
                                            for name, _ in METRIC_PAIRS])
     colors = layer_colors(2)
     all_epochs = []
