@@ -88,14 +88,14 @@ def table_text(table: Sequence[Row]) -> str:
              "ci_low", "ci_high", "p_adjusted", "compresses")
     if len({row["run"] for row in table}) > 1:
         shown = ("run", *shown)
-    cells = [[_cell(row[key]) for key in shown] for row in table]
+    cells = [[table_cell(row[key]) for key in shown] for row in table]
     widths = [max(len(key), *(len(c[i]) for c in cells)) for i, key in enumerate(shown)]
     lines = ["  ".join(key.ljust(w) for key, w in zip(shown, widths, strict=True))]
     lines += ["  ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True)) for cell in cells]
     return "\n".join(lines)
 
 
-def _cell(value: object) -> str:
+def table_cell(value: object) -> str:
     """One value as the terminal table shows it: floats to 3 decimals (3 significant digits
     below 0.001), booleans as true and false."""
     if isinstance(value, bool):

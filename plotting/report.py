@@ -25,8 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.compression import MIN_REPEATS
 from analysis.tables import Measurements, mean_over_repeats, read_metrics
 from networks.versions import TOOLKIT_VERSION
+from plotting.compression import compression_table, table_cell
 from plotting.movie import frame_indices
 from plotting.panels import SEPARATOR, Panel, Run, caption, information_panels, titles
 from plotting.plane import plane_points
@@ -99,9 +101,30 @@ def write_report(runs: Sequence[Run], output: Path, estimators: Sequence[str] = 
 
 def report_tables(runs: Sequence[Run], panels: Sequence[Panel]) -> list[str]:
     """The report's tables, as HTML: the information of every layer at each panel's last
-    epoch, and the metrics at each run's last epoch. A new table (the compression test) is
+    epoch, the compression test, and the metrics at each run's last epoch. A new table is
     added here."""
-    return [last_information_table(panels), last_metrics_table(runs)]
+    return [last_information_table(panels), compression_section(panels),
+            last_metrics_table(runs)]
+
+
+def compression_section(panels: Sequence[Panel]) -> str:
+    """The compression test (``plotting.compression.compression_table``, docs/statistics.md)
+    of the panels with at least MIN_REPEATS repeats, as an HTML table; a line saying why
+    where it cannot be made."""
+    tested = [p for p in panels if len(p.measurements.repeats) >= MIN_REPEATS]
+    if not tested:
+        return (f"<p>The compression test needs at least {MIN_REPEATS} repeats: no panel has "
+                "them.</p>")
+    try:
+        table = compression_table(tested)
+    except ValueError as error:
+        return f"<p>No compression test: {html.escape(str(error))}.</p>"
+    shown = ("run", "estimator", "samples", "layer_name", "repeats", "peak_epoch",
+             "drop_bits", "ci_low", "ci_high", "p_adjusted", "compresses")
+    rows = [[table_cell(row[key]) for key in shown] for row in table]
+    return _table(shown, rows, "The compression test: drop of I(X;T) from its peak (picked on "
+                               "half the repeats) to the last epoch on the other half, bits, "
+                               "90% intervals, Holm-adjusted p-values at alpha 0.05")
 
 
 def _round(values: np.ndarray) -> list:
