@@ -22,9 +22,11 @@ Grids (each unit is binned alone; a row's bin is the tuple of its units' bins):
 - ``bin_size``: the unbounded grid of Saxe et al., index = floor(t / bin_size).
 - ``edges="equal-mass"`` (Lorenzen et al. 2022's adaptive bins): ``bins`` intervals holding
   equal numbers of the layer's values, all units' values of the call pooled (as their code
-  does), edges halfway between neighbouring sorted values; ``edges="max-entropy"``
-  (Chelombiev et al. 2019's entropy-based adaptive binning): the same over the layer's
-  *distinct* values, so a value repeated by saturation counts once. Recomputed on every call,
+  does), edges halfway between neighbouring sorted values, the first n % bins bins one value
+  fuller (their code's split); ``edges="max-entropy"`` (Chelombiev et al. 2019's entropy-based
+  adaptive binning): the same over the layer's *distinct* values, so a value repeated by
+  saturation counts once, and in a layer without negative values (ReLU) the exact zeros in a
+  bin of their own, as their code does. Recomputed on every call,
   i.e. per layer and epoch (over the whole window under Batching). A one-unit layer of N
   distinct values, B dividing N, gets N / B rows per bin: H(T) = log2 B whatever their
   distribution. See `adaptive_edges`. Neither edges nor codes sort every value: counting
@@ -198,24 +200,39 @@ class BinningEstimator(Estimator):
 
 
 def adaptive_edges(values: np.ndarray, bins: int, edges: str) -> np.ndarray:
-    """The bins - 1 inner edges (sorted) of ``edges`` "equal-mass" or "max-entropy" binning.
+    """The inner edges (sorted) of ``edges`` "equal-mass" or "max-entropy" binning.
 
     values: any shape, pooled, as float64. The sorted values (equal-mass) or sorted distinct
-    values (max-entropy), v_0 <= ... <= v_(n-1), are cut before positions c_k = floor(k n / bins),
-    k = 1..bins-1 (c_k > 0), each edge halfway between the values either side:
-    e_k = (v_(c_k - 1) + v_(c_k)) / 2; a value equal to an edge goes to the bin above. With
-    fewer values than bins some bins stay empty. The two order statistics per cut come from
-    `order_statistics`, without sorting every value.
+    values (max-entropy), v_0 <= ... <= v_(n-1), are cut into ``bins`` runs before positions
+    c_k, k = 1..bins-1 (c_k > 0), each edge halfway between the values either side:
+    e_k = (v_(c_k - 1) + v_(c_k)) / 2; a value equal to an edge goes to the bin above. The cuts
+    are the cited codes': equal-mass as Lorenzen et al.'s, the first n % bins runs one value
+    longer (c_k = k floor(n / bins) + min(k, n % bins), the split of ``np.array_split``);
+    max-entropy as Chelombiev et al.'s, c_k = floor(k n / bins). A max-entropy layer without
+    negative values (ReLU-like) keeps its exact zeros in a bin of their own, as Chelombiev et
+    al.'s edge at 0 does, and cuts its distinct positive values into ``bins`` runs: bins + 1
+    bins in all when it has zeros. With fewer values than bins some bins stay empty. The two
+    order statistics per cut come from `order_statistics`, without sorting every value.
     """
     ordered = np.asarray(values, dtype=np.float64).ravel()
+    zero_edge = np.empty(0)
     if edges == "max-entropy":
         ordered = distinct_values(ordered)
-    cuts = np.arange(1, bins) * len(ordered) // bins
-    cuts = cuts[cuts > 0]
+        if ordered.size and ordered.min() >= 0:
+            positive = ordered[ordered > 0]
+            if positive.size < ordered.size and positive.size:
+                zero_edge = np.array([0.5 * positive.min()])
+            ordered = positive
+    if edges == "equal-mass":
+        size, longer = divmod(len(ordered), bins)
+        cuts = np.arange(1, bins) * size + np.minimum(np.arange(1, bins), longer)
+    else:
+        cuts = np.arange(1, bins) * len(ordered) // bins
+    cuts = cuts[(cuts > 0) & (cuts < len(ordered))]
     if not cuts.size:
-        return np.empty(0)
+        return zero_edge
     below, above = np.split(order_statistics(ordered, np.r_[cuts - 1, cuts]), 2)
-    return 0.5 * (below + above)
+    return np.r_[zero_edge, 0.5 * (below + above)]
 
 
 def bin_indices(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
