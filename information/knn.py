@@ -35,7 +35,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 from scipy.special import digamma, gammaln
 
-from information.contract import Estimator, integer, positive
+from information.contract import Estimate, Estimator, integer, positive
 from information.entropy import check_samples, dense_ids
 from information.noise import gaussian_entropy, noisy_samples
 
@@ -83,32 +83,84 @@ def ross_information(points: np.ndarray, labels: np.ndarray, k: int) -> float:
 class NearestNeighbourEstimator(Estimator):
     """I(X;T+Z), I(Y;T+Z) in bits from k-nearest-neighbour distances of noisy samples (module doc).
 
-    k: neighbours (>= 1); noise_variance: s^2 in (0, 1e300]; draws: noisy draws per row
-    (>= 1); seed: seed of the draws (>= 0). Declared pairwise so that the runner gives each
-    layer-epoch a task of its own: KD-tree searches in 10 dimensions cost far more than a
+    k: neighbours (>= 1); noise_variance: s^2 in (0, 1e300]; seed: seed of the draws (>= 0).
+    The noisy points: ``draws`` per row (>= 1), or by default as many per row as make at least
+    ``points`` in all (default 8192: draws = ceil(points / N)); the estimate is the mean of
+    ``replicates`` independent sets of them (default 4; 1 when ``draws`` is given without it,
+    the estimator of specs written before replicates existed). Declared pairwise so that the
+    runner gives each layer-epoch a task of its own: neighbour searches cost far more than a
     binning.
     """
 
     heads = {"knn": {}}
     parameters = (integer("k", 1), positive("noise_variance", 1e300), integer("draws", 1),
-                  integer("seed", 0))
+                  integer("points", 1), integer("replicates", 1), integer("seed", 0))
     pairwise = True
     renamed = {"samples": "draws"}
 
     k: int = 3
     noise_variance: float = 0.1
-    draws: int = 1
+    draws: int | None = None
+    points: int | None = None
+    replicates: int | None = None
     seed: int = 0
+
+    @property
+    def name(self) -> str:
+        """Canonical spec, every setting written: ``knn:k=3,noise_variance=0.1,points=8192,
+        replicates=4,seed=0``, or ``draws=D`` in place of ``points``."""
+        sampling = (f"draws={self.draws}" if self.draws is not None
+                    else f"points={self.points or _DEFAULT_POINTS}")
+        return (f"knn:k={self.k},noise_variance={float(self.noise_variance)!r},{sampling},"
+                f"replicates={self._replicates()},seed={self.seed}")
+
+    def check(self) -> None:
+        """Raise ValueError when ``draws`` and ``points`` are both given."""
+        if self.draws is not None and self.points is not None:
+            raise ValueError("draws fixes the noisy points per row, points their number in all: "
+                             "give one of them")
+
+    def validity(self, T: np.ndarray) -> str | None:
+        """A reason when T (N, d) has more than 3 units or fewer than 96 rows: the defaults are
+        checked against quadrature truths in 1 and 2 dimensions from 96 rows, and the
+        Kozachenko-Leonenko bias grows with the dimension (16 bits for 12 on 10 units)."""
+        n, d = np.shape(T)[-2:]
+        if d > _TRUSTED_UNITS:
+            return (f"d = {d} > {_TRUSTED_UNITS} units: nearest-neighbour entropies are biased "
+                    "in high dimension (checked in 1-2)")
+        if n < _TRUSTED_ROWS:
+            return f"N = {n} < {_TRUSTED_ROWS} samples: below the sizes its defaults are checked at"
+        return None
 
     def mutual_information(
         self, T: np.ndarray, X: np.ndarray, y: np.ndarray
     ) -> tuple[float, float]:
-        """(I(X;T+Z), I(Y;T+Z)) in bits; T: (N, d), X: (N, ...) or (N,) input ids, y: (N,) labels.
+        """(I(X;T+Z), I(Y;T+Z)) in bits; shapes as for ``estimate``."""
+        i_xt, i_yt, _, _ = self.estimate(T, X, y)
+        return i_xt, i_yt
 
+    def estimate(self, T: np.ndarray, X: np.ndarray, y: np.ndarray) -> Estimate:
+        """I(X;T+Z), I(Y;T+Z) in bits, each the mean of the replicates' estimates, with its
+        Monte Carlo standard error sd / sqrt(replicates) (NaN, unknown, for one replicate).
+
+        T: (N, d), X: (N, ...) or (N,) input ids, y: (N,) labels. Replicate r takes the next
+        ``draws`` per row from one seeded stream, so the first is the one-replicate estimate.
         Repeated inputs need more than k noisy points per input (rows of the input x draws).
         """
         T, x_ids, y = check_samples(T, X, y)
-        V, sources = noisy_samples(T, self.noise_variance, self.draws, self.seed)
+        draws = self.draws or math.ceil((self.points or _DEFAULT_POINTS) / len(T))
+        replicates = self._replicates()
+        stream = np.random.default_rng(self.seed)
+        estimates = np.array([self._replicate(T, x_ids, y, draws, stream)
+                              for _ in range(replicates)])
+        errors = (estimates.std(axis=0, ddof=1) / math.sqrt(replicates) if replicates > 1
+                  else np.full(2, math.nan))
+        return Estimate(*map(float, estimates.mean(axis=0)), *map(float, errors))
+
+    def _replicate(self, T: np.ndarray, x_ids: np.ndarray, y: np.ndarray, draws: int,
+                   stream: np.random.Generator) -> tuple[float, float]:
+        """One replicate's (I(X;T+Z), I(Y;T+Z)) in bits, on ``draws`` per row from ``stream``."""
+        V, sources = noisy_samples(T, self.noise_variance, draws, stream)
         h_v = kozachenko_leonenko_entropy(V, self.k)
         x_of_point = x_ids[sources]
         if x_ids.max() + 1 == len(x_ids):
@@ -127,3 +179,14 @@ class NearestNeighbourEstimator(Estimator):
             )
         i_yt = ross_information(V, y[sources], self.k)
         return (h_v - h_v_given_x) / math.log(2), i_yt / math.log(2)
+
+    def _replicates(self) -> int:
+        """The replicates: as set, else 4, or 1 when ``draws`` is set (a spec from before
+        replicates)."""
+        if self.replicates is not None:
+            return self.replicates
+        return _DEFAULT_REPLICATES if self.draws is None else 1
+
+
+_DEFAULT_POINTS, _DEFAULT_REPLICATES = 8192, 4
+_TRUSTED_UNITS, _TRUSTED_ROWS = 3, 96
