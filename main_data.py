@@ -114,6 +114,12 @@ from rundir.config import Measure, RunConfig
               help=f"Estimator, repeatable: {spec_help()}; omitted parameters take the "
                    "defaults shown; exact measures runs trained with --quantize "
                    "(docs/estimators.md).")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=0, metavar="B",
+              help="Give the deterministic estimators a standard error too: each is measured "
+                   "as bootstrap:resamples=B,SPEC, B resamples of the measured samples (B + 1 "
+                   "times its cost; B >= 2, 0 = off: their standard error is then 0, the "
+                   "number being exact for those samples). mc and knn always write their "
+                   "Monte Carlo error.")
 @click.option("--schedule", default="every:1", metavar="SPEC",
               help="Which epochs to measure: every:N, log:N, delta-exact:DELTA, "
                    "delta-approx:DELTA.")

@@ -60,6 +60,11 @@ class BatchingEstimator(Estimator):
         return self.estimator.needs_run_range
 
     @property
+    def monte_carlo(self) -> bool:
+        """Whether the wrapped estimator's estimate is random (noise draws)."""
+        return self.estimator.monte_carlo
+
+    @property
     def needs_quantization(self) -> bool:
         """Whether the wrapped estimator measures only quantized networks."""
         return self.estimator.needs_quantization

@@ -25,6 +25,9 @@ An estimator is a frozen dataclass deriving from `Estimator`. It declares, as cl
   None;
 - ``pools_epochs``: True when ``mutual_information`` takes a window of epochs' activations
   stacked, (window, N, d), rather than one epoch's (N, d) (Batching);
+- ``monte_carlo``: True when its estimate is random (noise draws: ``mc``, ``knn``), so that
+  ``estimate`` carries a Monte Carlo standard error; a property where it depends on the
+  settings;
 - ``renamed``: keys older specs used -> their key now (mc's and knn's ``samples`` are
   ``draws``), so names in old tables still read.
 
@@ -142,6 +145,7 @@ class Estimator(ABC):
     needs_quantization: ClassVar[bool] = False
     wraps: ClassVar[str | None] = None
     pools_epochs: ClassVar[bool] = False
+    monte_carlo: ClassVar[bool] = False
     renamed: ClassVar[Mapping[str, str]] = {}
 
     def __post_init__(self) -> None:

@@ -28,6 +28,9 @@ wrapping estimator's parameters are followed by the spec of the estimator it wra
   activations (runs trained with ``--quantize``).
 - ``batching``: ``window`` (integer >= 1, default 10), then after a comma the spec of the
   estimator it wraps, e.g. ``batching:window=10,binning:bins=30,low=-1.0,high=1.0``.
+- ``bootstrap``: ``resamples`` (integer >= 2, default 100), ``seed`` (integer >= 0, default 0),
+  then the spec of the deterministic estimator it wraps: its estimate with a bootstrap
+  standard error over the measured samples (``--bootstrap B`` wraps every such estimator).
 
 Canonical names (what ``.name`` gives) list every parameter that changes the estimate, floats
 as Python's repr: ``binning:bins=30,low=-1.0,high=1.0``, ``binning:bin_size=0.07``,
@@ -52,6 +55,7 @@ from dataclasses import dataclass, field
 
 from information.batching import BatchingEstimator
 from information.binning import BinningEstimator
+from information.bootstrap import BootstrapEstimator
 from information.contract import Estimator
 from information.exact import ExactEstimator
 from information.kde import KDEEstimator
@@ -67,6 +71,7 @@ ESTIMATORS: tuple[type[Estimator], ...] = (
     NearestNeighbourEstimator,
     RenyiEstimator,
     ExactEstimator,
+    BootstrapEstimator,
 )
 """Every estimator class a spec can name; a new estimator adds its class here."""
 
@@ -151,7 +156,7 @@ def spec_help(pooling: bool = False) -> str:
     (a spec may have them, quoted). Estimators that pool epochs (Batching) only when
     ``pooling``."""
     return "; ".join(_head_help(head, kind) for head, kind in _BY_HEAD.items()
-                     if pooling or not kind.pools_epochs)
+                     if pooling or kind.pools_epochs is not True)
 
 
 def _head_help(head: str, kind: type[Estimator]) -> str:

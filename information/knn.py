@@ -97,6 +97,7 @@ class NearestNeighbourEstimator(Estimator):
                   integer("points", 1), integer("replicates", 1), integer("seed", 0))
     pairwise = True
     renamed = {"samples": "draws"}
+    monte_carlo = True
 
     k: int = 3
     noise_variance: float = 0.1

@@ -138,6 +138,7 @@ class MonteCarloEstimator(Estimator):
     parameters = (positive("noise_variance"), integer("draws", 1), positive("target_se"),
                   integer("max_draws", 1), integer("seed", 0))
     pairwise = True
+    monte_carlo = True
     renamed = {"samples": "draws"}
 
     noise_variance: float = 0.1

@@ -31,7 +31,7 @@ import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from threadpoolctl import threadpool_limits
 
-from information.contract import Estimator
+from information.contract import Estimate, Estimator
 from information.estimators import estimator_from_spec
 from information.samples import Samples
 from measuring.backend import check_jobs, in_worker
@@ -84,12 +84,13 @@ def measure(task: Task) -> list[Row]:
                 finite = all(np.isfinite(T).all() for T in stack)
                 for estimator in plan.estimators:
                     T = np.stack(stack) if estimator.pools_epochs else stack[0]
-                    i_xt, i_yt = (estimator.mutual_information(T, samples.ids, samples.y)
-                                  if finite else (np.nan, np.nan))
+                    estimate = (estimator.estimate(T, samples.ids, samples.y)
+                                if finite else Estimate(*[np.nan] * 4))
                     rows.append({"repeat": task.repeat, "epoch": first, "layer": layer,
                                  "layer_name": source.layer_names[layer - 1],
                                  "units": stack[0].shape[1], "estimator": estimator.name,
-                                 "i_xt": float(i_xt), "i_yt": float(i_yt),
+                                 **{key: float(value)
+                                    for key, value in estimate._asdict().items()},
                                  "samples": samples.name, "h_x": samples.h_x,
                                  "h_y": samples.h_y, "epoch_last": last})
     return rows
