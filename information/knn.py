@@ -109,11 +109,16 @@ class NearestNeighbourEstimator(Estimator):
     @property
     def name(self) -> str:
         """Canonical spec, every setting written: ``knn:k=3,noise_variance=0.1,points=8192,
-        replicates=4,seed=0``, or ``draws=D`` in place of ``points``."""
-        sampling = (f"draws={self.draws}" if self.draws is not None
-                    else f"points={self.points or _DEFAULT_POINTS}")
+        replicates=4,seed=0``, or ``draws=D`` in place of ``points``; ``draws=D`` with one
+        replicate as old specs wrote it: ``knn:k=3,noise_variance=0.1,draws=D,seed=0``."""
+        replicates = self._replicates()
+        if self.draws is None:
+            sampling = f"points={self.points or _DEFAULT_POINTS},replicates={replicates}"
+        else:
+            sampling = f"draws={self.draws}" + (f",replicates={replicates}" if replicates > 1
+                                                 else "")
         return (f"knn:k={self.k},noise_variance={float(self.noise_variance)!r},{sampling},"
-                f"replicates={self._replicates()},seed={self.seed}")
+                f"seed={self.seed}")
 
     def check(self) -> None:
         """Raise ValueError when ``draws`` and ``points`` are both given."""

@@ -52,7 +52,7 @@ def test_its_estimate_is_the_mean_of_its_replicates_drawn_from_one_stream():
 def test_draws_alone_is_one_replicate_whose_error_is_unknown():
     case = CASES[0]
     estimator = NearestNeighbourEstimator(noise_variance=case.noise_variance, draws=2)
-    assert estimator.name == "knn:k=3,noise_variance=0.05,draws=2,replicates=1,seed=0"
+    assert estimator.name == "knn:k=3,noise_variance=0.05,draws=2,seed=0"
     assert all(math.isnan(error) for error in estimator.estimate(case.T, case.X, case.y)[2:])
 
 
