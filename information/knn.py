@@ -7,8 +7,8 @@ the noisy draws and h(Z) (`information.noise`), spec strings (`information.estim
 
 The layer is seen through the same channel as `mc` and the KDE bounds, V = T + Z with
 Z ~ N(0, s^2 I), but only through samples of V: ``draws`` per row (seeded), so
-``draws * N`` points. With Euclidean distances, KD-trees (scipy's cKDTree) and psi the
-digamma function, in nats:
+``draws * N`` points. With Euclidean distances (exact neighbour searches, a k-d tree or blocked
+brute force by dimension: `information.neighbours`) and psi the digamma function, in nats:
 
 - h(V) = psi(n) - psi(k) + ln c_d + (d / n) sum_i ln eps_i, eps_i the distance from point i to
   its k-th nearest neighbour, c_d = pi^(d/2) / Gamma(d/2 + 1) the volume of the unit ball;
@@ -18,6 +18,12 @@ digamma function, in nats:
   the k-th nearest point of the same class, m_i the number of points within it (itself
   included, the radius just below eps_i), classes of one point left out and k_i =
   min(k, n_c - 1), as scikit-learn does (without its clipping of negative values at zero).
+
+The estimate is the mean of ``replicates`` independent estimates (each on its own ``draws``
+per row from one seeded stream) and its Monte Carlo standard error their sd / sqrt(replicates)
+(`NearestNeighbourEstimator.estimate`). By default draws = ceil(8192 / N), so that each
+replicate has at least 8192 points, and 4 replicates: within 0.03 bits of the quadrature truth
+on 1-D and 2-D layers of 96 to 600 rows (docs/estimators.md).
 
 Duplicate rows of T are separated by the noise. Nothing is clipped: an estimate above log2 N or
 below zero is the estimator's bias, left visible. Noisy points that coincide (noise below the
@@ -32,11 +38,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import cKDTree
 from scipy.special import digamma, gammaln
 
 from information.contract import Estimate, Estimator, integer, positive
 from information.entropy import check_samples, dense_ids
+from information.neighbours import kth_neighbour_distances, points_within
 from information.noise import gaussian_entropy, noisy_samples
 
 
@@ -45,7 +51,7 @@ def kozachenko_leonenko_entropy(points: np.ndarray, k: int) -> float:
     n, d = points.shape
     if n <= k:
         raise ValueError(f"the k-nearest-neighbour entropy needs more than k={k} points, got {n}")
-    distances = cKDTree(points).query(points, k + 1)[0][:, k]
+    distances = kth_neighbour_distances(points, k)
     if not distances.all():
         raise ValueError(
             "noisy points coincide (noise_variance below the resolution of the activations)"
@@ -70,9 +76,8 @@ def ross_information(points: np.ndarray, labels: np.ndarray, k: int) -> float:
     for label in np.unique(ids):
         members = np.flatnonzero(ids == label)
         own = min(k, len(members) - 1)
-        distances = cKDTree(points[members]).query(points[members], own + 1)[0][:, own]
-        radius[members] = np.nextafter(distances, 0)
-    within = cKDTree(points).query_ball_point(points, radius, return_length=True)
+        radius[members] = np.nextafter(kth_neighbour_distances(points[members], own), 0)
+    within = points_within(points, radius)
     return float(
         digamma(len(points)) + digamma(neighbours).mean() - digamma(counts).mean()
         - digamma(within).mean()
