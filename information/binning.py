@@ -37,12 +37,14 @@ Grids (each unit is binned alone; a row's bin is the tuple of its units' bins):
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from information.contract import Estimator, finite, integer, one_of, positive
-from information.entropy import check_samples, plug_in_information
+from information.corrections import CORRECTIONS, discrete_information
+from information.entropy import check_samples, undersampled
 
 RANGES = ("fixed", "layer", "global")
 MAX_BINS = 2**52
@@ -70,7 +72,7 @@ class BinningEstimator(Estimator):
     heads = {"binning": {}}
     parameters = (integer("bins", 1, MAX_BINS, "an integer in 1..2**52"), finite("low"),
                   finite("high"), positive("bin_size"), one_of("range", RANGES),
-                  one_of("edges", EDGES))
+                  one_of("edges", EDGES), one_of("correction", CORRECTIONS))
 
     bins: int | None = None
     low: float | None = None
@@ -78,6 +80,7 @@ class BinningEstimator(Estimator):
     bin_size: float | None = None
     range: str = "fixed"
     edges: str = "equal-width"
+    correction: str = "none"
     run_range_: tuple[float, float] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -85,16 +88,18 @@ class BinningEstimator(Estimator):
         """Canonical spec, e.g. ``binning:bins=30,low=-1.0,high=1.0`` or ``binning:bin_size=0.07``.
 
         A global-range estimator is named ``binning:bins=B,range=global`` with or without its
-        supplied range: the name says the setting, not the numbers.
+        supplied range: the name says the setting, not the numbers. A bias correction other
+        than the plug-in ends it: ``...,correction=grassberger``.
         """
+        correction = "" if self.correction == "none" else f",correction={self.correction}"
         if self.bin_size is not None:
-            return f"binning:bin_size={float(self.bin_size)!r}"
+            return f"binning:bin_size={float(self.bin_size)!r}{correction}"
         bins, low, high = self._grid()
         if self.edges != "equal-width":
-            return f"binning:bins={bins},edges={self.edges}"
+            return f"binning:bins={bins},edges={self.edges}{correction}"
         if self.range == "fixed":
-            return f"binning:bins={bins},low={float(low)!r},high={float(high)!r}"
-        return f"binning:bins={bins},range={self.range}"
+            return f"binning:bins={bins},low={float(low)!r},high={float(high)!r}{correction}"
+        return f"binning:bins={bins},range={self.range}{correction}"
 
     @property
     def needs_run_range(self) -> bool:
@@ -180,10 +185,32 @@ class BinningEstimator(Estimator):
 
         T: (N, d) activations; X: (N, ...) inputs or (N,) integer input ids; y: (N,) labels.
         I(X;T) = H(T) - H(T|X), with H(T|X) = 0 when all inputs are distinct and counted over
-        the repeated inputs otherwise; I(Y;T) = H(T) - H(T|Y).
+        the repeated inputs otherwise; I(Y;T) = H(T) - H(T|Y); each entropy the plug-in or
+        ``correction``'s (`information.corrections`, NSB over the grid's bins^d states).
         """
         T, x_ids, y = check_samples(T, X, y)
-        return plug_in_information(self.codes(T), x_ids, y)
+        codes = self.codes(T)
+        states = self._log_states(T, codes) if self.correction == "nsb" else 0.0
+        return discrete_information(codes, x_ids, y, self.correction, states)
+
+    def validity(self, T: np.ndarray) -> str | None:
+        """A reason when T (N, d) has fewer rows than bins per unit, or when most rows have a
+        bin tuple of their own (`undersampled`)."""
+        bins = None if self.bin_size is not None else self._grid()[0]
+        if bins is not None and bins > len(T):
+            return f"bins={bins} > N = {len(T)} samples: most bins stay empty"
+        return undersampled(self.codes(T))
+
+    def _log_states(self, T: np.ndarray, codes: np.ndarray) -> float:
+        """ln of the number of bin tuples the grid has for T (N, d): bins^d (adaptive edges:
+        their bins per unit), or for ``bin_size`` the product of each unit's range of codes."""
+        if self.bin_size is not None:
+            spans = codes.max(axis=0) - codes.min(axis=0) + 1 if codes.size else np.ones(0)
+            return float(np.log(spans).sum())
+        bins = self._grid()[0]
+        if self.edges != "equal-width":
+            bins = len(adaptive_edges(T, bins, self.edges)) + 1
+        return T.shape[1] * math.log(bins)
 
     def _grid(self) -> tuple[int, float | None, float | None]:
         """(bins, low, high) with defaults filled in; low/high None for layer/global ranges."""
@@ -196,7 +223,8 @@ class BinningEstimator(Estimator):
 
     def identity(self) -> tuple:
         """The grid and the learned run-wide range (``run_range_``)."""
-        return (self.bin_size, *self._grid(), self.range, self.edges, self.run_range_)
+        return (self.bin_size, *self._grid(), self.range, self.edges, self.correction,
+                self.run_range_)
 
 
 def adaptive_edges(values: np.ndarray, bins: int, edges: str) -> np.ndarray:

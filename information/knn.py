@@ -135,7 +135,7 @@ class NearestNeighbourEstimator(Estimator):
         """A reason when T (N, d) has more than 3 units or fewer than 96 rows: the defaults are
         checked against quadrature truths in 1 and 2 dimensions from 96 rows, and the
         Kozachenko-Leonenko bias grows with the dimension (16 bits for 12 on 10 units)."""
-        n, d = np.shape(T)[-2:]
+        n, d = np.shape(T)
         if d > _TRUSTED_UNITS:
             return (f"d = {d} > {_TRUSTED_UNITS} units: nearest-neighbour entropies are biased "
                     "in high dimension (checked in 1-2)")
