@@ -44,13 +44,15 @@ import numpy as np
 
 from information.contract import Estimator, finite, integer, one_of, positive
 from information.corrections import CORRECTIONS, discrete_information
-from information.entropy import check_samples, undersampled
+from information.entropy import check_samples, row_keys, undersampled
 
 RANGES = ("fixed", "layer", "global")
 MAX_BINS = 2**52
 """Most bins per unit: bin indices stay exact in float64 and int64."""
 EDGES = ("equal-width", "equal-mass", "max-entropy")
 _DEFAULT_BINS, _DEFAULT_LOW, _DEFAULT_HIGH = 30, -1.0, 1.0
+_BLOCK_VALUES = 2**22
+"""Values binned at once when rows are keyed (`BinningEstimator.keys`): 32 MiB of float64."""
 _VALUES_PER_CELL = 8
 """Mean values per cell of the counting passes of adaptive binning (`equal_width_cells`)."""
 _FIBONACCI_HASH = np.uint64(0x9E3779B97F4A7C15)
@@ -153,30 +155,19 @@ class BinningEstimator(Estimator):
 
     def codes(self, T: np.ndarray) -> np.ndarray:
         """Bin indices (N, d) int64 of the activations T (N, d)."""
-        T = np.asarray(T, dtype=np.float64)
-        if self.bin_size is not None:
-            if T.size and np.abs(T).max() / self.bin_size >= 2.0**62:
-                raise ValueError(
-                    f"bin_size={self.bin_size!r} is too small for activations of magnitude "
-                    f"{np.abs(T).max():.3g}: bin indices would overflow int64"
-                )
-            return np.floor(T / self.bin_size).astype(np.int64)
-        bins, low, high = self._grid()
-        if self.edges != "equal-width":
-            return bin_indices(T, adaptive_edges(T, bins, self.edges))
-        if self.range == "layer":
-            low, high = (T.min(), T.max()) if T.size else (0.0, 0.0)
-        elif self.range == "global":
-            if self.run_range_ is None:
-                raise ValueError(
-                    "range='global' needs the run-wide activation range: the runner supplies "
-                    "it with estimator.with_run_range(low, high) before measuring"
-                )
-            low, high = self.run_range_
-        if not high > low:
-            return np.zeros(T.shape, dtype=np.int64)
-        index = np.floor((T - low) / (high - low) * bins)
-        return np.clip(index, 0, bins - 1, out=index).astype(np.int64)
+        return self._encoder(T)(np.asarray(T, dtype=np.float64))
+
+    def keys(self, T: np.ndarray) -> np.ndarray:
+        """One exact int64 key (N,) per row of bin indices of T (N, d): equal bin tuples <=>
+        equal keys. The grid is found on all of T, then blocks of columns (about 2^22 values)
+        are binned and keyed one at a time, so memory stays O(N) beyond T at any width."""
+        encode = self._encoder(T)
+        keys = np.zeros(len(T), dtype=np.int64)
+        step = max(1, _BLOCK_VALUES // max(len(T), 1))
+        for first in range(0, T.shape[1], step):
+            block = np.asarray(T[:, first:first + step], dtype=np.float64)
+            keys = row_keys(np.column_stack([keys, row_keys(encode(block))]))
+        return keys
 
     def mutual_information(
         self, T: np.ndarray, X: np.ndarray, y: np.ndarray
@@ -189,9 +180,42 @@ class BinningEstimator(Estimator):
         ``correction``'s (`information.corrections`, NSB over the grid's bins^d states).
         """
         T, x_ids, y = check_samples(T, X, y)
-        codes = self.codes(T)
-        states = self._log_states(T, codes) if self.correction == "nsb" else 0.0
-        return discrete_information(codes, x_ids, y, self.correction, states)
+        states = self._log_states(T) if self.correction == "nsb" else 0.0
+        return discrete_information(self.keys(T), x_ids, y, self.correction, states)
+
+    def _encoder(self, T: np.ndarray):
+        """The function from values (any shape) to their int64 bin indices on the grid of
+        this estimator for the activations T (N, d): a layer range, adaptive edges and the
+        bin_size check are found on all of T."""
+        if self.bin_size is not None:
+            magnitude = float(np.abs(T).max()) if T.size else 0.0
+            if magnitude / self.bin_size >= 2.0**62:
+                raise ValueError(
+                    f"bin_size={self.bin_size!r} is too small for activations of magnitude "
+                    f"{magnitude:.3g}: bin indices would overflow int64"
+                )
+            return lambda values: np.floor(values / self.bin_size).astype(np.int64)
+        bins, low, high = self._grid()
+        if self.edges != "equal-width":
+            edges = adaptive_edges(T, bins, self.edges)
+            return lambda values: bin_indices(values, edges)
+        if self.range == "layer":
+            low, high = (float(T.min()), float(T.max())) if T.size else (0.0, 0.0)
+        elif self.range == "global":
+            if self.run_range_ is None:
+                raise ValueError(
+                    "range='global' needs the run-wide activation range: the runner supplies "
+                    "it with estimator.with_run_range(low, high) before measuring"
+                )
+            low, high = self.run_range_
+        if not high > low:
+            return lambda values: np.zeros(np.shape(values), dtype=np.int64)
+
+        def equal_width(values: np.ndarray) -> np.ndarray:
+            index = np.floor((values - low) / (high - low) * bins)
+            return np.clip(index, 0, bins - 1, out=index).astype(np.int64)
+
+        return equal_width
 
     def validity(self, T: np.ndarray) -> str | None:
         """A reason when T (N, d) has fewer rows than bins per unit, or when most rows have a
@@ -199,13 +223,16 @@ class BinningEstimator(Estimator):
         bins = None if self.bin_size is not None else self._grid()[0]
         if bins is not None and bins > len(T):
             return f"bins={bins} > N = {len(T)} samples: most bins stay empty"
-        return undersampled(self.codes(T))
+        return undersampled(self.keys(np.asarray(T)))
 
-    def _log_states(self, T: np.ndarray, codes: np.ndarray) -> float:
+    def _log_states(self, T: np.ndarray) -> float:
         """ln of the number of bin tuples the grid has for T (N, d): bins^d (adaptive edges:
         their bins per unit), or for ``bin_size`` the product of each unit's range of codes."""
         if self.bin_size is not None:
-            spans = codes.max(axis=0) - codes.min(axis=0) + 1 if codes.size else np.ones(0)
+            if not T.size:
+                return 0.0
+            spans = (np.floor(T.max(axis=0) / self.bin_size)
+                     - np.floor(T.min(axis=0) / self.bin_size) + 1)
             return float(np.log(spans).sum())
         bins = self._grid()[0]
         if self.edges != "equal-width":
