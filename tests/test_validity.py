@@ -40,3 +40,9 @@ def test_batching_asks_the_wrapped_estimator_about_the_pooled_window():
     window = np.stack([tanh_layer(60, 2)] * 2)  # 120 pooled rows, 60 per epoch
     assert estimator_from_spec("batching:window=2,knn").validity(window) is None
     assert estimator_from_spec("knn").validity(window[0]).startswith("N = 60 < 96")
+
+
+def test_a_bootstrap_asks_the_estimator_it_wraps():
+    T = tanh_layer(4096, 10)
+    assert estimator_from_spec("bootstrap:resamples=2,binning").validity(T) == \
+        estimator_from_spec("binning").validity(T) is not None
