@@ -174,7 +174,8 @@ class MonteCarloEstimator(Estimator):
         """I(X;T+Z), I(Y;T+Z) and their Monte Carlo standard errors, in bits.
 
         With a target the draws come in rounds from one seeded stream, so the estimate after
-        M draws per row is that of ``draws=M``.
+        M draws per row is that of ``draws=M``. Draws are made and evaluated a few per row at a
+        time (about 2^22 values), so memory is O(N d), whatever M.
         """
         T, x_ids, y = check_samples(T, X, y)
         y_ids = dense_ids(y)[0]
@@ -182,16 +183,18 @@ class MonteCarloEstimator(Estimator):
         stream = np.random.default_rng(self.seed)
         terms_x, terms_y = np.empty(0), np.empty(0)
         done, total = 0, self.draws or _FIRST_ROUND
+        chunk = max(1, _DRAW_VALUES // T.size)  # draws per row held at once: memory O(N d)
         while total > done:
-            V, sources = noisy_samples(T, self.noise_variance, total - done, stream)
+            draws = min(chunk, total - done)
+            V, sources = noisy_samples(T, self.noise_variance, draws, stream)
             log_source, log_total, log_own_y, log_own_x = noisy_log_kernel_sums(
                 V, sources, T, y_ids, None if distinct else x_ids, self.noise_variance
             )
             terms_x = np.r_[terms_x, information_terms(
                 log_source if distinct else log_own_x, log_total, x_ids, sources)]
             terms_y = np.r_[terms_y, information_terms(log_own_y, log_total, y_ids, sources)]
-            done = total
-            if self.draws is None:
+            done += draws
+            if self.draws is None and done == total:
                 error = max(monte_carlo_information(terms)[1] for terms in (terms_x, terms_y))
                 total = draws_needed(done, error, *self._stopping())
         (i_xt, i_xt_se), (i_yt, i_yt_se) = map(monte_carlo_information, (terms_x, terms_y))
@@ -203,6 +206,9 @@ class MonteCarloEstimator(Estimator):
         return target, _DEFAULT_MAX_DRAWS if self.max_draws is None else self.max_draws
 
 
+_DRAW_VALUES = 2**22
+"""Noisy values (draws x N x d) drawn at once: 32 MiB of float64, more only for one draw per
+row of a wider layer."""
 _FIRST_ROUND = 4
 """Draws per row of the first round, before the standard error is known."""
 _DEFAULT_TARGET_SE, _DEFAULT_MAX_DRAWS = 0.01, 256

@@ -212,3 +212,13 @@ def test_extreme_noise_or_activations_give_finite_information_within_the_entropi
 def test_invalid_hyper_parameters_are_named(parameters, named):
     with pytest.raises(ValueError, match=named):
         MonteCarloEstimator(**parameters)
+
+
+def test_draws_made_one_per_row_at_a_time_give_the_estimate_of_all_at_once(monkeypatch):
+    import information.mc
+
+    case = CASES[1]
+    estimator = MonteCarloEstimator(case.noise_variance, draws=6, seed=3)
+    whole = estimator.estimate(case.T, case.X, case.y)
+    monkeypatch.setattr(information.mc, "_DRAW_VALUES", 1)  # one draw per row per chunk
+    assert estimator.estimate(case.T, case.X, case.y) == whole
