@@ -21,6 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.compression import ALPHA, COMPRESSION_COLUMNS, compression_table
+from analysis.summary import SUMMARY_COLUMNS, summary_rows
+from analysis.tables import read_information
 from data.datasets import SAMPLES
 from data.run_data import measured_samples
 from information.samples import Samples
@@ -104,6 +107,31 @@ class SavedRun:
             raise FileNotFoundError(f"{self.directory} holds no {path.name}: measure it first")
         rows = read_rows(path)
         return {column: np.array([row[column] for row in rows]) for column in COLUMNS}
+
+    def compression(self, alpha: float = ALPHA, seed: int = 0) -> dict[str, np.ndarray]:
+        """The compression test of every measured layer (``main_plot.py RUN_DIR --kind
+        compression``'s table; docs/statistics.md) as columns: name -> (rows,) array.
+
+        One row per (estimator, samples, layer), every estimator and samples measured: the
+        drop of I(X;T) in bits from its peak (picked on half the repeats, split by ``seed``)
+        to the last epoch on the other half, its 1 - 2 alpha interval, the one-sided p-value,
+        Holm's adjusted one over the whole table and ``compresses`` (adjusted p <= alpha).
+        ValueError when the run has fewer than 4 repeats.
+        """
+        measured = read_information(self.directory / run_directory.INFORMATION)
+        rows = compression_table([(str(self.directory), m) for m in measured], alpha, seed)
+        return {column: np.array([row[column] for row in rows])
+                for column in COMPRESSION_COLUMNS}
+
+    def summary(self, confidence: float = 0.95, resamples: int = 1000,
+                seed: int = 0) -> dict[str, np.ndarray]:
+        """Means over repeats with their uncertainty as columns (``--kind curves``'s table):
+        per estimator, samples, epoch and layer every repeat measured, I(X;T) and I(Y;T)
+        means in bits, standard errors (sd / sqrt(repeats)) and the ends of the percentile
+        bootstrap interval over repeats at ``confidence`` (``analysis.summary``)."""
+        measured = read_information(self.directory / run_directory.INFORMATION)
+        rows = [row for m in measured for row in summary_rows(m, confidence, resamples, seed)]
+        return {column: np.array([row[column] for row in rows]) for column in SUMMARY_COLUMNS}
 
     def metrics(self) -> dict[str, np.ndarray]:
         """metrics.csv as columns: repeat, epoch (integers), train_loss, train_accuracy,
