@@ -186,7 +186,7 @@ def bench_wide(rng: np.random.Generator) -> None:
     for d in WIDE_UNITS:
         T = np.tanh(rng.normal(size=(n, d))).astype(np.float32)
         U = np.ascontiguousarray(T.T)  # a general product, not NumPy's symmetric T @ T.T
-        product = median_seconds(lambda T=T, U=U: T @ U, 3)
+        product = median_seconds(lambda T=T, U=U: T @ U, 3 if d <= 1024 else 1)
         print(f"N={n} d={d}: one float32 product (N, d) @ (d, N) {product:8.3f} s, "
               f"its result {n * n * 4 / 2**20:.0f} MiB")
         for spec in WIDE_SPECS:
@@ -201,7 +201,7 @@ def bench_wide(rng: np.random.Generator) -> None:
                 return estimator.mutual_information(T, np.arange(n), y)
 
             seconds, peak = seconds_and_peak(call)
-            if seconds < 5:  # the first call was the warm-up: the median of three more
+            if seconds < 1:  # the first call was the warm-up: the median of three more
                 seconds = median_seconds(call, 3)
             last[spec] = (d, seconds)
             print(f"    {spec:<12} {seconds:8.3f} s ({seconds / product:6.1f}x the product), "
