@@ -69,6 +69,12 @@ class BatchingEstimator(Estimator):
         """Whether the wrapped estimator measures only quantized networks."""
         return self.estimator.needs_quantization
 
+    def validity(self, T: np.ndarray) -> str | None:
+        """The wrapped estimator's reason, if any, on the window's pooled rows; T: (window, N,
+        d)."""
+        T = np.asarray(T)
+        return self.estimator.validity(T.reshape(-1, T.shape[-1]))
+
     def check(self) -> None:
         """Raise ValueError when the wrapped estimator is itself a Batching estimator."""
         if isinstance(self.estimator, BatchingEstimator):

@@ -77,6 +77,10 @@ class BootstrapEstimator(Estimator):
             raise ValueError(f"bootstrap wraps deterministic estimators; {self.estimator.name} "
                              "writes its own Monte Carlo standard error")
 
+    def validity(self, T: np.ndarray) -> str | None:
+        """The wrapped estimator's reason, if any, on the same activations."""
+        return self.estimator.validity(T)
+
     def with_run_range(self, low: float, high: float) -> BootstrapEstimator:
         """This bootstrap over the wrapped estimator with the run-wide range supplied."""
         return dataclasses.replace(self, estimator=self.estimator.with_run_range(low, high))

@@ -36,7 +36,11 @@ built from the head and the declared parameters),
 ``mutual_information(T, X, y) -> (I(X;T), I(Y;T))`` in bits, and ``estimate(T, X, y)``, the same
 two numbers with their standard errors (`Estimate`): an estimator whose number is random
 (noise draws: ``mc``, ``knn``) writes its Monte Carlo standard error; a deterministic one is
-exact for the samples it is given, so by default 0. Two estimators are equal when they
+exact for the samples it is given, so by default 0. It also answers
+``validity(T) -> str | None``: None where the estimator is trusted on activations T (as
+``mutual_information`` takes them), else a short reason naming what is outside its trusted range
+(the dimension, the samples, the bins); the runner writes the number and warns once with it.
+Two estimators are equal when they
 are of one class and have one ``identity`` (by default the name; an estimator with learned
 state adds it), stated once here: every estimator is a dataclass with ``eq=False``.
 Construction validates, once: each
@@ -192,6 +196,14 @@ class Estimator(ABC):
         """
         i_xt, i_yt = self.mutual_information(T, X, y)
         return Estimate(float(i_xt), float(i_yt))
+
+    def validity(self, T: np.ndarray) -> str | None:
+        """None when this estimator is trusted on activations T (N, d) (Batching: (window,
+        N, d)), else a short reason: which of the dimension, the samples or the bins lies
+        outside its trusted range, e.g. ``"d = 128 > 20 dimensions: ..."``. Cheap next to a
+        measurement, and read only: the estimate is made whatever it says. By default
+        trusted everywhere."""
+        return None
 
     def with_run_range(self, low: float, high: float) -> Estimator:
         """This estimator with the run-wide activation range [low, high] supplied.

@@ -189,7 +189,7 @@ def test_the_help_grammar_lists_every_estimator_with_its_defaults():
     heads = [head for kind in ESTIMATORS for head in kind.heads if kind.pools_epochs is not True]
     assert [part.split("[")[0] for part in grammar.split("; ")] == heads
     assert "binning[:bins=30, low=-1.0, high=1.0," in grammar
-    assert "mc[:noise_variance=0.1, draws=4, seed=0]" in grammar
+    assert "mc[:noise_variance=0.1, draws=DRAWS, target_se=0.01, max_draws=256, seed=0]" in grammar
     assert "batching" not in grammar and "batching[:window=10, SPEC]" in spec_help(pooling=True)
     for part in grammar.split("; "):  # the defaults shown are a spec of the default estimator
         head, _, given = part.partition("[:")
