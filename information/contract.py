@@ -125,6 +125,11 @@ def one_of(key: str, choices: tuple[str, ...],
                      choices)
 
 
+class ValidityWarning(UserWarning):
+    """A layer measured outside the range where its estimator is trusted
+    (``Estimator.validity``): the number is written, and read with care."""
+
+
 class Estimate(NamedTuple):
     """I(X;T), I(Y;T) and their standard errors, all in bits; a standard error of 0 means the
     number is exact for the samples measured (no Monte Carlo error)."""
