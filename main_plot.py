@@ -62,21 +62,25 @@ DEFAULT_OUTPUT = {"plane": "information_plane.png", "curves": "information_curve
 @click.option("--alpha", type=float, default=ALPHA, show_default=True,
               help="--kind compression: the family-wise error rate, Holm-corrected over every "
                    "layer, estimator and run shown; intervals are at 1 - 2 alpha.")
+@click.option("--min-drop", type=float, default=0.0, show_default=True, metavar="BITS",
+              help="--kind compression: the smallest drop that counts as compression; the "
+                   "test's null hypothesis is a mean drop of at most BITS (0: no drop).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="--kind compression: seed of the split of the repeats into the half that "
                    "picks each layer's peak and the half that tests it.")
 def main(paths: tuple[Path, ...], output: Path | None, kind: str, estimators: tuple[str, ...],
          samples: tuple[str, ...], epoch_scale: str, xlim: tuple[float, float] | None,
          ylim: tuple[float, float] | None, show_repeats: bool, error_bars: bool, alpha: float,
-         seed: int) -> None:
+         min_drop: float, seed: int) -> None:
     """Plot the information plane (or curves, metrics, the compression test) of one or more
     runs, in bits."""
     if kind != "plane" and (xlim or ylim or error_bars):
         raise click.UsageError("--xlim, --ylim and --error-bars apply to --kind plane only")
     if kind == "metrics" and (estimators or samples):
         raise click.UsageError("--estimator and --samples do not apply to --kind metrics")
-    if kind != "compression" and (alpha != ALPHA or seed):
-        raise click.UsageError("--alpha and --seed apply to --kind compression only")
+    if kind != "compression" and (alpha != ALPHA or seed or min_drop):
+        raise click.UsageError("--alpha, --min-drop and --seed apply to --kind compression "
+                               "only")
     check_alpha(alpha)
     runs = [find_run(path) for path in paths]
     output = output or runs[0].directory / DEFAULT_OUTPUT[kind]
@@ -94,7 +98,7 @@ def main(paths: tuple[Path, ...], output: Path | None, kind: str, estimators: tu
             rows = [row for panel in panels for row in summary_rows(panel.measurements)]
             table = table_csv(SUMMARY_COLUMNS, rows)
         elif kind == "compression":
-            rows = compression_table(panels, alpha, seed)
+            rows = compression_table(panels, alpha, seed, min_drop)
             figure = compression_figure(panels, rows, alpha)
             table = table_csv(COMPRESSION_COLUMNS, rows)
             click.echo(table_text(rows))

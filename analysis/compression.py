@@ -13,7 +13,8 @@ into a selection half and a test half (the test half takes the odd one). The pea
 epoch of the highest mean I(X;T) of the selection half (the earliest of tied ones); the final
 epoch is the last epoch every repeat measured. On the test half alone, each repeat's drop
 d_r = I_r(peak) - I_r(final) is independent of how the peak was chosen, and the one-sided
-paired t-test of mean(d) > 0 has its nominal level. Tests of many layers and estimators are
+paired t-test of mean(d) > 0 has its nominal level (or of mean(d) > ``min_drop``: a drop too
+small to matter, e.g. 0.1 bits, is then no compression). Tests of many layers and estimators are
 corrected together by Holm's method; a layer ``compresses`` when its adjusted p-value is at
 most ``alpha``. The interval is the t-interval of the mean drop on the test half at level
 1 - 2 alpha (90% for alpha 0.05): its lower end is above 0 exactly when the uncorrected
@@ -34,7 +35,7 @@ from analysis.tables import Measurements
 COMPRESSION_COLUMNS = (
     "run", "estimator", "samples", "layer", "layer_name", "repeats", "test_repeats",
     "peak_epoch", "peak_bits", "final_epoch", "final_bits", "drop_bits", "ci_low", "ci_high",
-    "p_value", "p_adjusted", "compresses",
+    "min_drop_bits", "p_value", "p_adjusted", "compresses",
 )
 """Columns of the compression table; bits are means over the test half of the repeats."""
 MIN_REPEATS = 4
@@ -58,9 +59,10 @@ def split_repeats(repeats: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def drop_test(curves: np.ndarray, epochs: np.ndarray, alpha: float = ALPHA,
-              seed: int = 0) -> dict[str, object]:
+              seed: int = 0, min_drop: float = 0.0) -> dict[str, object]:
     """The test of one layer: ``curves`` (R, E) I(X;T) in bits of R repeats at ``epochs``
-    (E,), every value finite. Returns the row's statistics (``COMPRESSION_COLUMNS`` from
+    (E,), every value finite; the null hypothesis is a mean drop of at most ``min_drop``
+    bits (0: no drop). Returns the row's statistics (``COMPRESSION_COLUMNS`` from
     ``repeats`` to ``p_value``)."""
     repeats = len(curves)
     if repeats < MIN_REPEATS:
@@ -76,18 +78,19 @@ def drop_test(curves: np.ndarray, epochs: np.ndarray, alpha: float = ALPHA,
     mean = float(drops.mean())
     se = float(drops.std(ddof=1)) / math.sqrt(n)
     if se > 0:
-        p_value = float(stats.t.sf(mean / se, n - 1))
+        p_value = float(stats.t.sf((mean - min_drop) / se, n - 1))
         half = float(stats.t.ppf(1 - alpha, n - 1)) * se
     else:  # every test repeat drops by the same amount
-        p_value, half = (0.0 if mean > 0 else 1.0), 0.0
+        p_value, half = (0.0 if mean > min_drop else 1.0), 0.0
     return {"repeats": repeats, "test_repeats": n, "peak_epoch": int(epochs[peak]),
             "peak_bits": float(curves[test, peak].mean()), "final_epoch": int(epochs[-1]),
             "final_bits": float(curves[test, -1].mean()), "drop_bits": mean,
-            "ci_low": mean - half, "ci_high": mean + half, "p_value": p_value}
+            "ci_low": mean - half, "ci_high": mean + half, "min_drop_bits": min_drop,
+            "p_value": p_value}
 
 
 def compression_rows(measurements: Measurements, run: str, alpha: float = ALPHA,
-                     seed: int = 0) -> list[dict[str, object]]:
+                     seed: int = 0, min_drop: float = 0.0) -> list[dict[str, object]]:
     """The test of every layer of ``measurements`` (one estimator on one choice of samples),
     on the epochs every repeat measured; rows without ``p_adjusted`` and ``compresses``
     (``adjusted`` adds them over the whole table). ValueError naming the estimator when the
@@ -97,7 +100,8 @@ def compression_rows(measurements: Measurements, run: str, alpha: float = ALPHA,
         curves = measurements.i_xt[:, :, la]
         common = np.isfinite(curves).all(axis=0)
         try:
-            statistics = drop_test(curves[:, common], measurements.epochs[common], alpha, seed)
+            statistics = drop_test(curves[:, common], measurements.epochs[common], alpha, seed,
+                                   min_drop)
         except ValueError as error:
             raise ValueError(f"{run}, {measurements.estimator} on {measurements.samples} "
                              f"samples, layer {layer}: {error}") from None
@@ -117,9 +121,13 @@ def adjusted(rows: list[dict[str, object]], alpha: float = ALPHA) -> list[dict[s
 
 
 def compression_table(measured: Sequence[tuple[str, Measurements]], alpha: float = ALPHA,
-                      seed: int = 0) -> list[dict[str, object]]:
+                      seed: int = 0, min_drop: float = 0.0) -> list[dict[str, object]]:
     """The compression test of every layer of each (run name, measurements) pair, in their
-    order, each run's repeats split by ``seed``, Holm-corrected over the whole table."""
+    order, each run's repeats split by ``seed``, a drop of at most ``min_drop`` bits the null
+    hypothesis, Holm-corrected over the whole table."""
     check_alpha(alpha)
+    if not (math.isfinite(min_drop) and min_drop >= 0):
+        raise ValueError(f"min_drop must be a number of bits >= 0, got {min_drop!r}")
     return adjusted([row for run, measurements in measured
-                     for row in compression_rows(measurements, run, alpha, seed)], alpha)
+                     for row in compression_rows(measurements, run, alpha, seed, min_drop)],
+                    alpha)

@@ -121,7 +121,7 @@ class SavedRun:
         return table({column: np.array([row[column] for row in rows]) for column in COLUMNS},
                      as_frame)
 
-    def compression(self, alpha: float = ALPHA, seed: int = 0,
+    def compression(self, alpha: float = ALPHA, seed: int = 0, min_drop: float = 0.0,
                     as_frame: bool | None = None) -> Table:
         """The compression test of every measured layer (``main_plot.py RUN_DIR --kind
         compression``'s table; docs/statistics.md), a DataFrame or columns of arrays as
@@ -130,11 +130,13 @@ class SavedRun:
         One row per (estimator, samples, layer), every estimator and samples measured: the
         drop of I(X;T) in bits from its peak (picked on half the repeats, split by ``seed``)
         to the last epoch on the other half, its 1 - 2 alpha interval, the one-sided p-value,
-        Holm's adjusted one over the whole table and ``compresses`` (adjusted p <= alpha).
-        ValueError when the run has fewer than 4 repeats.
+        Holm's adjusted one over the whole table and ``compresses`` (adjusted p <= alpha);
+        ``min_drop`` (bits) is the largest drop the null hypothesis allows. ValueError when
+        the run has fewer than 4 repeats.
         """
         measured = read_information(self.directory / run_directory.INFORMATION)
-        rows = compression_table([(str(self.directory), m) for m in measured], alpha, seed)
+        rows = compression_table([(str(self.directory), m) for m in measured], alpha, seed,
+                                 min_drop)
         return table({column: np.array([row[column] for row in rows])
                       for column in COMPRESSION_COLUMNS}, as_frame)
 

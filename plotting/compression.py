@@ -31,10 +31,12 @@ from plotting.style import (
 Row = dict[str, object]
 
 
-def compression_table(panels: Sequence[Panel], alpha: float = ALPHA, seed: int = 0) -> list[Row]:
+def compression_table(panels: Sequence[Panel], alpha: float = ALPHA, seed: int = 0,
+                      min_drop: float = 0.0) -> list[Row]:
     """The compression test of every layer of every panel, in panel order
     (``analysis.compression.compression_table``; the run named by its directory)."""
-    return analysis_table([(str(p.run.directory), p.measurements) for p in panels], alpha, seed)
+    return analysis_table([(str(p.run.directory), p.measurements) for p in panels], alpha,
+                          seed, min_drop)
 
 
 def compression_figure(panels: Sequence[Panel], table: Sequence[Row],

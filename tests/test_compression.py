@@ -167,3 +167,20 @@ def test_alpha_outside_its_range_is_refused(noisy_run, tmp_path, capsys):
     status = run_cli(plot_main, [str(noisy_run), "--kind", "compression", "--alpha", "0.7",
                                  "-o", str(tmp_path / "c.png")])
     assert status == 2 and "alpha must be in (0, 0.5)" in capsys.readouterr().err
+
+
+def test_a_drop_below_the_smallest_that_counts_is_not_compression():
+    curves = _curves(20, drop=1.0, noise=0.05)
+    assert drop_test(curves, EPOCHS, min_drop=0.5)["p_value"] < 1e-6
+    assert drop_test(curves, EPOCHS, min_drop=1.5)["p_value"] > 0.99
+
+
+def test_the_smallest_drop_that_counts_is_the_t_tests_null_value():
+    curves = _curves(12, drop=0.3, noise=0.3, seed=4)
+    result = drop_test(curves, EPOCHS, seed=1, min_drop=0.1)
+    _, test = split_repeats(12, seed=1)
+    peak = list(EPOCHS).index(result["peak_epoch"])
+    drops = curves[test, peak] - curves[test, -1]
+    expected = stats.ttest_1samp(drops, 0.1, alternative="greater").pvalue
+    assert result["p_value"] == pytest.approx(expected, rel=1e-12)
+    assert result["min_drop_bits"] == 0.1
