@@ -1,7 +1,9 @@
 """Where measuring gets a layer's activations: the snapshots of one repeat, as layer outputs.
 
 ``open_source(snapshot_dir)`` returns the source fitting the snapshots' layout: ``DenseSource``
-for the built-in network (the NumPy forward pass of ``networks.forward``, no TensorFlow) or
+for the built-in network (the NumPy forward pass of ``networks.forward``, no TensorFlow),
+``StoredSource`` for a run of recorded activations (``networks.activation_recorder``: any
+framework's layer outputs, read back as stored; no framework imported) or
 ``networks.keras_activations.KerasSource`` for any other Keras model (TensorFlow imported only
 then). Both answer the same questions: ``n_epochs``, ``layer_names`` (layer l, from 1, is
 ``layer_names[l - 1]``), ``reader`` (the ``SnapshotReader``) and ``activations(epoch, X,
@@ -24,6 +26,7 @@ from networks.forward import layer_activations
 from networks.quantization import Quantization
 from rundir.snapshots import (
     LAYOUT,
+    ActivationLayout,
     Layout,
     ModelLayout,
     SnapshotReader,
@@ -65,11 +68,34 @@ class DenseSource:
         return {layer: outputs[layer - 1] for layer in layers}
 
 
+class StoredSource:
+    """A recorded run's layers: each epoch's activations as the recorder stored them (float32,
+    (N, units) per layer, memory-mapped), on the recorded samples only."""
+
+    def __init__(self, reader: SnapshotReader) -> None:
+        self.reader = reader
+        self.layout: ActivationLayout = reader.layout
+        self.n_epochs = reader.n_epochs
+        self.layer_names = self.layout.layers
+
+    def activations(self, epoch: int, X: np.ndarray,
+                    layers: Sequence[int]) -> dict[int, np.ndarray]:
+        """Layer (from 1) -> its stored output (N, units) float32 after ``epoch``; ``X`` must
+        be the N recorded samples (only their count can be checked here)."""
+        if len(X) != self.layout.samples:
+            raise ValueError(f"a recorded run holds the activations of its "
+                             f"{self.layout.samples} recorded samples, not of {len(X)} others")
+        stored = self.reader.params(epoch)
+        return {layer: np.array(stored[layer - 1]) for layer in layers}
+
+
 def open_source(snapshot_dir: Path) -> ActivationSource:
     """The activation source of the snapshots in ``snapshot_dir``."""
     reader = SnapshotReader(snapshot_dir)
     if isinstance(reader.layout, Layout):
         return DenseSource(reader)
+    if isinstance(reader.layout, ActivationLayout):
+        return StoredSource(reader)
     from networks.keras_activations import KerasSource
 
     return KerasSource(reader)

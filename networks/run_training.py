@@ -29,8 +29,10 @@ def training_settings(config: RunConfig, run_dir: Path) -> object:
     from networks.train import TrainingConfig
 
     if config.kind == RECORDED:
-        raise ValueError(f"{run_dir} was recorded by RunRecorder during a model.fit: it can be "
-                         "measured (--from-run) but not trained here")
+        recorder = ("ActivationRecorder during the user's own training"
+                    if config.records_activations else "RunRecorder during a model.fit")
+        raise ValueError(f"{run_dir} was recorded by {recorder}: it can be measured "
+                         "(--from-run) but not trained here")
     kind = ModelTraining if config.kind == MODEL else TrainingConfig
     try:
         return kind.from_dict(dict(config.training))
