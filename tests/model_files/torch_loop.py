@@ -47,7 +47,7 @@ def train(run_dir: str, epochs: int, resume: bool) -> None:
                 loss = torch.nn.functional.nll_loss(torch.log(model(X[batch])), y[batch])
                 loss.backward()
                 optimizer.step()
-            recorder.record(epoch, metrics={"train_loss": float(loss)})
+            recorder.record(epoch, metrics={"train_loss": loss.item()})
 
 
 if __name__ == "__main__":
