@@ -92,27 +92,11 @@ class ActivationRecorder:
                  epochs: int = 1, n_classes: int | None = None, framework: str | None = None,
                  resume: bool = False, wait: bool = False,
                  command: str = "ActivationRecorder") -> None:
-        self.run_dir = Path(run_dir)
-        self.X, self.y, self.n_classes = _samples(X, y, n_classes)
-        self.layers = tuple(layers)
-        if not self.layers or len(set(self.layers)) != len(self.layers) or not all(
-                isinstance(name, str) and name for name in self.layers):
-            raise ValueError(f"layers must be distinct non-empty names, got {list(layers)!r}")
-        if pool not in POOLS:
-            raise ValueError(f"pool must be one of {', '.join(POOLS)}, got {pool!r}")
-        if not (isinstance(repeats, int) and repeats >= 1 and isinstance(epochs, int)
-                and epochs >= 1):
-            raise ValueError(f"repeats and epochs must be integers >= 1, got {repeats!r} and "
-                             f"{epochs!r}")
-        self.pool, self.repeats, self._planned = pool, repeats, epochs
-        self._framework, self._command = framework, command
-        self._created = [p for p in (self.run_dir, *self.run_dir.parents) if not p.exists()]
-        self._open = ExitStack()
+        self._setup(run_dir, X, y, layers, pool, repeats, n_classes)
+        if not (isinstance(epochs, int) and epochs >= 1):
+            raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
+        self._planned, self._framework, self._command = epochs, framework, command
         self._open.enter_context(run_directory.writing(self.run_dir, wait))
-        self._writer: EpochWriter | None = None
-        self.layout: ActivationLayout | None = None
-        self._config: RunConfig | None = None
-        self.completed = {r: -1 for r in range(repeats)}
         try:
             if resume:
                 self._reopen()
@@ -122,6 +106,44 @@ class ActivationRecorder:
         except BaseException:
             self.close()
             raise
+
+    @classmethod
+    def under_lock(cls, run_dir: Path, config: RunConfig, X: np.ndarray, y: np.ndarray,
+                   repeat: int, completed: int) -> ActivationRecorder:
+        """A recorder of repeat ``repeat`` of a run a command trains (``networks.torch_training``):
+        the command holds the run's lock and wrote ``config`` (its layers, pool, classes);
+        ``completed`` is the repeat's last recorded epoch (-1: none). The samples are
+        written with its first epoch when the run has none yet."""
+        recorder = cls.__new__(cls)
+        training = config.training
+        recorder._setup(run_dir, X, y, training["layers"], training["pool"], config.repeats,
+                        config.dataset.n_classes)
+        recorder._config = config
+        recorder.completed = {repeat: completed}  # the other repeats' files stay closed
+        if completed >= 0:
+            recorder.layout = read_layout(run_directory.snapshot_dir(run_dir, repeat))
+        return recorder
+
+    def _setup(self, run_dir: str | Path, X: np.ndarray, y: np.ndarray, layers: Sequence[str],
+               pool: str, repeats: int, n_classes: int | None) -> None:
+        """Every setting checked (ValueError naming the first bad one), nothing opened."""
+        self.run_dir = Path(run_dir)
+        self.X, self.y, self.n_classes = _samples(X, y, n_classes)
+        self.layers = tuple(layers)
+        if not self.layers or len(set(self.layers)) != len(self.layers) or not all(
+                isinstance(name, str) and name for name in self.layers):
+            raise ValueError(f"layers must be distinct non-empty names, got {list(layers)!r}")
+        if pool not in POOLS:
+            raise ValueError(f"pool must be one of {', '.join(POOLS)}, got {pool!r}")
+        if not (isinstance(repeats, int) and repeats >= 1):
+            raise ValueError(f"repeats must be an integer >= 1, got {repeats!r}")
+        self.pool, self.repeats = pool, repeats
+        self._created = [p for p in (self.run_dir, *self.run_dir.parents) if not p.exists()]
+        self._open = ExitStack()
+        self._writer: EpochWriter | None = None
+        self.layout: ActivationLayout | None = None
+        self._config: RunConfig | None = None
+        self.completed = {r: -1 for r in range(repeats)}
 
     def __enter__(self) -> ActivationRecorder:
         return self
@@ -134,12 +156,15 @@ class ActivationRecorder:
         return self.completed[self._repeat(repeat)] + 1
 
     def epoch(self, epoch: int, activations: Mapping[str, object], repeat: int = 0,
-              metrics: Mapping[str, float] | None = None) -> bool:
+              metrics: Mapping[str, float] | None = None,
+              state: np.ndarray | None = None) -> bool:
         """Record ``epoch`` of ``repeat``: ``activations`` maps each of ``layers`` to its
         output (N, ...) on the samples (any array NumPy converts: NumPy, JAX, a CPU tensor),
-        ``metrics`` any of ``METRICS``. False, writing nothing, for an epoch already recorded
-        (a resumed run replaying its loop); ValueError naming the problem, writing nothing,
-        for bad input or an epoch out of order."""
+        ``metrics`` any of ``METRICS``, ``state`` float64 values kept with the epoch in the
+        repeat's ``state.npy`` (a trainer's weights and optimizer, to resume from). False,
+        writing nothing, for an epoch already recorded (a resumed run replaying its loop);
+        ValueError naming the problem, writing nothing, for bad input or an epoch out of
+        order."""
         repeat = self._repeat(repeat)
         if epoch <= self.completed[repeat]:
             return False
@@ -166,7 +191,8 @@ class ActivationRecorder:
             run_directory.write_config(self.run_dir, self._config)
         directory = run_directory.snapshot_dir(self.run_dir, repeat)
         writer.write(epoch, {repeat: row}, {repeat: values},
-                     partial(write_state, directory, epoch, np.empty(0)))
+                     partial(write_state, directory, epoch,
+                             np.empty(0) if state is None else state))
         self.completed[repeat] = epoch
         return True
 
@@ -180,7 +206,7 @@ class ActivationRecorder:
                     folder.rmdir()
 
     def _repeat(self, repeat: int) -> int:
-        if not (isinstance(repeat, int) and 0 <= repeat < self.repeats):
+        if not (isinstance(repeat, int) and repeat in self.completed):
             raise ValueError(f"repeat must be in 0..{self.repeats - 1}, got {repeat!r}")
         return repeat
 
@@ -211,11 +237,12 @@ class ActivationRecorder:
     def _start(self, layout: ActivationLayout, epoch: int) -> EpochWriter:
         """The run's files opened for the first epoch recorded by this recorder: a new run's
         samples and config.json written first."""
-        if self._config is None:
+        samples = self.run_dir / run_directory.RECORDED_SAMPLES
+        if not samples.is_file():
             buffer = io.BytesIO()
             np.savez(buffer, X=self.X, y=self.y)
-            run_directory.replace_file(self.run_dir / run_directory.RECORDED_SAMPLES,
-                                       buffer.getvalue())
+            run_directory.replace_file(samples, buffer.getvalue())
+        if self._config is None:
             self._config = self._new_config(max(self._planned, epoch, 1))
             run_directory.write_config(self.run_dir, self._config)
         elif self.repeats > self._config.repeats:

@@ -24,6 +24,7 @@ import numpy as np
 
 from networks.forward import layer_activations
 from networks.quantization import Quantization
+from rundir.directory import RECORDED_SAMPLES
 from rundir.snapshots import (
     LAYOUT,
     ActivationLayout,
@@ -70,23 +71,41 @@ class DenseSource:
 
 class StoredSource:
     """A recorded run's layers: each epoch's activations as the recorder stored them (float32,
-    (N, units) per layer, memory-mapped), on the recorded samples only."""
+    (N, units) per layer, memory-mapped), on the recorded samples (``samples.npz``) or a
+    subset of them (the train or test samples of a PyTorch ``--model`` run), found by
+    value."""
 
-    def __init__(self, reader: SnapshotReader) -> None:
+    def __init__(self, reader: SnapshotReader, directory: Path) -> None:
         self.reader = reader
         self.layout: ActivationLayout = reader.layout
         self.n_epochs = reader.n_epochs
         self.layer_names = self.layout.layers
+        self._samples = directory.parent.parent / RECORDED_SAMPLES
+        self._index: dict[bytes, int] | None = None
 
     def activations(self, epoch: int, X: np.ndarray,
                     layers: Sequence[int]) -> dict[int, np.ndarray]:
-        """Layer (from 1) -> its stored output (N, units) float32 after ``epoch``; ``X`` must
-        be the N recorded samples (only their count can be checked here)."""
-        if len(X) != self.layout.samples:
-            raise ValueError(f"a recorded run holds the activations of its "
-                             f"{self.layout.samples} recorded samples, not of {len(X)} others")
+        """Layer (from 1) -> its stored output (len(X), units) float32 after ``epoch``: all
+        N recorded rows when ``X`` has N samples (the recorded ones), else the rows of
+        ``X``'s samples among them (ValueError when one is not recorded)."""
         stored = self.reader.params(epoch)
-        return {layer: np.array(stored[layer - 1]) for layer in layers}
+        rows = None if len(X) == self.layout.samples else self._rows(X)
+        return {layer: np.array(stored[layer - 1] if rows is None else stored[layer - 1][rows])
+                for layer in layers}
+
+    def _rows(self, X: np.ndarray) -> np.ndarray:
+        """The recorded row of each sample of ``X`` (equal inputs have equal activations, so
+        any equal recorded sample will do)."""
+        if self._index is None:
+            with np.load(self._samples, allow_pickle=False) as recorded:
+                self._index = {row.tobytes(): i for i, row in enumerate(recorded["X"])}
+        keys = np.ascontiguousarray(X, dtype=np.float32).reshape(len(X), -1)
+        rows = [self._index.get(row.tobytes()) for row in keys]
+        if None in rows:
+            raise ValueError(f"{self._samples.parent} holds the activations of its "
+                             f"{self.layout.samples} recorded samples; sample {rows.index(None)} "
+                             "of those asked for is not among them")
+        return np.array(rows, dtype=np.int64)
 
 
 def open_source(snapshot_dir: Path) -> ActivationSource:
@@ -95,7 +114,7 @@ def open_source(snapshot_dir: Path) -> ActivationSource:
     if isinstance(reader.layout, Layout):
         return DenseSource(reader)
     if isinstance(reader.layout, ActivationLayout):
-        return StoredSource(reader)
+        return StoredSource(reader, snapshot_dir)
     from networks.keras_activations import KerasSource
 
     return KerasSource(reader)

@@ -46,18 +46,10 @@ class TorchRecorder:
                  block: int = 1024, repeats: int = 1, epochs: int = 1,
                  n_classes: int | None = None, resume: bool = False,
                  wait: bool = False) -> None:
-        if not isinstance(model, torch.nn.Module):
-            raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-        modules = dict(model.named_modules())
-        unknown = [name for name in layers if name not in modules or not name]
-        if unknown:
-            named = [name for name in modules if name]
-            raise ValueError(f"module {unknown[0]!r} is not in the model's named_modules(); "
-                             f"it has {brief(named, 8)}")
+        self.modules = named_modules(model, layers)
         if not (isinstance(block, int) and block >= 1):
             raise ValueError(f"block must be an integer >= 1, got {block!r}")
         self.model, self.block = model, block
-        self.modules = [(name, modules[name]) for name in layers]
         self.inputs = np.asarray(X)
         self.recorder = ActivationRecorder(run_dir, X, y, layers, pool=pool, repeats=repeats,
                                            epochs=epochs, n_classes=n_classes,
@@ -88,35 +80,57 @@ class TorchRecorder:
 
     def outputs(self) -> dict[str, np.ndarray]:
         """Each recorded module's output on all the samples, in inference mode, as NumPy."""
-        parameter = next(self.model.parameters(), None)
-        device = parameter.device if parameter is not None else torch.device("cpu")
-        dtype = parameter.dtype if parameter is not None else torch.float32
-        parts: dict[str, list[torch.Tensor]] = {name: [] for name, _ in self.modules}
-        calls: dict[str, int] = {}
+        return hooked_outputs(self.model, self.modules, self.inputs, self.block)
 
-        def hook(name: str):
-            def keep(module: torch.nn.Module, inputs: object, output: object) -> None:
-                calls[name] = calls.get(name, 0) + 1
-                output = output[0] if isinstance(output, tuple | list) else output
-                parts[name].append(output.detach())
-            return keep
 
-        modes = {module: module.training for module in self.model.modules()}
-        handles = [module.register_forward_hook(hook(name)) for name, module in self.modules]
-        try:
-            self.model.eval()
-            with torch.no_grad():
-                for start in range(0, len(self.inputs), self.block):
-                    calls.clear()
-                    self.model(torch.as_tensor(self.inputs[start : start + self.block],
-                                               dtype=dtype, device=device))
-                    _check_calls(self.modules, calls)
-        finally:
-            for handle in handles:
-                handle.remove()
-            for module, training in modes.items():
-                module.training = training
-        return {name: torch.cat(part).cpu().numpy() for name, part in parts.items()}
+def named_modules(model: torch.nn.Module,
+                  layers: Sequence[str]) -> list[tuple[str, torch.nn.Module]]:
+    """(name, module) of each of ``layers`` in ``model.named_modules()``; ValueError naming
+    the first the model lacks, and some it has."""
+    if not isinstance(model, torch.nn.Module):
+        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    modules = dict(model.named_modules())
+    unknown = [name for name in layers if name not in modules or not name]
+    if unknown:
+        named = [name for name in modules if name]
+        raise ValueError(f"module {unknown[0]!r} is not in the model's named_modules(); "
+                         f"it has {brief(named, 8)}")
+    return [(name, modules[name]) for name in layers]
+
+
+def hooked_outputs(model: torch.nn.Module, modules: Sequence[tuple[str, torch.nn.Module]],
+                   X: np.ndarray, block: int) -> dict[str, np.ndarray]:
+    """Name -> the output of each of ``modules`` on the inputs ``X``, run through ``model``
+    in inference mode in blocks of ``block`` samples on its device and dtype (see the
+    module); every module's training mode restored."""
+    parameter = next(model.parameters(), None)
+    device = parameter.device if parameter is not None else torch.device("cpu")
+    dtype = parameter.dtype if parameter is not None else torch.float32
+    parts: dict[str, list[torch.Tensor]] = {name: [] for name, _ in modules}
+    calls: dict[str, int] = {}
+
+    def hook(name: str):
+        def keep(module: torch.nn.Module, inputs: object, output: object) -> None:
+            calls[name] = calls.get(name, 0) + 1
+            output = output[0] if isinstance(output, tuple | list) else output
+            parts[name].append(output.detach())
+        return keep
+
+    modes = {module: module.training for module in model.modules()}
+    handles = [module.register_forward_hook(hook(name)) for name, module in modules]
+    try:
+        model.eval()
+        with torch.no_grad():
+            for start in range(0, len(X), block):
+                calls.clear()
+                model(torch.as_tensor(X[start : start + block], dtype=dtype, device=device))
+                _check_calls(modules, calls)
+    finally:
+        for handle in handles:
+            handle.remove()
+        for module, training in modes.items():
+            module.training = training
+    return {name: torch.cat(part).cpu().numpy() for name, part in parts.items()}
 
 
 def _check_calls(modules: Sequence[tuple[str, torch.nn.Module]], calls: dict[str, int]) -> None:
