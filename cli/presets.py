@@ -213,7 +213,7 @@ PRESETS: dict[str, dict[str, object]] = {
 TRAINING_FLAGS = (
     "dataset", "data_path", "train_fraction", "keep_order", "shape", "activation",
     "optimizer", "learning_rate", "batch_size", "init", "seed", "repeats", "epochs",
-    "adam_epsilon", "repeats_together", "quantize", "model", "layers",
+    "adam_epsilon", "repeats_together", "quantize", "model", "layers", "pool",
 )
 """``main_data.py`` flags that shape training: a preset's values of these do not apply to
 ``--from-run``, which measures a run already trained."""

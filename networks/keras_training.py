@@ -92,9 +92,7 @@ class ModelTraining:
 
     def check_unchanged(self) -> None:
         """ValueError unless the model file still has the text it was trained from."""
-        if self.model_file.sha256() != self.model_sha256:
-            raise ValueError(f"cannot resume: model file {self.model_file.path} changed since "
-                             "the run was trained (its sha256 differs from config.json's)")
+        self.model_file.check_unchanged(self.model_sha256)
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (``layers`` as a list)."""
