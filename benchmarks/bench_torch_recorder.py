@@ -66,7 +66,7 @@ def main(epochs: int) -> None:
             recorded = time.perf_counter()
             outputs = recorder.outputs()
             forward = time.perf_counter()
-            recorder.recorder.epoch(2 * epoch, outputs)
+            recorder.epoch(2 * epoch, outputs)
             written = time.perf_counter()
             timed["training"].append(trained - start)
             timed["record"].append(recorded - trained)

@@ -18,6 +18,7 @@ they run. Training lives in ``networks.keras_training``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.util
 import sys
@@ -26,6 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from networks.model import OPTIMIZERS
 
 if TYPE_CHECKING:
     import keras
@@ -130,6 +133,45 @@ class ModelFile:
         if not callable(function):
             raise ValueError(f"model file {self.path} has no function {self.function}")
         return function
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelFileTraining:
+    """What the training configs of a model file's network share
+    (``networks.keras_training.ModelTraining`` for Keras,
+    ``networks.torch_training.TorchTraining`` for PyTorch, frozen dataclasses adding
+    ``model``, ``model_sha256`` and ``layers``): how it is optimised (as
+    ``networks.train.TrainingConfig``: ``batch_size`` 0 = full batch; repeat r uses seed
+    ``seed + r``; ``adam_epsilon`` is Adam's epsilon), the file, the check that it is
+    unchanged, and config.json's ``training`` dict."""
+
+    optimizer: str = OPTIMIZERS[0]
+    learning_rate: float = 4e-4
+    batch_size: int = 256
+    epochs: int = 2000
+    seed: int = 0
+    adam_epsilon: float = 1e-7
+
+    @property
+    def model_file(self) -> ModelFile:
+        """The model file and function."""
+        return ModelFile.parse(self.model)
+
+    def check_unchanged(self) -> None:
+        """ValueError unless the model file still has the text it was trained from."""
+        self.model_file.check_unchanged(self.model_sha256)
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (``layers`` as a list)."""
+        return {**dataclasses.asdict(self), "layers": list(self.layers)}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> ModelFileTraining:
+        """The config ``to_dict`` wrote; unknown keys are an error."""
+        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown training settings: {', '.join(sorted(unknown))}")
+        return cls(**values)
 
 
 def check_fits(model: keras.Model, input_dim: int, n_classes: int, name: str) -> None:

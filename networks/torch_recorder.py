@@ -11,8 +11,9 @@
 each, runs the fixed samples ``X`` through the model in inference mode (``model.eval()``
 and ``torch.no_grad()``) in blocks of ``block`` samples on the model's device and dtype,
 removes the hooks and gives every module the training mode it had; the hooked outputs (a
-module returning a tuple, as ``nn.MultiheadAttention`` does, gives its first element) go to
-an ``networks.activation_recorder.ActivationRecorder``, which writes the run (stored
+module returning a tuple, as ``nn.MultiheadAttention`` does, gives its first element) are
+recorded as ``networks.activation_recorder.ActivationRecorder``, which it extends, records
+them (stored
 activations, checked, crash-safe, resumable, locked; the module says how). No weights are
 stored and nothing is pickled.
 
@@ -36,10 +37,11 @@ from networks.activation_recorder import ActivationRecorder
 from rundir.config import brief
 
 
-class TorchRecorder:
+class TorchRecorder(ActivationRecorder):
     """Records ``model``'s modules ``layers`` on the samples ``X`` (N, ...) with labels ``y``
     (N,) into ``run_dir``; ``pool``, ``repeats``, ``epochs``, ``n_classes``, ``resume`` and
-    ``wait`` as ``ActivationRecorder`` takes them; ``block`` samples per forward pass."""
+    ``wait`` as ``ActivationRecorder`` takes them (and ``next_epoch``, ``close``, the
+    ``with`` block); ``block`` samples per forward pass."""
 
     def __init__(self, run_dir: str | Path, model: torch.nn.Module, X: np.ndarray,
                  y: np.ndarray, layers: Sequence[str], *, pool: str = "flatten",
@@ -51,32 +53,17 @@ class TorchRecorder:
             raise ValueError(f"block must be an integer >= 1, got {block!r}")
         self.model, self.block = model, block
         self.inputs = np.asarray(X)
-        self.recorder = ActivationRecorder(run_dir, X, y, layers, pool=pool, repeats=repeats,
-                                           epochs=epochs, n_classes=n_classes,
-                                           framework="torch", resume=resume, wait=wait,
-                                           command="TorchRecorder")
-
-    def __enter__(self) -> TorchRecorder:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the run's files and release its lock (``ActivationRecorder.close``)."""
-        self.recorder.close()
-
-    def next_epoch(self, repeat: int = 0) -> int:
-        """The first epoch of ``repeat`` not recorded yet (0 for a new run)."""
-        return self.recorder.next_epoch(repeat)
+        super().__init__(run_dir, X, y, layers, pool=pool, repeats=repeats, epochs=epochs,
+                         n_classes=n_classes, framework="torch", resume=resume, wait=wait,
+                         command="TorchRecorder")
 
     def record(self, epoch: int, repeat: int = 0,
                metrics: Mapping[str, float] | None = None) -> bool:
         """Record the model as it is now as ``epoch`` of ``repeat`` (False, nothing run, for
         an epoch already recorded); ValueError naming the problem, nothing written."""
-        if epoch < self.recorder.next_epoch(repeat):
+        if epoch < self.next_epoch(repeat):
             return False
-        return self.recorder.epoch(epoch, self.outputs(), repeat, metrics)
+        return self.epoch(epoch, self.outputs(), repeat, metrics)
 
     def outputs(self) -> dict[str, np.ndarray]:
         """Each recorded module's output on all the samples, in inference mode, as NumPy."""

@@ -28,7 +28,6 @@ epochs before it are kept and measurable), where a Keras network is recorded as 
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +35,7 @@ import numpy as np
 import torch
 
 from networks.activation_recorder import METRICS, ActivationRecorder
-from networks.model import OPTIMIZERS
-from networks.model_file import ModelFile, check_probability_rows, probe_inputs
+from networks.model_file import ModelFile, ModelFileTraining, check_probability_rows, probe_inputs
 from networks.progress import Progress
 from networks.torch_recorder import hooked_outputs, named_modules
 from networks.train import check_optimization, epoch_order
@@ -58,7 +56,7 @@ CLIP = 1e-7
 
 
 @dataclass(frozen=True)
-class TorchTraining:
+class TorchTraining(ModelFileTraining):
     """config.json's ``training`` of a PyTorch ``--model`` run: ``model`` the
     ``FILE.py:FUNCTION``, ``model_sha256`` its file's SHA-256, ``layers`` the measured
     modules' names, ``pool`` how their token outputs are recorded; the rest as
@@ -69,12 +67,6 @@ class TorchTraining:
     model_sha256: str
     layers: tuple[str, ...]
     pool: str = POOLS[0]
-    optimizer: str = OPTIMIZERS[0]
-    learning_rate: float = 4e-4
-    batch_size: int = 256
-    epochs: int = 2000
-    seed: int = 0
-    adam_epsilon: float = 1e-7
     framework: str = "torch"
     recorded: str = RECORDED_ACTIVATIONS
 
@@ -85,24 +77,6 @@ class TorchTraining:
             raise ValueError(f"pool must be one of {', '.join(POOLS)}, got {self.pool!r}")
         check_optimization(self.optimizer, self.learning_rate, self.batch_size, self.epochs,
                            self.seed, self.adam_epsilon)
-
-    @property
-    def model_file(self) -> ModelFile:
-        return ModelFile.parse(self.model)
-
-    def check_unchanged(self) -> None:
-        """ValueError unless the model file still has the text it was trained from."""
-        self.model_file.check_unchanged(self.model_sha256)
-
-    def to_dict(self) -> dict:
-        return {**dataclasses.asdict(self), "layers": list(self.layers)}
-
-    @classmethod
-    def from_dict(cls, values: dict) -> TorchTraining:
-        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
-        if unknown:
-            raise ValueError(f"unknown training settings: {', '.join(sorted(unknown))}")
-        return cls(**values)
 
 
 def build_torch(model_file: ModelFile, input_dim: int, n_classes: int,

@@ -16,6 +16,7 @@ from networks import ActivationRecorder, open_run
 from rundir.directory import remove_run
 from rundir.lock import RunLocked
 from rundir.results import read_rows
+from tests.killing import tree
 
 N = 300
 LAYERS = ["encoder", "tokens", "head"]
@@ -35,24 +36,19 @@ def _outputs(X, epoch):
     return {"encoder": encoder, "tokens": tokens, "head": head}
 
 
-def _record(run_dir, epochs=4, first=0, **options):
+def _record(run_dir, epochs=4, **options):
+    """Epochs 0..``epochs`` of ``_outputs`` recorded into ``run_dir``; returns it."""
     X, y = _samples()
     with ActivationRecorder(run_dir, X, y, LAYERS, epochs=epochs, **options) as recorder:
-        for epoch in range(first, epochs + 1):
+        for epoch in range(epochs + 1):
             recorder.epoch(epoch, _outputs(X, epoch), metrics={"train_loss": 1 / (epoch + 1)})
-    return X, y
-
-
-def _tree(directory):
-    return {str(p.relative_to(directory)): p.read_bytes()
-            for p in sorted(directory.rglob("*")) if p.is_file()}
+    return run_dir
 
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory):
-    run_dir = tmp_path_factory.mktemp("recorded") / "run"
-    _record(run_dir)
-    return run_dir
+    """A run of 5 recorded epochs."""
+    return _record(tmp_path_factory.mktemp("recorded") / "run")
 
 
 def test_open_run_reads_back_the_given_activations_as_float32(recorded):
@@ -129,7 +125,7 @@ def test_a_recorder_closed_half_way_and_resumed_ends_with_the_files_of_one_run(t
         assert recorder.next_epoch() == 3
         for epoch in range(5):  # the user's loop replayed from the start
             recorder.epoch(epoch, _outputs(X, epoch), metrics={"train_loss": 1 / (epoch + 1)})
-    assert _tree(tmp_path / "parts") == _tree(tmp_path / "whole")
+    assert tree(tmp_path / "parts") == tree(tmp_path / "whole")
 
 
 def test_an_epoch_already_recorded_is_skipped_and_says_so(tmp_path):
@@ -153,11 +149,11 @@ def test_a_layer_whose_width_changes_is_refused_and_nothing_of_that_epoch_writte
     X, y = _samples()
     with ActivationRecorder(tmp_path / "run", X, y, LAYERS) as recorder:
         recorder.epoch(0, _outputs(X, 0))
-        before = _tree(tmp_path / "run")
+        before = tree(tmp_path / "run")
         wider = {**_outputs(X, 1), "encoder": np.tanh(X[:, :5])}
         with pytest.raises(ValueError, match="layer encoder has width 5 .* at epoch 1, it had 4"):
             recorder.epoch(1, wider)
-        assert _tree(tmp_path / "run") == before
+        assert tree(tmp_path / "run") == before
 
 
 def test_nan_activations_are_refused_naming_the_layer_and_epoch(tmp_path):
@@ -220,8 +216,8 @@ def test_the_recorder_holds_the_runs_lock(tmp_path):
     ("last", lambda tokens: tokens[:, -1]),
 ])
 def test_token_outputs_are_stored_as_the_pool_says(tmp_path, pool, expected):
-    X, _ = _record(tmp_path / "run", epochs=1, pool=pool)
-    stored = open_run(tmp_path / "run").activations(1)
+    stored = open_run(_record(tmp_path / "run", epochs=1, pool=pool)).activations(1)
+    X, _ = _samples()
     np.testing.assert_allclose(stored[1], expected(_outputs(X, 1)["tokens"]), atol=1e-6)
     np.testing.assert_array_equal(stored[0], _outputs(X, 1)["encoder"].astype(np.float32))
 
@@ -240,7 +236,7 @@ def test_repeats_are_recorded_each_in_its_own_folder(tmp_path):
 
 def test_a_damaged_activations_file_is_refused_naming_it(recorded, tmp_path):
     copy = tmp_path / "run"
-    for name, content in _tree(recorded).items():
+    for name, content in tree(recorded).items():
         (copy / name).parent.mkdir(parents=True, exist_ok=True)
         (copy / name).write_bytes(content)
     path = copy / "snapshots" / "repeat-0" / "activations.bin"
@@ -250,11 +246,11 @@ def test_a_damaged_activations_file_is_refused_naming_it(recorded, tmp_path):
 
 
 def test_measuring_leaves_a_recorded_run_byte_for_byte_when_refused(recorded, capsys):
-    before = _tree(recorded)
+    before = tree(recorded)
     assert run_cli(main_data.main, ["--from-run", str(recorded), "--samples", "test",
                                     "--jobs", "1", "--no-plot"]) == 2
     assert capsys.readouterr().err.startswith("error: ")
-    assert _tree(recorded) == before
+    assert tree(recorded) == before
 
 
 def test_removing_a_recorded_run_deletes_every_file_it_wrote(tmp_path):

@@ -16,6 +16,7 @@ from information import estimator_from_spec
 from networks import open_run
 from rundir.results import read_rows
 from rundir.snapshots import read_state
+from tests.killing import assert_kills_resume_identically
 
 ROOT = Path(__file__).resolve().parents[1]
 NETS = Path(__file__).parent / "model_files" / "torch_networks.py"
@@ -129,47 +130,17 @@ def test_pool_is_refused_for_the_built_in_network(capsys):
     assert "--pool pools the token outputs of a PyTorch --model" in capsys.readouterr().err
 
 
-def _command(epochs):
-    return [sys.executable, str(ROOT / "main_data.py"), "--model", f"{NETS}:tanh_net",
-            "--epochs", str(epochs), "--batch-size", "64", "--no-measure", "--out", "run"]
+def _main_data(folder, epochs, resume):
+    """main_data.py started in ``folder`` with the same relative --out, so even the command
+    line config.json records is the same."""
+    return subprocess.Popen([sys.executable, str(ROOT / "main_data.py"), "--model",
+                             f"{NETS}:tanh_net", "--epochs", str(epochs), "--batch-size", "64",
+                             "--no-measure", "--out", "run", *(["--resume"] if resume else [])],
+                            cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
 
 
-def _tree(directory):
-    return {str(p.relative_to(directory)): p.read_bytes()
-            for p in sorted(directory.rglob("*")) if p.is_file()}
-
-
-def _killed_and_resumed(folder, epochs, kill_at):
-    folder.mkdir()
-    process = subprocess.Popen(_command(epochs), cwd=folder, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    metrics = folder / "run" / "metrics.csv"
-    while process.poll() is None:
-        if metrics.exists() and metrics.read_bytes().count(b"\n") >= kill_at:
-            process.kill()
-            break
-    process.wait()
-    assert process.returncode != 0, "training ended before it was killed"
-    done = subprocess.run([*_command(epochs), "--resume"], cwd=folder, capture_output=True,
-                          text=True)
-    assert done.returncode == 0, done.stderr
-    return _tree(folder / "run")
-
-
-def _uninterrupted(folder, epochs):
-    folder.mkdir()
-    done = subprocess.run(_command(epochs), cwd=folder, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return _tree(folder / "run")
-
-
-def test_a_pytorch_run_killed_while_training_resumes_to_identical_bytes(tmp_path):
-    clean = _uninterrupted(tmp_path / "clean", 6)
-    assert _killed_and_resumed(tmp_path / "killed", 6, kill_at=4) == clean
-
-
-@pytest.mark.slow
-def test_pytorch_runs_killed_at_random_points_resume_to_identical_bytes(tmp_path):
-    clean = _uninterrupted(tmp_path / "clean", 30)
-    for kill_at in np.random.default_rng(5).integers(2, 30, size=3):
-        assert _killed_and_resumed(tmp_path / f"killed-{kill_at}", 30, int(kill_at)) == clean
+@pytest.mark.parametrize(("epochs", "kills"), [
+    (6, [4]), pytest.param(30, [3, 12, 25], marks=pytest.mark.slow)])
+def test_a_pytorch_run_killed_while_training_resumes_to_identical_bytes(tmp_path, epochs, kills):
+    assert_kills_resume_identically(_main_data, tmp_path, epochs, kills)

@@ -16,6 +16,7 @@ from data.datasets import load_dataset
 from information import estimator_from_spec
 from networks import TorchRecorder, open_run
 from rundir.results import read_rows
+from tests.killing import assert_kills_resume_identically
 from tests.model_files.torch_loop import LAYERS, tanh_network
 
 LOOP = Path(__file__).parent / "model_files" / "torch_loop.py"
@@ -191,46 +192,13 @@ def test_the_layout_records_the_pool_and_each_modules_output_shape(tmp_path):
     assert '{"name": "1", "units": 16, "shape": [8, 16]}' in layout
 
 
-def _loop(run_dir, epochs, resume=False):
-    return subprocess.Popen([sys.executable, str(LOOP), str(run_dir), str(epochs),
+def _loop(folder, epochs, resume):
+    return subprocess.Popen([sys.executable, str(LOOP), str(folder / "run"), str(epochs),
                              *(["--resume"] if resume else [])],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
-def _tree(directory):
-    return {str(p.relative_to(directory)): p.read_bytes()
-            for p in sorted(directory.rglob("*")) if p.is_file()}
-
-
-def _killed_and_resumed(run_dir, epochs, kill_at):
-    """The loop killed with SIGKILL once metrics.csv holds ``kill_at`` lines, then replayed
-    with resume=True to the end."""
-    process = _loop(run_dir, epochs)
-    metrics = run_dir / "metrics.csv"
-    while process.poll() is None:
-        if metrics.exists() and metrics.read_bytes().count(b"\n") >= kill_at:
-            process.kill()
-            break
-    process.wait()
-    assert process.returncode != 0, "the loop ended before it was killed"
-    resumed = _loop(run_dir, epochs, resume=True)
-    assert resumed.wait() == 0, resumed.stderr.read()
-    return _tree(run_dir)
-
-
-def _uninterrupted(run_dir, epochs):
-    process = _loop(run_dir, epochs)
-    assert process.wait() == 0, process.stderr.read()
-    return _tree(run_dir)
-
-
-def test_a_recording_killed_during_its_loop_resumes_to_identical_bytes(tmp_path):
-    clean = _uninterrupted(tmp_path / "clean", 12)
-    assert _killed_and_resumed(tmp_path / "killed", 12, kill_at=5) == clean
-
-
-@pytest.mark.slow
-def test_recordings_killed_at_random_points_resume_to_identical_bytes(tmp_path):
-    clean = _uninterrupted(tmp_path / "clean", 40)
-    for kill_at in np.random.default_rng(3).integers(2, 40, size=5):
-        assert _killed_and_resumed(tmp_path / f"killed-{kill_at}", 40, int(kill_at)) == clean
+@pytest.mark.parametrize(("epochs", "kills"), [
+    (12, [5]), pytest.param(40, [3, 11, 17, 26, 38], marks=pytest.mark.slow)])
+def test_a_recording_killed_during_its_loop_resumes_to_identical_bytes(tmp_path, epochs, kills):
+    assert_kills_resume_identically(_loop, tmp_path, epochs, kills)
