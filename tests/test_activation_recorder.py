@@ -257,3 +257,20 @@ def test_removing_a_recorded_run_deletes_every_file_it_wrote(tmp_path):
     _record(tmp_path / "run", epochs=1)
     remove_run(tmp_path / "run")
     assert list((tmp_path / "run").iterdir()) == []
+
+
+def test_every_estimator_and_an_adaptive_schedule_measure_a_recorded_run(tmp_path):
+    run_dir = _record(tmp_path / "run", epochs=6)
+    specs = ["binning:bins=30,edges=equal-mass", "binning:bin_size=0.5", "kde-lower",
+             "mc:draws=2", "knn", "renyi"]
+    assert run_cli(main_data.main, ["--from-run", str(run_dir), *(
+        part for spec in specs for part in ("--estimator", spec)),
+        "--schedule", "delta-exact:0.05", "--jobs", "1", "--no-plot"]) == 0
+    X, y = _samples()
+    rows = read_rows(run_dir / "information.csv")
+    assert {estimator_from_spec(r["estimator"]).name for r in rows} == {
+        estimator_from_spec(spec).name for spec in specs}
+    row = next(r for r in rows if r["estimator"].startswith("renyi") and r["layer"] == 1)
+    T = _outputs(X, row["epoch"])["encoder"].astype(np.float32)
+    assert (row["i_xt"], row["i_yt"]) == pytest.approx(
+        estimator_from_spec(row["estimator"]).mutual_information(T, X, y), abs=1e-12)
