@@ -119,6 +119,17 @@ def test_a_module_giving_logits_is_refused_before_anything_is_written(tmp_path, 
     assert not (tmp_path / "run").exists()
 
 
+def test_outputs_turning_nan_stop_the_run_in_one_line_keeping_the_epochs_before(tmp_path,
+                                                                                capsys):
+    run_dir = tmp_path / "run"
+    status = run_cli(main_data.main, ["--model", f"{NETS}:diverging_net", "--epochs", "3",
+                                      "--no-measure", "--out", str(run_dir)])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1
+    assert err.startswith("error: layer linear at epoch 1 holds NaN or inf")
+    assert list(open_run(run_dir).epochs()) == [0]
+
+
 def test_the_default_layers_are_the_children_that_compute_skipping_dropout(tmp_path):
     assert run_cli(main_data.main, ["--model", f"{NETS}:dropout_net", "--epochs", "1",
                                     "--no-measure", "--out", str(tmp_path / "run")]) == 0

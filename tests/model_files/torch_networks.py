@@ -24,3 +24,23 @@ def dropout_net(input_dim, n_classes, seed):
 def logits_net(input_dim, n_classes, seed):
     """No softmax: logits, refused."""
     return torch.nn.Sequential(torch.nn.Linear(input_dim, n_classes))
+
+
+class _DivergesOnceTrained(torch.nn.Module):
+    """Class probabilities until its weights change, NaN after (a diverged training)."""
+
+    def __init__(self, input_dim, n_classes):
+        super().__init__()
+        self.linear = torch.nn.Linear(input_dim, n_classes)
+        self.register_buffer("initial", self.linear.weight.detach().clone())
+        self.output = torch.nn.Softmax(dim=1)
+
+    def forward(self, x):
+        z = self.linear(x)
+        if not torch.equal(self.linear.weight, self.initial):
+            z = z * float("nan")
+        return self.output(z)
+
+
+def diverging_net(input_dim, n_classes, seed):
+    return _DivergesOnceTrained(input_dim, n_classes)
