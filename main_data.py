@@ -119,6 +119,12 @@ from rundir.snapshots import POOLS
               help=f"Estimator, repeatable: {spec_help()}; omitted parameters take the "
                    "defaults shown; exact measures runs trained with --quantize "
                    "(docs/estimators.md).")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=0, metavar="B",
+              help="Give the deterministic estimators a standard error too: each is measured "
+                   "as bootstrap:resamples=B,SPEC, B resamples of the measured samples (B + 1 "
+                   "times its cost; B >= 2, 0 = off: their standard error is then 0, the "
+                   "number being exact for those samples). mc and knn always write their "
+                   "Monte Carlo error.")
 @click.option("--schedule", default="every:1", metavar="SPEC",
               help="Which epochs to measure: every:N, log:N, delta-exact:DELTA, "
                    "delta-approx:DELTA.")
@@ -143,6 +149,14 @@ from rundir.snapshots import POOLS
               help="Draw the information plane of the run when done.")
 @click.option("--measure/--no-measure", default=True,
               help="Measure after training (--no-measure only trains and saves snapshots).")
+@click.option("--tensorboard", type=click.Path(), callback=directory_path, default=None,
+              metavar="DIR",
+              help="When done, log the run to DIR for TensorBoard (the tensorboard package): "
+                   "every layer's I(X;T) and I(Y;T) per measured epoch, the loss and "
+                   "accuracy, one TensorBoard run per repeat; and the information plane as an "
+                   "image every --tensorboard-every epochs.")
+@click.option("--tensorboard-every", type=click.IntRange(min=1), default=100, metavar="N",
+              help="With --tensorboard: epochs between the information plane's images.")
 @click.pass_context
 def main(ctx: click.Context, **flags: object) -> None:
     """Train a network, save every epoch, and measure each layer's I(X;T) and I(Y;T) in bits."""
@@ -179,6 +193,11 @@ def main(ctx: click.Context, **flags: object) -> None:
 
                 plane = plot_run(run_dir, run_dir / "information_plane.png")
                 click.echo(f"information plane: {plane}")
+            if flags["tensorboard"] is not None:
+                from plotting.tensorboard import write_events
+
+                logged = write_events(run_dir, flags["tensorboard"], flags["tensorboard_every"])
+                click.echo(f"tensorboard: {logged}")
     if report.non_finite:
         raise ValueError(report.diverged())
 
@@ -228,7 +247,14 @@ def _check_flags(ctx: click.Context, flags: dict) -> None:
     """Refuse combinations of flags that would be ignored or cannot work together."""
     check_jobs(flags["jobs"])
     if not flags["measure"]:
-        _refuse_unused(ctx, "--no-measure", (*MEASURING_FLAGS, "from_run"))
+        _refuse_unused(ctx, "--no-measure", (*MEASURING_FLAGS, "from_run", "tensorboard"))
+    if flags["tensorboard"] is None:
+        _refuse_unused(ctx, "--tensorboard-every sets --tensorboard's images",
+                       ("tensorboard_every",))
+    else:
+        from plotting.tensorboard import check_log_dir
+
+        check_log_dir(flags["tensorboard"])
     if flags["from_run"] is not None:
         _refuse_unused(ctx, "--from-run measures a saved run without training it",
                        (*TRAINING_FLAGS, "out", "resume", "overwrite"))

@@ -8,14 +8,14 @@ Run from the repository root, one BLAS thread, with the machine's OpenBLAS tunin
 Part 1, ground truths (tests/ground_truth.py): for each estimator on each case where its truth
 is known, I(X;T) and I(Y;T) estimated, true, the error, and the time of the layer-epoch; on the
 noisy layers beside the two KDE bounds of I(X;T+Z), which bracket the truth.
-Part 2, the Monte Carlo standard error of mc with its default draws on 4096-row tanh layers
+Part 2, the Monte Carlo standard error of mc with 4 draws per row on 4096-row tanh layers
 from linear to saturated, beside that of Goldfeld's plain estimator (mean of -ln p, h(Z) in closed
 form) on the same draws.
 Part 3, speed per layer-epoch on N = 4096 (N = 1024 for renyi), a 10-unit tanh layer, one
 core, each beside a plain baseline timed in the same run and computing the same number (both
-values are printed): mc with its default draws against scipy's cdist + logsumexp over the same
-draws; knn against the full distance matrix and np.partition; adaptive binning against fixed
-binning; renyi against numpy's eigvalsh of the three full N x N Gram matrices.
+values are printed): mc with 4 draws per row against scipy's cdist + logsumexp over the same
+draws; knn with one draw per row against the full distance matrix and np.partition; adaptive
+binning against fixed binning; renyi against numpy's eigvalsh of the three full N x N Gram matrices.
 Not here: the correctness assertions (tests/).
 """
 
@@ -71,8 +71,10 @@ def ground_truths() -> None:
                                                                               case.y)[0]
                   for b in ("lower", "upper")]
         extra = f"   kde [{bounds[0]:.4f}, {bounds[1]:.4f}]"
-        for estimator in (MonteCarloEstimator(s2), MonteCarloEstimator(s2, draws=64),
+        for estimator in (MonteCarloEstimator(s2), MonteCarloEstimator(s2, draws=4),
+                          MonteCarloEstimator(s2, draws=64),
                           NearestNeighbourEstimator(noise_variance=s2),
+                          NearestNeighbourEstimator(noise_variance=s2, draws=1),
                           NearestNeighbourEstimator(noise_variance=s2, draws=16),
                           KDEEstimator(s2, bound="upper"), KDEEstimator(s2, bound="lower")):
             estimate, seconds = timed(estimator, case.T, case.X, case.y)
@@ -165,14 +167,14 @@ def speed() -> None:
     T = np.tanh(rng.normal(size=(4096, 10)) * 2)
     ids, y = np.arange(4096), rng.integers(0, 2, 4096)
 
-    mc = MonteCarloEstimator()
-    report("mc default (4 draws per row), N=4096", median_seconds(
+    mc = MonteCarloEstimator(draws=4)
+    report("mc draws=4 (the default until 2026-12), N=4096", median_seconds(
         lambda: mc.mutual_information(T, ids, y), 3),
-        median_seconds(lambda: textbook_mc(T, y, 0.1, mc.samples, mc.seed), 1),
+        median_seconds(lambda: textbook_mc(T, y, 0.1, mc.draws, mc.seed), 1),
         "cdist+logsumexp", "<= 0.5 s",
-        (mc.mutual_information(T, ids, y), textbook_mc(T, y, 0.1, mc.samples, mc.seed)))
+        (mc.mutual_information(T, ids, y), textbook_mc(T, y, 0.1, mc.draws, mc.seed)))
 
-    knn = NearestNeighbourEstimator()
+    knn = NearestNeighbourEstimator(draws=1)
     report("knn k=3 (1 draw per row), N=4096", median_seconds(
         lambda: knn.mutual_information(T, ids, y), 3),
         median_seconds(lambda: textbook_knn(T, y, 3, 0.1, 0), 1), "cdist+partition",
@@ -199,12 +201,12 @@ def speed() -> None:
 
 
 def standard_errors() -> None:
-    print("Monte Carlo standard error of mc (default 4 draws per row), N=4096, s^2=0.1, bits")
+    print("Monte Carlo standard error of mc (draws=4), N=4096, s^2=0.1, bits")
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, 4096)
     for units, scale in ((10, 0.3), (10, 1.0), (10, 3.0), (10, 10.0), (3, 1.0), (3, 10.0)):
         T = np.tanh(scale * rng.normal(size=(4096, units)) + 0.5 * y[:, None])
-        estimator = MonteCarloEstimator()
+        estimator = MonteCarloEstimator(draws=4)
         i_x, i_y, error_x, error_y = estimator.estimate(T, np.arange(4096), y)
         V, sources = noisy_samples(T, 0.1, estimator.draws, estimator.seed)
         _, log_total, _, _ = noisy_log_kernel_sums(V, sources, T, y, None, 0.1)

@@ -11,7 +11,13 @@ float64, one core; target <= 100 ms) against scipy's cdist + logsumexp over the 
 the peak resident memory of KDE at N=70,000 in a child process against the 2 GB limit; and a
 batching window (N=4096, b=100, layers of 10, 7, 5, 4, 3, 2 units, 30 bins) against the
 textbook counts over the same pooled rows. Each line also shows both results, which must agree.
-Not here: correctness tests (tests/).
+Then wide layers (`bench_wide`): seconds per layer-epoch and the peak memory of the call of
+binning, kde-upper, mc (one draw per row), knn (one draw per row, one replicate) and renyi at
+N=4096, d in {10, 128, 1024, 16384} (float32 activations, as networks give them), each beside
+one float32 matrix product (N, d) @ (d, N), the floor of any pairwise computation at that
+size, and its N x N result's 64 MiB. An estimator whose time predicted from its previous d
+(linear in d) passes WIDE_BUDGET_SECONDS is not run at that d; the line says so and gives the
+prediction. Not here: correctness tests (tests/).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,10 +35,13 @@ from scipy.spatial.distance import cdist
 from scipy.special import logsumexp
 from threadpoolctl import threadpool_limits
 
-from information import BatchingEstimator, BinningEstimator, KDEEstimator
+from information import BatchingEstimator, BinningEstimator, KDEEstimator, estimator_from_spec
 
 MEMORY_LIMIT_BYTES = 2 * 1024**3
 MEMORY_CHILD_FLAG = "--kde-memory-child"
+WIDE_UNITS = (10, 128, 1024, 16384)
+WIDE_SPECS = ("binning", "kde-upper", "mc:draws=1", "mc", "knn:draws=1", "knn", "renyi")
+WIDE_BUDGET_SECONDS = 40.0
 
 
 def median_seconds(function: Callable[[], object], repeats: int) -> float:
@@ -157,6 +167,47 @@ def bench_batching(rng: np.random.Generator) -> None:
     print(f"    values, last layer: ours {ours()[-1]}, textbook {textbook[-1]}")
 
 
+def seconds_and_peak(function: Callable[[], object]) -> tuple[float, int]:
+    """Wall time of one call and the peak bytes it allocated beyond what was held before
+    (tracemalloc, which NumPy reports its arrays to)."""
+    tracemalloc.start()
+    start = time.perf_counter()
+    function()
+    seconds = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return seconds, peak
+
+
+def bench_wide(rng: np.random.Generator) -> None:
+    n = 4096
+    y = rng.integers(0, 10, n)
+    last: dict[str, tuple[int, float]] = {}
+    for d in WIDE_UNITS:
+        T = np.tanh(rng.normal(size=(n, d))).astype(np.float32)
+        U = np.ascontiguousarray(T.T)  # a general product, not NumPy's symmetric T @ T.T
+        product = median_seconds(lambda T=T, U=U: T @ U, 3 if d <= 1024 else 1)
+        print(f"N={n} d={d}: one float32 product (N, d) @ (d, N) {product:8.3f} s, "
+              f"its result {n * n * 4 / 2**20:.0f} MiB")
+        for spec in WIDE_SPECS:
+            estimator = estimator_from_spec(spec)
+            if spec in last and last[spec][1] * d / last[spec][0] > WIDE_BUDGET_SECONDS:
+                predicted = last[spec][1] * d / last[spec][0]
+                print(f"    {spec:<12} not run: about {predicted:.0f} s predicted from d="
+                      f"{last[spec][0]} (> {WIDE_BUDGET_SECONDS:.0f} s budget)")
+                continue
+
+            def call(T=T, estimator=estimator) -> object:
+                return estimator.mutual_information(T, np.arange(n), y)
+
+            seconds, peak = seconds_and_peak(call)
+            if seconds < 1:  # the first call was the warm-up: the median of three more
+                seconds = median_seconds(call, 3)
+            last[spec] = (d, seconds)
+            print(f"    {spec:<12} {seconds:8.3f} s ({seconds / product:6.1f}x the product), "
+                  f"peak {peak / 2**20:6.0f} MiB   [{estimator.name}]", flush=True)
+
+
 def main() -> None:
     rng = np.random.default_rng(0)
     with threadpool_limits(limits=1):
@@ -165,6 +216,8 @@ def main() -> None:
         bench_kde(rng)
         bench_batching(rng)
     bench_kde_memory()
+    with threadpool_limits(limits=1):
+        bench_wide(rng)
 
 
 if __name__ == "__main__":

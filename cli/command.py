@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -47,11 +48,14 @@ def check_plot_backend() -> None:
 
 
 def run_cli(command: click.Command, args: Sequence[str] | None = None) -> int:
-    """Run ``command`` on ``args`` (default: sys.argv) and return its exit status."""
+    """Run ``command`` on ``args`` (default: sys.argv) and return its exit status; warnings
+    show as ``warning: <message>`` lines on standard error."""
     try:
         check_plot_backend()
-        status = command.main(args=list(args) if args is not None else None,
-                              standalone_mode=False)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            status = command.main(args=list(args) if args is not None else None,
+                                  standalone_mode=False)
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.Abort:
@@ -65,6 +69,12 @@ def run_cli(command: click.Command, args: Sequence[str] | None = None) -> int:
         return _error("out of memory: the network, dataset or estimator is too large for "
                       "this machine")
     return status if isinstance(status, int) else 0
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str,
+                  lineno: int, file: object = None, line: str | None = None) -> None:
+    """A warning as one ``warning: ...`` line on standard error, without the source line."""
+    click.echo(f"warning: {' '.join(str(message).split())}", err=True)
 
 
 def _error(message: str) -> int:

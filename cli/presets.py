@@ -217,7 +217,7 @@ TRAINING_FLAGS = (
 )
 """``main_data.py`` flags that shape training: a preset's values of these do not apply to
 ``--from-run``, which measures a run already trained."""
-MEASURING_FLAGS = ("estimators", "schedule", "samples")
+MEASURING_FLAGS = ("estimators", "bootstrap", "schedule", "samples")
 """``main_data.py`` flags that shape measuring: what a preset contributes to ``--from-run``."""
 
 _FLAG_NAMES = {"estimators": "estimator"}

@@ -5,12 +5,14 @@ for, and a new run's `RunConfig` (every training flag checked, the data loaded o
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
 from data.datasets import load_dataset, split_indices
 from data.run_data import RunData
+from information.bootstrap import BootstrapEstimator
 from information.estimators import estimator_from_spec
 from measuring.schedule import schedule_from_spec
 from networks.model import parse_shape
@@ -24,16 +26,29 @@ def measure_of(flags: dict) -> Measure:
     if any(e.pools_epochs for e in estimators):
         raise click.UsageError("Batching pools several epochs: measure it with "
                                "main_as_if_random.py RUN_DIR --window B")
-    return Measure(tuple(e.name for e in estimators), schedule_from_spec(flags["schedule"]).name,
-                   flags["samples"])
+    return Measure(bootstrapped([e.name for e in estimators], flags.get("bootstrap", 0)),
+                   schedule_from_spec(flags["schedule"]).name, flags["samples"])
 
 
 def with_typed(stored: Measure, flags: dict, typed: set[str]) -> Measure:
-    """``stored`` with the measuring flags typed on the command line in its place."""
+    """``stored`` with the measuring flags typed on the command line in its place
+    (``--bootstrap`` alone wraps the stored estimators)."""
     given = measure_of(flags)
-    return Measure(given.estimators if "estimators" in typed else stored.estimators,
-                   given.schedule if "schedule" in typed else stored.schedule,
+    estimators = (given.estimators if "estimators" in typed
+                  else bootstrapped(stored.estimators, flags.get("bootstrap", 0)))
+    return Measure(estimators, given.schedule if "schedule" in typed else stored.schedule,
                    given.samples if "samples" in typed else stored.samples)
+
+
+def bootstrapped(names: Sequence[str], resamples: int) -> tuple[str, ...]:
+    """The canonical names of the estimators ``names``, each deterministic one wrapped in a
+    bootstrap of ``resamples`` resamples (``--bootstrap``; 0: none is); those with a Monte
+    Carlo error of their own (mc, knn) and those already bootstrapped stay as they are."""
+    estimators = [estimator_from_spec(name) for name in names]
+    if resamples:
+        estimators = [e if e.monte_carlo or isinstance(e, BootstrapEstimator)
+                      else BootstrapEstimator(e, resamples) for e in estimators]
+    return tuple(e.name for e in estimators)
 
 
 def run_config_of(flags: dict, measure: Measure) -> tuple[RunConfig, RunData]:

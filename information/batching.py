@@ -60,9 +60,20 @@ class BatchingEstimator(Estimator):
         return self.estimator.needs_run_range
 
     @property
+    def monte_carlo(self) -> bool:
+        """Whether the wrapped estimator's estimate is random (noise draws)."""
+        return self.estimator.monte_carlo
+
+    @property
     def needs_quantization(self) -> bool:
         """Whether the wrapped estimator measures only quantized networks."""
         return self.estimator.needs_quantization
+
+    def validity(self, T: np.ndarray) -> str | None:
+        """The wrapped estimator's reason, if any, on the window's pooled rows; T: (window, N,
+        d)."""
+        T = np.asarray(T)
+        return self.estimator.validity(T.reshape(-1, T.shape[-1]))
 
     def check(self) -> None:
         """Raise ValueError when the wrapped estimator is itself a Batching estimator."""

@@ -22,9 +22,11 @@ Grids (each unit is binned alone; a row's bin is the tuple of its units' bins):
 - ``bin_size``: the unbounded grid of Saxe et al., index = floor(t / bin_size).
 - ``edges="equal-mass"`` (Lorenzen et al. 2022's adaptive bins): ``bins`` intervals holding
   equal numbers of the layer's values, all units' values of the call pooled (as their code
-  does), edges halfway between neighbouring sorted values; ``edges="max-entropy"``
-  (Chelombiev et al. 2019's entropy-based adaptive binning): the same over the layer's
-  *distinct* values, so a value repeated by saturation counts once. Recomputed on every call,
+  does), edges halfway between neighbouring sorted values, the first n % bins bins one value
+  fuller (their code's split); ``edges="max-entropy"`` (Chelombiev et al. 2019's entropy-based
+  adaptive binning): the same over the layer's *distinct* values, so a value repeated by
+  saturation counts once, and in a layer without negative values (ReLU) the exact zeros in a
+  bin of their own, as their code does. Recomputed on every call,
   i.e. per layer and epoch (over the whole window under Batching). A one-unit layer of N
   distinct values, B dividing N, gets N / B rows per bin: H(T) = log2 B whatever their
   distribution. See `adaptive_edges`. Neither edges nor codes sort every value: counting
@@ -35,18 +37,22 @@ Grids (each unit is binned alone; a row's bin is the tuple of its units' bins):
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from information.contract import Estimator, finite, integer, one_of, positive
-from information.entropy import check_samples, plug_in_information
+from information.corrections import CORRECTIONS, discrete_information
+from information.entropy import check_samples, row_keys, undersampled
 
 RANGES = ("fixed", "layer", "global")
 MAX_BINS = 2**52
 """Most bins per unit: bin indices stay exact in float64 and int64."""
 EDGES = ("equal-width", "equal-mass", "max-entropy")
 _DEFAULT_BINS, _DEFAULT_LOW, _DEFAULT_HIGH = 30, -1.0, 1.0
+_BLOCK_VALUES = 2**22
+"""Values binned at once when rows are keyed (`BinningEstimator.keys`): 32 MiB of float64."""
 _VALUES_PER_CELL = 8
 """Mean values per cell of the counting passes of adaptive binning (`equal_width_cells`)."""
 _FIBONACCI_HASH = np.uint64(0x9E3779B97F4A7C15)
@@ -68,7 +74,7 @@ class BinningEstimator(Estimator):
     heads = {"binning": {}}
     parameters = (integer("bins", 1, MAX_BINS, "an integer in 1..2**52"), finite("low"),
                   finite("high"), positive("bin_size"), one_of("range", RANGES),
-                  one_of("edges", EDGES))
+                  one_of("edges", EDGES), one_of("correction", CORRECTIONS))
 
     bins: int | None = None
     low: float | None = None
@@ -76,6 +82,7 @@ class BinningEstimator(Estimator):
     bin_size: float | None = None
     range: str = "fixed"
     edges: str = "equal-width"
+    correction: str = "none"
     run_range_: tuple[float, float] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -83,16 +90,18 @@ class BinningEstimator(Estimator):
         """Canonical spec, e.g. ``binning:bins=30,low=-1.0,high=1.0`` or ``binning:bin_size=0.07``.
 
         A global-range estimator is named ``binning:bins=B,range=global`` with or without its
-        supplied range: the name says the setting, not the numbers.
+        supplied range: the name says the setting, not the numbers. A bias correction other
+        than the plug-in ends it: ``...,correction=grassberger``.
         """
+        correction = "" if self.correction == "none" else f",correction={self.correction}"
         if self.bin_size is not None:
-            return f"binning:bin_size={float(self.bin_size)!r}"
+            return f"binning:bin_size={float(self.bin_size)!r}{correction}"
         bins, low, high = self._grid()
         if self.edges != "equal-width":
-            return f"binning:bins={bins},edges={self.edges}"
+            return f"binning:bins={bins},edges={self.edges}{correction}"
         if self.range == "fixed":
-            return f"binning:bins={bins},low={float(low)!r},high={float(high)!r}"
-        return f"binning:bins={bins},range={self.range}"
+            return f"binning:bins={bins},low={float(low)!r},high={float(high)!r}{correction}"
+        return f"binning:bins={bins},range={self.range}{correction}"
 
     @property
     def needs_run_range(self) -> bool:
@@ -146,30 +155,19 @@ class BinningEstimator(Estimator):
 
     def codes(self, T: np.ndarray) -> np.ndarray:
         """Bin indices (N, d) int64 of the activations T (N, d)."""
-        T = np.asarray(T, dtype=np.float64)
-        if self.bin_size is not None:
-            if T.size and np.abs(T).max() / self.bin_size >= 2.0**62:
-                raise ValueError(
-                    f"bin_size={self.bin_size!r} is too small for activations of magnitude "
-                    f"{np.abs(T).max():.3g}: bin indices would overflow int64"
-                )
-            return np.floor(T / self.bin_size).astype(np.int64)
-        bins, low, high = self._grid()
-        if self.edges != "equal-width":
-            return bin_indices(T, adaptive_edges(T, bins, self.edges))
-        if self.range == "layer":
-            low, high = (T.min(), T.max()) if T.size else (0.0, 0.0)
-        elif self.range == "global":
-            if self.run_range_ is None:
-                raise ValueError(
-                    "range='global' needs the run-wide activation range: the runner supplies "
-                    "it with estimator.with_run_range(low, high) before measuring"
-                )
-            low, high = self.run_range_
-        if not high > low:
-            return np.zeros(T.shape, dtype=np.int64)
-        index = np.floor((T - low) / (high - low) * bins)
-        return np.clip(index, 0, bins - 1, out=index).astype(np.int64)
+        return self._encoder(T)(np.asarray(T, dtype=np.float64))
+
+    def keys(self, T: np.ndarray) -> np.ndarray:
+        """One exact int64 key (N,) per row of bin indices of T (N, d): equal bin tuples <=>
+        equal keys. The grid is found on all of T, then blocks of columns (about 2^22 values)
+        are binned and keyed one at a time, so memory stays O(N) beyond T at any width."""
+        encode = self._encoder(T)
+        keys = np.zeros(len(T), dtype=np.int64)
+        step = max(1, _BLOCK_VALUES // max(len(T), 1))
+        for first in range(0, T.shape[1], step):
+            block = np.asarray(T[:, first:first + step], dtype=np.float64)
+            keys = row_keys(np.column_stack([keys, row_keys(encode(block))]))
+        return keys
 
     def mutual_information(
         self, T: np.ndarray, X: np.ndarray, y: np.ndarray
@@ -178,10 +176,68 @@ class BinningEstimator(Estimator):
 
         T: (N, d) activations; X: (N, ...) inputs or (N,) integer input ids; y: (N,) labels.
         I(X;T) = H(T) - H(T|X), with H(T|X) = 0 when all inputs are distinct and counted over
-        the repeated inputs otherwise; I(Y;T) = H(T) - H(T|Y).
+        the repeated inputs otherwise; I(Y;T) = H(T) - H(T|Y); each entropy the plug-in or
+        ``correction``'s (`information.corrections`, NSB over the grid's bins^d states).
         """
         T, x_ids, y = check_samples(T, X, y)
-        return plug_in_information(self.codes(T), x_ids, y)
+        states = self._log_states(T) if self.correction == "nsb" else 0.0
+        return discrete_information(self.keys(T), x_ids, y, self.correction, states)
+
+    def _encoder(self, T: np.ndarray):
+        """The function from values (any shape) to their int64 bin indices on the grid of
+        this estimator for the activations T (N, d): a layer range, adaptive edges and the
+        bin_size check are found on all of T."""
+        if self.bin_size is not None:
+            magnitude = float(np.abs(T).max()) if T.size else 0.0
+            if magnitude / self.bin_size >= 2.0**62:
+                raise ValueError(
+                    f"bin_size={self.bin_size!r} is too small for activations of magnitude "
+                    f"{magnitude:.3g}: bin indices would overflow int64"
+                )
+            return lambda values: np.floor(values / self.bin_size).astype(np.int64)
+        bins, low, high = self._grid()
+        if self.edges != "equal-width":
+            edges = adaptive_edges(T, bins, self.edges)
+            return lambda values: bin_indices(values, edges)
+        if self.range == "layer":
+            low, high = (float(T.min()), float(T.max())) if T.size else (0.0, 0.0)
+        elif self.range == "global":
+            if self.run_range_ is None:
+                raise ValueError(
+                    "range='global' needs the run-wide activation range: the runner supplies "
+                    "it with estimator.with_run_range(low, high) before measuring"
+                )
+            low, high = self.run_range_
+        if not high > low:
+            return lambda values: np.zeros(np.shape(values), dtype=np.int64)
+
+        def equal_width(values: np.ndarray) -> np.ndarray:
+            index = np.floor((values - low) / (high - low) * bins)
+            return np.clip(index, 0, bins - 1, out=index).astype(np.int64)
+
+        return equal_width
+
+    def validity(self, T: np.ndarray) -> str | None:
+        """A reason when T (N, d) has fewer rows than bins per unit, or when most rows have a
+        bin tuple of their own (`undersampled`)."""
+        bins = None if self.bin_size is not None else self._grid()[0]
+        if bins is not None and bins > len(T):
+            return f"bins={bins} > N = {len(T)} samples: most bins stay empty"
+        return undersampled(self.keys(np.asarray(T)))
+
+    def _log_states(self, T: np.ndarray) -> float:
+        """ln of the number of bin tuples the grid has for T (N, d): bins^d (adaptive edges:
+        their bins per unit), or for ``bin_size`` the product of each unit's range of codes."""
+        if self.bin_size is not None:
+            if not T.size:
+                return 0.0
+            spans = (np.floor(T.max(axis=0) / self.bin_size)
+                     - np.floor(T.min(axis=0) / self.bin_size) + 1)
+            return float(np.log(spans).sum())
+        bins = self._grid()[0]
+        if self.edges != "equal-width":
+            bins = len(adaptive_edges(T, bins, self.edges)) + 1
+        return T.shape[1] * math.log(bins)
 
     def _grid(self) -> tuple[int, float | None, float | None]:
         """(bins, low, high) with defaults filled in; low/high None for layer/global ranges."""
@@ -194,28 +250,44 @@ class BinningEstimator(Estimator):
 
     def identity(self) -> tuple:
         """The grid and the learned run-wide range (``run_range_``)."""
-        return (self.bin_size, *self._grid(), self.range, self.edges, self.run_range_)
+        return (self.bin_size, *self._grid(), self.range, self.edges, self.correction,
+                self.run_range_)
 
 
 def adaptive_edges(values: np.ndarray, bins: int, edges: str) -> np.ndarray:
-    """The bins - 1 inner edges (sorted) of ``edges`` "equal-mass" or "max-entropy" binning.
+    """The inner edges (sorted) of ``edges`` "equal-mass" or "max-entropy" binning.
 
     values: any shape, pooled, as float64. The sorted values (equal-mass) or sorted distinct
-    values (max-entropy), v_0 <= ... <= v_(n-1), are cut before positions c_k = floor(k n / bins),
-    k = 1..bins-1 (c_k > 0), each edge halfway between the values either side:
-    e_k = (v_(c_k - 1) + v_(c_k)) / 2; a value equal to an edge goes to the bin above. With
-    fewer values than bins some bins stay empty. The two order statistics per cut come from
-    `order_statistics`, without sorting every value.
+    values (max-entropy), v_0 <= ... <= v_(n-1), are cut into ``bins`` runs before positions
+    c_k, k = 1..bins-1 (c_k > 0), each edge halfway between the values either side:
+    e_k = (v_(c_k - 1) + v_(c_k)) / 2; a value equal to an edge goes to the bin above. The cuts
+    are the cited codes': equal-mass as Lorenzen et al.'s, the first n % bins runs one value
+    longer (c_k = k floor(n / bins) + min(k, n % bins), the split of ``np.array_split``);
+    max-entropy as Chelombiev et al.'s, c_k = floor(k n / bins). A max-entropy layer without
+    negative values (ReLU-like) keeps its exact zeros in a bin of their own, as Chelombiev et
+    al.'s edge at 0 does, and cuts its distinct positive values into ``bins`` runs: bins + 1
+    bins in all when it has zeros. With fewer values than bins some bins stay empty. The two
+    order statistics per cut come from `order_statistics`, without sorting every value.
     """
     ordered = np.asarray(values, dtype=np.float64).ravel()
+    zero_edge = np.empty(0)
     if edges == "max-entropy":
         ordered = distinct_values(ordered)
-    cuts = np.arange(1, bins) * len(ordered) // bins
-    cuts = cuts[cuts > 0]
+        if ordered.size and ordered.min() >= 0:
+            positive = ordered[ordered > 0]
+            if positive.size < ordered.size and positive.size:
+                zero_edge = np.array([0.5 * positive.min()])
+            ordered = positive
+    if edges == "equal-mass":
+        size, longer = divmod(len(ordered), bins)
+        cuts = np.arange(1, bins) * size + np.minimum(np.arange(1, bins), longer)
+    else:
+        cuts = np.arange(1, bins) * len(ordered) // bins
+    cuts = cuts[(cuts > 0) & (cuts < len(ordered))]
     if not cuts.size:
-        return np.empty(0)
+        return zero_edge
     below, above = np.split(order_statistics(ordered, np.r_[cuts - 1, cuts]), 2)
-    return 0.5 * (below + above)
+    return np.r_[zero_edge, 0.5 * (below + above)]
 
 
 def bin_indices(values: np.ndarray, edges: np.ndarray) -> np.ndarray:

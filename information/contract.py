@@ -25,6 +25,9 @@ An estimator is a frozen dataclass deriving from `Estimator`. It declares, as cl
   None;
 - ``pools_epochs``: True when ``mutual_information`` takes a window of epochs' activations
   stacked, (window, N, d), rather than one epoch's (N, d) (Batching);
+- ``monte_carlo``: True when its estimate is random (noise draws: ``mc``, ``knn``), so that
+  ``estimate`` carries a Monte Carlo standard error; a property where it depends on the
+  settings;
 - ``renamed``: keys older specs used -> their key now (mc's and knn's ``samples`` are
   ``draws``), so names in old tables still read.
 
@@ -33,7 +36,11 @@ built from the head and the declared parameters),
 ``mutual_information(T, X, y) -> (I(X;T), I(Y;T))`` in bits, and ``estimate(T, X, y)``, the same
 two numbers with their standard errors (`Estimate`): an estimator whose number is random
 (noise draws: ``mc``, ``knn``) writes its Monte Carlo standard error; a deterministic one is
-exact for the samples it is given, so by default 0. Two estimators are equal when they
+exact for the samples it is given, so by default 0. It also answers
+``validity(T) -> str | None``: None where the estimator is trusted on activations T (as
+``mutual_information`` takes them), else a short reason naming what is outside its trusted range
+(the dimension, the samples, the bins); the runner writes the number and warns once with it.
+Two estimators are equal when they
 are of one class and have one ``identity`` (by default the name; an estimator with learned
 state adds it), stated once here: every estimator is a dataclass with ``eq=False``.
 Construction validates, once: each
@@ -118,6 +125,11 @@ def one_of(key: str, choices: tuple[str, ...],
                      choices)
 
 
+class ValidityWarning(UserWarning):
+    """A layer measured outside the range where its estimator is trusted
+    (``Estimator.validity``): the number is written, and read with care."""
+
+
 class Estimate(NamedTuple):
     """I(X;T), I(Y;T) and their standard errors, all in bits; a standard error of 0 means the
     number is exact for the samples measured (no Monte Carlo error)."""
@@ -138,6 +150,7 @@ class Estimator(ABC):
     needs_quantization: ClassVar[bool] = False
     wraps: ClassVar[str | None] = None
     pools_epochs: ClassVar[bool] = False
+    monte_carlo: ClassVar[bool] = False
     renamed: ClassVar[Mapping[str, str]] = {}
 
     def __post_init__(self) -> None:
@@ -188,6 +201,14 @@ class Estimator(ABC):
         """
         i_xt, i_yt = self.mutual_information(T, X, y)
         return Estimate(float(i_xt), float(i_yt))
+
+    def validity(self, T: np.ndarray) -> str | None:
+        """None when this estimator is trusted on activations T (N, d) (Batching: (window,
+        N, d)), else a short reason: which of the dimension, the samples or the bins lies
+        outside its trusted range, e.g. ``"d = 128 > 20 dimensions: ..."``. Cheap next to a
+        measurement, and read only: the estimate is made whatever it says. By default
+        trusted everywhere."""
+        return None
 
     def with_run_range(self, low: float, high: float) -> Estimator:
         """This estimator with the run-wide activation range [low, high] supplied.

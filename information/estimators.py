@@ -17,21 +17,32 @@ wrapping estimator's parameters are followed by the spec of the estimator it wra
   (float64 | float32, default float64).
 - ``binning:bins=B,edges=equal-mass|max-entropy``: adaptive edges from the layer's values
   (``edges`` only with ``bins``; default ``equal-width``, the grids above).
-- ``mc``: ``noise_variance`` (number > 0, default 0.1), ``draws`` (noise draws per row,
-  integer >= 1, default 4), ``seed`` (integer >= 0, default 0). ``samples`` (its name until
-  2026-12, which clashed with ``--samples``) still reads as ``draws``.
-- ``knn``: ``k`` (integer >= 1, default 3), ``noise_variance`` (in (0, 1e300]), ``draws``
-  (default 1; ``samples`` reads as it), ``seed`` as for ``mc``.
+- ``binning:...,correction=none|miller-madow|grassberger|nsb``: the entropies' bias correction
+  (default none, the plug-in; `information.corrections`), with any grid.
+- ``mc``: ``noise_variance`` (number > 0, default 0.1), ``seed`` (integer >= 0, default 0), and
+  either ``draws`` (noise draws per row, integer >= 1) or the stopping rule ``target_se``
+  (bits, number > 0, default 0.01) and ``max_draws`` (per row, integer >= 1, default 256):
+  draws are added until both standard errors are at most target_se. ``samples`` (the name of
+  draws until 2026-12, which clashed with ``--samples``) still reads as ``draws``.
+- ``knn``: ``k`` (integer >= 1, default 3), ``noise_variance`` (in (0, 1e300]), ``seed`` as for
+  ``mc``, either ``draws`` per row (``samples`` reads as it) or ``points`` in all (default
+  8192: ceil(points / N) per row), and ``replicates`` (integer >= 1; default 4, or 1 with
+  ``draws``, as specs before it meant): the estimate is the replicates' mean.
 - ``renyi``: ``alpha`` (number > 0, default 1.01), ``width`` (kernel width > 0, default
-  Scott's rule on each layer-epoch).
-- ``exact``: no parameters; the plug-in count of the exact values of a quantized network's
-  activations (runs trained with ``--quantize``).
+  0.8 sqrt(d) N^(-1/(4+d)) on each layer-epoch, the IPDL code's rule).
+- ``exact``: ``correction`` as for ``binning``; the count of the exact values of a quantized
+  network's activations (runs trained with ``--quantize``).
 - ``batching``: ``window`` (integer >= 1, default 10), then after a comma the spec of the
   estimator it wraps, e.g. ``batching:window=10,binning:bins=30,low=-1.0,high=1.0``.
+- ``bootstrap``: ``resamples`` (integer >= 2, default 100), ``seed`` (integer >= 0, default 0),
+  then the spec of the deterministic estimator it wraps: its estimate with a bootstrap
+  standard error over the measured samples (``--bootstrap B`` wraps every such estimator).
 
 Canonical names (what ``.name`` gives) list every parameter that changes the estimate, floats
 as Python's repr: ``binning:bins=30,low=-1.0,high=1.0``, ``binning:bin_size=0.07``,
 ``binning:bins=100,range=layer``, ``kde-upper:noise_variance=0.1``,
+``mc:noise_variance=0.1,target_se=0.01,max_draws=256,seed=0``,
+``knn:k=3,noise_variance=0.1,points=8192,replicates=4,seed=0``,
 ``batching:window=10,kde-lower:noise_variance=0.1``.
 
 A spec means one of two things, by where it is typed:
@@ -52,6 +63,7 @@ from dataclasses import dataclass, field
 
 from information.batching import BatchingEstimator
 from information.binning import BinningEstimator
+from information.bootstrap import BootstrapEstimator
 from information.contract import Estimator
 from information.exact import ExactEstimator
 from information.kde import KDEEstimator
@@ -67,6 +79,7 @@ ESTIMATORS: tuple[type[Estimator], ...] = (
     NearestNeighbourEstimator,
     RenyiEstimator,
     ExactEstimator,
+    BootstrapEstimator,
 )
 """Every estimator class a spec can name; a new estimator adds its class here."""
 
@@ -151,7 +164,7 @@ def spec_help(pooling: bool = False) -> str:
     (a spec may have them, quoted). Estimators that pool epochs (Batching) only when
     ``pooling``."""
     return "; ".join(_head_help(head, kind) for head, kind in _BY_HEAD.items()
-                     if pooling or not kind.pools_epochs)
+                     if pooling or kind.pools_epochs is not True)
 
 
 def _head_help(head: str, kind: type[Estimator]) -> str:

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from information.contract import Estimator
-from information.entropy import check_samples, dense_ids, plug_in_information
+from information.contract import Estimator, one_of
+from information.corrections import CORRECTIONS, discrete_information
+from information.entropy import check_samples, dense_ids, undersampled
 
 
 def value_codes(T: np.ndarray) -> np.ndarray:
@@ -37,10 +38,23 @@ def value_codes(T: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class ExactEstimator(Estimator):
-    """I(X;T) and I(Y;T) in bits of the activations' exact values (see the module doc)."""
+    """I(X;T) and I(Y;T) in bits of the activations' exact values (see the module doc).
+
+    correction: the entropies' bias correction, "none" (the plug-in, default), "miller-madow",
+    "grassberger" or "nsb" (`information.corrections`; NSB's states: the product of each
+    unit's number of distinct values).
+    """
 
     heads = {"exact": {}}
+    parameters = (one_of("correction", CORRECTIONS),)
     needs_quantization = True
+
+    correction: str = "none"
+
+    @property
+    def name(self) -> str:
+        """``exact``, or ``exact:correction=C`` for a correction other than the plug-in."""
+        return "exact" if self.correction == "none" else f"exact:correction={self.correction}"
 
     def mutual_information(
         self, T: np.ndarray, X: np.ndarray, y: np.ndarray
@@ -50,4 +64,10 @@ class ExactEstimator(Estimator):
         T: (N, d) activations; X: (N, ...) inputs or (N,) integer input ids; y: (N,) labels.
         """
         T, x_ids, y = check_samples(T, X, y)
-        return plug_in_information(value_codes(T), x_ids, y)
+        codes = value_codes(T)
+        states = float(np.log(codes.max(axis=0) + 1).sum()) if codes.size else 0.0
+        return discrete_information(codes, x_ids, y, self.correction, states)
+
+    def validity(self, T: np.ndarray) -> str | None:
+        """A reason when most rows of T (N, d) have values of their own (`undersampled`)."""
+        return undersampled(value_codes(T))

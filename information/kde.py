@@ -49,6 +49,8 @@ _BLOCK_ELEMENTS = 2**20
 _TOLERANCE = {"float64": 1e-9, "float32": 1e-3}
 """Rounding, in nats, an expanded exponent may carry; entries that may carry more and count are
 recomputed. float32 is the precision a user chooses for speed, at about 1e-3 bits."""
+_TRUSTED_UNITS = 20
+"""The most units on which the bounds are read without a warning (`KDEEstimator.validity`)."""
 _MARGIN = 60.0
 """Entries this far, in nats, below their row's largest are kept as expanded: together they
 hold less than N e^-60 (1e-20 at N = 1e6) of the row's sum."""
@@ -207,6 +209,16 @@ class KDEEstimator(Estimator):
         rows = self.block_rows
         if rows is not None and not (isinstance(rows, Integral) and rows >= 1):
             raise ValueError(f"block_rows must be an integer >= 1, got {rows!r}")
+
+    def validity(self, T: np.ndarray) -> str | None:
+        """A reason when T (N, d) has more than 20 units: the two bounds part as the dimension
+        grows (each unit adds to the gap between the widths s^2 and 4 s^2), so in wide layers
+        they bracket the truth loosely."""
+        d = np.shape(T)[1]
+        if d > _TRUSTED_UNITS:
+            return (f"d = {d} > {_TRUSTED_UNITS} units: the KDE bounds part in high dimension; "
+                    "read them as bounds, not estimates")
+        return None
 
     def mutual_information(
         self, T: np.ndarray, X: np.ndarray, y: np.ndarray

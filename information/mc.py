@@ -1,18 +1,21 @@
 """The Monte Carlo estimator (Goldfeld et al. 2019, "sample propagation") of the noisy layer T + Z.
 
-Lives here: `MonteCarloEstimator` and its two quantities, `noisy_log_kernel_sums` (log-sum-exp of
-the Gaussian kernel between noisy draws and the layer's rows, in row blocks) and
-`monte_carlo_information` (I(G;T+Z) in bits and its Monte Carlo standard error). Not here: the
-draws and h(Z) (`information.noise`), the pairwise bounds on the same quantity
-(`information.kde`), spec strings (`information.estimators`).
+Lives here: `MonteCarloEstimator` and its quantities: `noisy_log_kernel_sums` (log-sum-exp of
+the Gaussian kernel between noisy draws and the layer's rows, in row blocks),
+`information_terms` (each draw's log density ratio), `monte_carlo_information` (their mean,
+I(G;T+Z) in bits, and its Monte Carlo standard error) and `draws_needed` (the draws per row
+that reach a target standard error). Not here: the draws and h(Z) (`information.noise`), the
+pairwise bounds on the same quantity (`information.kde`), spec strings
+(`information.estimators`).
 
 T + Z with Z ~ N(0, s^2 I) is the equal-weight Gaussian mixture p(v) = (1/N) sum_j phi(v - t_j),
 and for a grouping G of the rows (inputs X or labels Y) p_g is the mixture of group g's rows:
 
     I(G;T+Z) = h(T+Z) - sum_g p_g h(T+Z | g) = E[ln p_g(V) - ln p(V)],  V = t_i + z, g = g_i,
 
-i drawn uniformly and z ~ N(0, s^2 I). Each row gets ``draws`` draws of z and the expectation
-is their mean, with the exact mixture densities (float64 log-sum-exp over every row; the
+i drawn uniformly and z ~ N(0, s^2 I). Each row gets M draws of z (``draws=M``, or by default
+as many as bring both standard errors to 0.01 bits, at most 256) and the expectation is their
+mean, with the exact mixture densities (float64 log-sum-exp over every row; the
 Gaussian constants cancel). When every input is distinct p_x(v) = phi(v - t_i) and this is
 Goldfeld's h(T+Z) - h(Z); evaluating h(Z) on the same draws instead of in closed form (common
 random numbers) leaves the mean unchanged and lowers its variance (by 10-60% in standard error
@@ -95,20 +98,27 @@ def noisy_log_kernel_sums(
     return log_source, log_total, log_owns[0], (log_owns[1] if inputs is not None else None)
 
 
-def monte_carlo_information(
+def information_terms(
     log_own: np.ndarray, log_total: np.ndarray, groups: np.ndarray, sources: np.ndarray
-) -> tuple[float, float]:
-    """(I(G;T+Z), its Monte Carlo standard error), bits, from the log kernel sums at the draws.
+) -> np.ndarray:
+    """Each draw's term f = ln(N / n_g) + log_own - log_total (n,), nats: the log ratio of its
+    group's mixture density to the whole mixture's, whose mean is I(G;T+Z).
 
-    Each draw contributes f = ln(N / n_g) + log_own - log_total, the log ratio of its group's
-    mixture density to the whole mixture's; I is the mean of f / ln 2. The standard error is
-    sd(f) / sqrt(n) / ln 2, which treats the n draws as independent and so bounds from above
-    the error of the per-row stratified mean. log_own, log_total: (n,) as returned by
-    `noisy_log_kernel_sums`; groups: (N,) group ids of T's rows; sources: (n,) row of each draw.
+    log_own, log_total: (n,) as returned by `noisy_log_kernel_sums`; groups: (N,) group ids
+    of T's rows; sources: (n,) the row of each draw.
     """
     ids, _ = dense_ids(groups)
     counts = np.bincount(ids)
-    terms = np.log(len(ids) / counts[ids[sources]]) + log_own - log_total
+    return np.log(len(ids) / counts[ids[sources]]) + log_own - log_total
+
+
+def monte_carlo_information(terms: np.ndarray) -> tuple[float, float]:
+    """(I(G;T+Z), its Monte Carlo standard error) in bits from the draws' terms (n,) in nats.
+
+    I is the mean of f / ln 2; the standard error sd(f) / sqrt(n) / ln 2 treats the n draws as
+    independent and so bounds from above the error of the per-row stratified mean (inf for
+    a single draw).
+    """
     error = terms.std(ddof=1) / math.sqrt(len(terms)) if len(terms) > 1 else math.inf
     return float(terms.mean()) / math.log(2), float(error) / math.log(2)
 
@@ -117,19 +127,41 @@ def monte_carlo_information(
 class MonteCarloEstimator(Estimator):
     """I(X;T+Z), I(Y;T+Z) in bits by Monte Carlo with the exact mixture density (module doc).
 
-    noise_variance: s^2 > 0; draws: noise draws per row (>= 1), so draws * N draws in all;
-    seed: seed of the draws (>= 0): the same arguments give the same estimate. The cost is
-    pairwise: draws * N^2 kernel entries.
+    noise_variance: s^2 > 0; seed: seed of the draws (>= 0): the same arguments give the same
+    estimate. The number of noise draws per row is either fixed, ``draws`` (>= 1), or chosen:
+    draws are added until the standard errors of both numbers are at most ``target_se`` bits
+    (default 0.01) or there are ``max_draws`` per row (default 256), see `draws_needed`;
+    ``draws`` cannot be given with either. The cost is pairwise: draws * N^2 kernel entries.
     """
 
     heads = {"mc": {}}
-    parameters = (positive("noise_variance"), integer("draws", 1), integer("seed", 0))
+    parameters = (positive("noise_variance"), integer("draws", 1), positive("target_se"),
+                  integer("max_draws", 1), integer("seed", 0))
     pairwise = True
+    monte_carlo = True
     renamed = {"samples": "draws"}
 
     noise_variance: float = 0.1
-    draws: int = 4
+    draws: int | None = None
+    target_se: float | None = None
+    max_draws: int | None = None
     seed: int = 0
+
+    @property
+    def name(self) -> str:
+        """Canonical spec: ``mc:noise_variance=0.1,draws=4,seed=0`` for fixed draws, else
+        ``mc:noise_variance=0.1,target_se=0.01,max_draws=256,seed=0``."""
+        noise = f"mc:noise_variance={float(self.noise_variance)!r}"
+        if self.draws is not None:
+            return f"{noise},draws={self.draws},seed={self.seed}"
+        target, most = self._stopping()
+        return f"{noise},target_se={target!r},max_draws={most},seed={self.seed}"
+
+    def check(self) -> None:
+        """Raise ValueError when ``draws`` is given with ``target_se`` or ``max_draws``."""
+        if self.draws is not None and (self.target_se is not None or self.max_draws is not None):
+            raise ValueError("draws fixes the number of draws per row, target_se and max_draws "
+                             "choose it: give draws alone or the other two")
 
     def mutual_information(
         self, T: np.ndarray, X: np.ndarray, y: np.ndarray
@@ -139,18 +171,56 @@ class MonteCarloEstimator(Estimator):
         return i_xt, i_yt
 
     def estimate(self, T: np.ndarray, X: np.ndarray, y: np.ndarray) -> Estimate:
-        """I(X;T+Z), I(Y;T+Z) and their Monte Carlo standard errors, in bits."""
+        """I(X;T+Z), I(Y;T+Z) and their Monte Carlo standard errors, in bits.
+
+        With a target the draws come in rounds from one seeded stream, so the estimate after
+        M draws per row is that of ``draws=M``. Draws are made and evaluated a few per row at a
+        time (about 2^22 values), so memory is O(N d), whatever M.
+        """
         T, x_ids, y = check_samples(T, X, y)
         y_ids = dense_ids(y)[0]
-        V, sources = noisy_samples(T, self.noise_variance, self.draws, self.seed)
         distinct = x_ids.max() + 1 == len(x_ids)
-        log_source, log_total, log_own_y, log_own_x = noisy_log_kernel_sums(
-            V, sources, T, y_ids, None if distinct else x_ids, self.noise_variance
-        )
-        i_xt, i_xt_se = monte_carlo_information(
-            log_source if distinct else log_own_x, log_total, x_ids, sources)
-        i_yt, i_yt_se = monte_carlo_information(log_own_y, log_total, y_ids, sources)
+        stream = np.random.default_rng(self.seed)
+        terms_x, terms_y = np.empty(0), np.empty(0)
+        done, total = 0, self.draws or _FIRST_ROUND
+        chunk = max(1, _DRAW_VALUES // T.size)  # draws per row held at once: memory O(N d)
+        while total > done:
+            draws = min(chunk, total - done)
+            V, sources = noisy_samples(T, self.noise_variance, draws, stream)
+            log_source, log_total, log_own_y, log_own_x = noisy_log_kernel_sums(
+                V, sources, T, y_ids, None if distinct else x_ids, self.noise_variance
+            )
+            terms_x = np.r_[terms_x, information_terms(
+                log_source if distinct else log_own_x, log_total, x_ids, sources)]
+            terms_y = np.r_[terms_y, information_terms(log_own_y, log_total, y_ids, sources)]
+            done += draws
+            if self.draws is None and done == total:
+                error = max(monte_carlo_information(terms)[1] for terms in (terms_x, terms_y))
+                total = draws_needed(done, error, *self._stopping())
+        (i_xt, i_xt_se), (i_yt, i_yt_se) = map(monte_carlo_information, (terms_x, terms_y))
         return Estimate(i_xt, i_yt, i_xt_se, i_yt_se)
+
+    def _stopping(self) -> tuple[float, int]:
+        """(target_se, max_draws) with their defaults filled in."""
+        target = _DEFAULT_TARGET_SE if self.target_se is None else float(self.target_se)
+        return target, _DEFAULT_MAX_DRAWS if self.max_draws is None else self.max_draws
+
+
+_DRAW_VALUES = 2**22
+"""Noisy values (draws x N x d) drawn at once: 32 MiB of float64, more only for one draw per
+row of a wider layer."""
+_FIRST_ROUND = 4
+"""Draws per row of the first round, before the standard error is known."""
+_DEFAULT_TARGET_SE, _DEFAULT_MAX_DRAWS = 0.01, 256
+
+
+def draws_needed(done: int, error: float, target: float, most: int) -> int:
+    """Draws per row to reach standard error ``target`` after ``done`` per row gave ``error``
+    (bits): done when error <= target, else done (error / target)^2 (the error falls as
+    1 / sqrt(draws)), at least one more and at most ``most``."""
+    if error <= target or done >= most:
+        return done
+    return min(most, max(done + 1, math.ceil(done * (error / target) ** 2)))
 
 
 def _members(grouping: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -17,13 +17,15 @@ import numpy as np
 
 
 def noisy_samples(
-    T: np.ndarray, noise_variance: float, samples: int, seed: int
+    T: np.ndarray, noise_variance: float, samples: int, seed: int | np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """``samples`` draws of t_i + z per row: (V (samples * N, d) float64, sources (samples * N,)).
 
     Draw-major order: rows 0..N-1 are the first draw of every row, N..2N-1 the second, ...
     z ~ N(0, noise_variance I) from ``np.random.default_rng(seed)``, so the same arguments give
-    the same draws.
+    the same draws. ``seed`` may be a Generator, which is used as it is: successive calls on one
+    Generator continue its stream, so draws of M and then K per row are the M + K per row of
+    one call.
     """
     T = np.asarray(T, dtype=np.float64)
     noise = np.random.default_rng(seed).standard_normal((samples, *T.shape))

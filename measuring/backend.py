@@ -61,7 +61,7 @@ def _end_with(parent: int) -> None:
         time.sleep(PARENT_POLL_SECONDS)
     os._exit(0)  # the command is gone: nobody reads what this worker would return
 
-PROJECT_PACKAGES = ("information", "rundir", "data", "networks", "measuring")
+PROJECT_PACKAGES = ("information", "rundir", "analysis", "data", "networks", "measuring")
 """The packages measuring tasks are made of: what a dask scheduler and its workers import."""
 MEASURING_IMPORTS = "import measuring.runner, information.estimators"
 """What a scheduler or worker must be able to run to unpickle and run measuring tasks."""

@@ -18,11 +18,14 @@ run with one BLAS thread each (no oversubscription, and the same numbers on ever
 Arrays over 1 MB reach loky workers memory-mapped (joblib's ``max_nbytes``), not pickled per
 task. Results stream back as they finish
 (``return_as="generator_unordered"``) and are appended at once; the table is sorted at the end.
+A layer an estimator does not trust itself on (``Estimator.validity``) is measured all the same
+and named once per job in a ``ValidityWarning``.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +34,7 @@ import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from threadpoolctl import threadpool_limits
 
-from information.contract import Estimator
+from information.contract import Estimate, Estimator, ValidityWarning
 from information.estimators import estimator_from_spec
 from information.samples import Samples
 from measuring.backend import check_jobs, in_worker
@@ -59,8 +62,18 @@ class Task:
         return len(self.layers) * sum(len(plan.estimators) for plan in self.plans)
 
 
-def measure(task: Task) -> list[Row]:
-    """Worker: the rows of information.csv that ``task`` measures.
+@dataclass
+class Measured:
+    """What a task gives back: its rows of information.csv, and (estimator name, layer name,
+    reason) for each layer an estimator does not trust itself on (``Estimator.validity``)."""
+
+    rows: list[Row]
+    untrusted: set[tuple[str, str, str]]
+
+
+def measure(task: Task) -> Measured:
+    """Worker: the rows of information.csv that ``task`` measures, and the layers an estimator
+    is outside its trusted range on.
 
     Activations are recomputed from the snapshots, each epoch once per task; an estimator that
     pools epochs sees the window's (b, N, d) stack, any other the (N, d) activations of the
@@ -71,6 +84,7 @@ def measure(task: Task) -> list[Row]:
     samples = task.samples
     cache: dict[int, dict[int, np.ndarray]] = {}
     rows = []
+    untrusted: set[tuple[str, str, str]] = set()
     with threadpool_limits(limits=1):
         for plan in task.plans:
             first, last = plan.window
@@ -84,15 +98,19 @@ def measure(task: Task) -> list[Row]:
                 finite = all(np.isfinite(T).all() for T in stack)
                 for estimator in plan.estimators:
                     T = np.stack(stack) if estimator.pools_epochs else stack[0]
-                    i_xt, i_yt = (estimator.mutual_information(T, samples.ids, samples.y)
-                                  if finite else (np.nan, np.nan))
+                    estimate = (estimator.estimate(T, samples.ids, samples.y)
+                                if finite else Estimate(*[np.nan] * 4))
+                    reason = estimator.validity(T) if finite else None
+                    if reason is not None:
+                        untrusted.add((estimator.name, source.layer_names[layer - 1], reason))
                     rows.append({"repeat": task.repeat, "epoch": first, "layer": layer,
                                  "layer_name": source.layer_names[layer - 1],
                                  "units": stack[0].shape[1], "estimator": estimator.name,
-                                 "i_xt": float(i_xt), "i_yt": float(i_yt),
+                                 **{key: float(value)
+                                    for key, value in estimate._asdict().items()},
                                  "samples": samples.name, "h_x": samples.h_x,
                                  "h_y": samples.h_y, "epoch_last": last})
-    return rows
+    return Measured(rows, untrusted)
 
 
 def activation_range(
@@ -170,6 +188,14 @@ class Ledger:
             self.driver_rows.setdefault(int(row["repeat"]), {})[row_key(row)] = row
 
 
+def _warn_untrusted(untrusted: set[tuple[str, str, str]]) -> None:
+    """One ``ValidityWarning`` per (estimator, layer, reason): the estimate is written all the
+    same."""
+    for name, layer, reason in sorted(untrusted):
+        warnings.warn(f"{name} on layer {layer} is outside its trusted range: {reason} (the "
+                      "estimate is written; docs/estimators.md)", ValidityWarning, stacklevel=2)
+
+
 def _window_of(row: Row) -> tuple[int, Window]:
     """(repeat, window) of a row."""
     return int(row["repeat"]), (int(row["epoch"]), int(row["epoch_last"]))
@@ -222,6 +248,7 @@ class Runner:
         ranges = self.run_ranges() if ranges is None else ranges
         ledger = Ledger((self.estimators[0].name, self.samples.name))
         stale = _Stale(self.samples.name, frozenset(replace))
+        warned: set[tuple[str, str, str]] = set()
         with TableWriter(table) as writer, Parallel(
             n_jobs=self.jobs, return_as="generator_unordered"
         ) as parallel:
@@ -246,8 +273,11 @@ class Runner:
                 if not tasks:
                     break
                 self.progress(0, sum(task.rows for task in tasks))
-                for rows in parallel(delayed(in_worker)(os.getpid(), measure, task)
-                                     for task in tasks):
+                for measured in parallel(delayed(in_worker)(os.getpid(), measure, task)
+                                         for task in tasks):
+                    rows = measured.rows
+                    _warn_untrusted(measured.untrusted - warned)
+                    warned |= measured.untrusted
                     ledger.hold([row for row in rows if _slot(row) not in recorded])
                     report.rows_written += self._record(
                         [row for row in rows if _slot(row) in recorded], ledger, writer, stale)

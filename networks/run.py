@@ -2,10 +2,11 @@
 
 Lives here: `SavedRun`, a read-only view of a run directory: its configuration, the samples
 it is measured on, the weights of every saved epoch, every layer's activations exactly as the
-estimators see them, and its two tables as columns of NumPy arrays. Not here: training
-(``networks.train``), measuring (``measuring.runner``), figures (``plotting``). Nothing
-here imports TensorFlow or pandas; ``pandas.DataFrame(run.information())`` (or
-``pd.read_csv(RUN_DIR / "information.csv")``) gives a data frame where pandas is installed.
+estimators see them, its two tables, and the summary and compression test computed from
+them. Not here: training (``networks.train``), measuring (``measuring.runner``), figures
+(``plotting``). Nothing here imports TensorFlow; every table is a pandas DataFrame where
+pandas is installed (imported when a table is asked for), else columns of NumPy arrays
+(``as_frame`` chooses).
 
     from networks import open_run
     run = open_run("runs/tanh")
@@ -18,9 +19,13 @@ from __future__ import annotations
 import csv
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Union
 
 import numpy as np
 
+from analysis.compression import ALPHA, COMPRESSION_COLUMNS, compression_table
+from analysis.summary import SUMMARY_COLUMNS, summary_rows
+from analysis.tables import read_information
 from data.datasets import SAMPLES
 from data.run_data import measured_samples
 from information.samples import Samples
@@ -30,6 +35,12 @@ from rundir import directory as run_directory
 from rundir.checks import snapshot_dirs
 from rundir.results import COLUMNS, read_rows
 from rundir.snapshots import METRICS_COLUMNS, metrics_rows
+
+if TYPE_CHECKING:
+    import pandas
+
+Table = Union["pandas.DataFrame", dict[str, np.ndarray]]
+"""A run's table: a pandas DataFrame, or columns of arrays (name -> (rows,) array)."""
 
 
 class SavedRun:
@@ -99,30 +110,65 @@ class SavedRun:
         layers = range(1, len(source.layer_names) + 1)
         return list(source.activations(epoch, self.X, layers).values())
 
-    def information(self) -> dict[str, np.ndarray]:
-        """information.csv as columns: name -> (rows,) array; i_xt, i_yt, h_x, h_y in bits.
+    def information(self, as_frame: bool | None = None) -> Table:
+        """information.csv, one row per measurement; i_xt, i_yt, h_x, h_y in bits.
 
-        Every row of the table, whatever samples it was measured on (see the ``samples``
-        column); FileNotFoundError when the run has not been measured.
+        A pandas DataFrame with the file's columns (``as_frame=None``, the default, where
+        pandas is installed; ``as_frame=True`` requires it), else columns of arrays, name ->
+        (rows,) array (``as_frame=False``, or pandas not installed). Every row of the table,
+        whatever samples it was measured on (see the ``samples`` column); estimator names as
+        today's (``rundir.results.read_rows``). FileNotFoundError when the run has not been
+        measured.
         """
         path = self.directory / run_directory.INFORMATION
         if not path.is_file():
             raise FileNotFoundError(f"{self.directory} holds no {path.name}: measure it first")
         rows = read_rows(path)
-        return {column: np.array([row[column] for row in rows]) for column in COLUMNS}
+        return table({column: np.array([row[column] for row in rows]) for column in COLUMNS},
+                     as_frame)
 
-    def metrics(self) -> dict[str, np.ndarray]:
-        """metrics.csv as columns: repeat, epoch (integers), train_loss, train_accuracy,
-        test_loss, test_accuracy (floats; losses in nats, nan where the test set is empty).
-        A torn last line (a run still training) is left out."""
+    def compression(self, alpha: float = ALPHA, seed: int = 0,
+                    as_frame: bool | None = None) -> Table:
+        """The compression test of every measured layer (``main_plot.py RUN_DIR --kind
+        compression``'s table; docs/statistics.md), a DataFrame or columns of arrays as
+        ``information`` says.
+
+        One row per (estimator, samples, layer), every estimator and samples measured: the
+        drop of I(X;T) in bits from its peak (picked on half the repeats, split by ``seed``)
+        to the last epoch on the other half, its 1 - 2 alpha interval, the one-sided p-value,
+        Holm's adjusted one over the whole table and ``compresses`` (adjusted p <= alpha).
+        ValueError when the run has fewer than 4 repeats.
+        """
+        measured = read_information(self.directory / run_directory.INFORMATION)
+        rows = compression_table([(str(self.directory), m) for m in measured], alpha, seed)
+        return table({column: np.array([row[column] for row in rows])
+                      for column in COMPRESSION_COLUMNS}, as_frame)
+
+    def summary(self, confidence: float = 0.95, resamples: int = 1000, seed: int = 0,
+                as_frame: bool | None = None) -> Table:
+        """Means over repeats with their uncertainty (``--kind curves``'s table), a DataFrame
+        or columns of arrays as ``information`` says: per estimator, samples, epoch and layer
+        every repeat measured, I(X;T) and I(Y;T) means in bits, standard errors (sd /
+        sqrt(repeats)) and the ends of the percentile bootstrap interval over repeats at
+        ``confidence`` (``analysis.summary``)."""
+        measured = read_information(self.directory / run_directory.INFORMATION)
+        rows = [row for m in measured for row in summary_rows(m, confidence, resamples, seed)]
+        return table({column: np.array([row[column] for row in rows])
+                      for column in SUMMARY_COLUMNS}, as_frame)
+
+    def metrics(self, as_frame: bool | None = None) -> Table:
+        """metrics.csv, one row per repeat and epoch: repeat, epoch (integers), train_loss,
+        train_accuracy, test_loss, test_accuracy (floats; losses in nats, nan where the test
+        set is empty); a DataFrame or columns of arrays as ``information`` says. A torn last
+        line (a run still training) is left out."""
         path = self.directory / run_directory.METRICS
         if not path.is_file():
             raise FileNotFoundError(f"{self.directory} holds no {path.name}: train it first")
         metrics_rows(path)  # a malformed row is an error naming the file and line
         rows = list(csv.DictReader(run_directory.table_lines(path)))
-        return {column: np.array([row[column] or "nan" for row in rows],
-                                 dtype=int if column in ("repeat", "epoch") else float)
-                for column in METRICS_COLUMNS}
+        return table({column: np.array([row[column] or "nan" for row in rows],
+                                       dtype=int if column in ("repeat", "epoch") else float)
+                      for column in METRICS_COLUMNS}, as_frame)
 
     def _source(self, repeat: int) -> ActivationSource:
         if repeat not in self._snapshot_dirs:
@@ -134,6 +180,22 @@ class SavedRun:
     def __repr__(self) -> str:
         return (f"SavedRun({str(self.directory)!r}, samples={self.samples.name!r}: "
                 f"{self.repeats} repeats, {len(self.y)} samples)")
+
+
+def table(columns: dict[str, np.ndarray], as_frame: bool | None) -> Table:
+    """``columns`` (name -> (rows,) array) as a pandas DataFrame when ``as_frame`` is True, or
+    None and pandas is installed; else as they are. ModuleNotFoundError for ``as_frame=True``
+    without pandas."""
+    if as_frame is False:
+        return columns
+    try:
+        import pandas
+    except ModuleNotFoundError:
+        if as_frame:
+            raise ModuleNotFoundError("as_frame=True needs pandas: pip install pandas (the "
+                                      "version tested is in requirements-extras.txt)") from None
+        return columns
+    return pandas.DataFrame(columns)
 
 
 def open_run(directory: str | os.PathLike[str], samples: str = "all") -> SavedRun:

@@ -20,9 +20,15 @@ TOOLKIT_VERSION = "0.9.0"
 
 def git_commit() -> str | None:
     """The toolkit checkout's commit (40 hex digits, ``+dirty`` when files differ from it),
-    or None when it is not a git checkout or git is missing."""
+    or None when the toolkit is not run from a git checkout (an installed copy: even one in a
+    virtual environment inside a checkout, whose commit may not be the copy's) or git is
+    missing."""
     root = Path(__file__).resolve().parent.parent
     try:
+        top = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"],
+                             check=True, capture_output=True, text=True, timeout=10).stdout
+        if Path(top.strip()).resolve() != root:
+            return None
         commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], check=True,
                                 capture_output=True, text=True, timeout=10).stdout.strip()
         changed = subprocess.run(["git", "-C", str(root), "status", "--porcelain",

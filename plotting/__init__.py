@@ -8,6 +8,8 @@
 - curves.py: I(X;T) and I(Y;T) against epoch
 - metrics.py: training loss and accuracy against epoch
 - movie.py: frames of the animated plane; video.py: writing them as GIF or MP4
+- report.py: the interactive HTML report of runs (plotly, an optional extra)
+- tensorboard.py: a run's tables as TensorBoard events (the tensorboard package, optional)
 - synthetic.py: a synthetic run with closed-form curves (for the tests and a benchmark)
 
 Figures are ``matplotlib.figure.Figure`` objects drawn on the Agg canvas, never pyplot's, so

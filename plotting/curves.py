@@ -2,7 +2,9 @@
 
 One panel per run and estimator, two rows tall, in a grid of at most three panels a row
 (``style.panel_axes``), each row sharing its y axis; a dashed line marks H(X) and H(Y) of the
-measured samples, the most a layer can hold. ``draw_series`` (a mean over
+measured samples, the most a layer can hold. Around each mean a band shows its 95% interval
+(``analysis.summary.mean_interval``: the bootstrap over repeats, or a single repeat's own
+standard error). ``draw_series`` (a mean over
 repeats with the repeats faint behind it) also draws the training metrics in metrics.py.
 """
 
@@ -14,6 +16,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from analysis.summary import mean_interval
+from analysis.tables import mean_over_repeats
 from plotting.panels import Panel, caption, titles
 from plotting.plane import MARGIN
 from plotting.style import (
@@ -27,7 +31,6 @@ from plotting.style import (
     set_epoch_axis,
     set_panel_title,
 )
-from plotting.tables import mean_over_repeats
 
 QUANTITIES = (("i_xt", "h_x", "$I(X;T)$ (bits)", "$H(X)$"),
               ("i_yt", "h_y", "$I(Y;T)$ (bits)", "$H(Y)$"))
@@ -39,18 +42,25 @@ def draw_series(
     epochs: np.ndarray,
     values: np.ndarray,
     show_repeats: bool,
+    band: tuple[np.ndarray, np.ndarray] | None = None,
     **style: object,
 ) -> None:
     """Draw the mean over repeats of ``values`` (repeats, epochs) against ``epochs`` (epochs,).
 
-    The mean is drawn at the epochs every repeat measured finitely (``mean_over_repeats``);
-    with ``show_repeats`` each repeat is drawn faintly behind it, at all its finite epochs.
+    The mean is drawn at the epochs every repeat measured finitely (``mean_over_repeats``),
+    with ``band`` ((epochs,) low and high ends) shaded around it where given; with
+    ``show_repeats`` each repeat is drawn faintly behind it, at all its finite epochs.
     ``style`` goes to ``Axes.plot`` (colour, label, line style).
     """
     mean = mean_over_repeats(values)
     kept = np.isfinite(mean)
     if not kept.any():
         return
+    if band is not None:
+        low, high = band
+        shaded = kept & np.isfinite(low) & np.isfinite(high)
+        ax.fill_between(epochs[shaded], low[shaded], high[shaded], color=style.get("color"),
+                        alpha=0.2, linewidth=0)
     if show_repeats:
         faint = {k: v for k, v in style.items() if k != "label"}
         for repeat in values:
@@ -74,9 +84,10 @@ def curves_figure(
         colors = layer_colors(len(values.layers))
         for row, (field, bound_field, axis_label, bound_name) in enumerate(QUANTITIES):
             ax = axes[row, index]
-            series = getattr(values, field)
+            series, errors = getattr(values, field), getattr(values, field + "_se")
             for i in range(len(values.layers)):
-                draw_series(ax, values.epochs, series[:, :, i], show_repeats, color=colors[i],
+                draw_series(ax, values.epochs, series[:, :, i], show_repeats,
+                            mean_interval(series[:, :, i], errors[:, :, i]), color=colors[i],
                             label=layer_label(values.names[i], int(values.units[i])))
             bound = getattr(values, bound_field)
             if np.isfinite(bound):

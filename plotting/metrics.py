@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
+from analysis.tables import read_metrics
 from plotting.curves import draw_series
 from plotting.panels import Run, caption, run_settings, titles
 from plotting.style import (
@@ -23,7 +24,6 @@ from plotting.style import (
     set_epoch_axis,
     set_panel_title,
 )
-from plotting.tables import read_metrics
 from rundir.directory import METRICS
 
 ROWS = (("loss", "cross-entropy loss (nats)"), ("accuracy", "accuracy"))

@@ -19,6 +19,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from analysis.tables import Measurements
 from plotting.plane import (
     Limits,
     default_limits,
@@ -27,7 +28,6 @@ from plotting.plane import (
     set_plane_axes,
 )
 from plotting.style import EPOCH_COLORMAP, epoch_colorbar, epoch_norm, layer_marker, set_caption
-from plotting.tables import Measurements
 
 MOVIE_SIZE = (7.2, 5.4)
 """Frame size in inches; at MOVIE_DPI a frame is 720 x 540 pixels (even, as video needs)."""

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis.tables import Measurements, mean_coverage, read_information
 from information.contract import Estimator
 from information.estimators import Spec, parse_spec
-from plotting.tables import Measurements, mean_coverage, read_information
 from rundir.directory import CONFIG, INFORMATION, read_config
 
 TITLED = (

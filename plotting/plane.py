@@ -19,6 +19,8 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from analysis.summary import mean_interval
+from analysis.tables import Measurements, mean_over_repeats
 from plotting.panels import Panel, caption, find_run, information_panels, titles
 from plotting.style import (
     EPOCH_COLORMAP,
@@ -35,7 +37,6 @@ from plotting.style import (
     set_caption,
     set_panel_title,
 )
-from plotting.tables import Measurements, mean_over_repeats
 
 Limits = tuple[float, float]
 MARGIN = 1.03
@@ -73,6 +74,25 @@ def draw_paths(
                    s=6 if faint else 16, alpha=alpha, linewidths=0, zorder=1 if faint else 3)
 
 
+def draw_error_bars(ax: Axes, values: Measurements, norm: Normalize) -> None:
+    """Draw each mean point's 95% intervals of I(X;T) (horizontal) and I(Y;T) (vertical), in
+    the colour of its epoch: the bootstrap over repeats, or one repeat's own standard error
+    (``analysis.summary.mean_interval``), at the points ``plane_points`` draws."""
+    epochs, i_xt, i_yt = plane_points(values)
+    kept = np.isin(values.epochs, epochs)
+    colors = EPOCH_COLORMAP(norm(epochs))
+    for layer in range(i_xt.shape[1]):
+        x_low, x_high = (end[kept] for end in mean_interval(values.i_xt[:, :, layer],
+                                                           values.i_xt_se[:, :, layer]))
+        y_low, y_high = (end[kept] for end in mean_interval(values.i_yt[:, :, layer],
+                                                           values.i_yt_se[:, :, layer]))
+        x, y = i_xt[:, layer], i_yt[:, layer]
+        bars = np.concatenate([np.stack([np.c_[x_low, y], np.c_[x_high, y]], axis=1),
+                               np.stack([np.c_[x, y_low], np.c_[x, y_high]], axis=1)])
+        ax.add_collection(LineCollection(bars, colors=np.concatenate([colors, colors]),
+                                         linewidths=0.6, alpha=0.6, zorder=2), autolim=False)
+
+
 def set_plane_axes(ax: Axes, xlim: Limits | None, ylim: Limits | None) -> None:
     """Axis labels, and limits where known (otherwise matplotlib's from 0)."""
     ax.set_xlabel("$I(X;T)$ (bits)")
@@ -107,12 +127,14 @@ def plane_figure(
     xlim: Limits | None = None,
     ylim: Limits | None = None,
     show_repeats: bool = False,
+    error_bars: bool = False,
 ) -> Figure:
     """The information plane of each panel, side by side, sharing axes and the epoch colours.
 
     Limits default to (0, H(X)) and (0, H(Y)) of the measured samples. The mean is drawn at
     the epochs every repeat measured (``plane_points``); ``show_repeats`` draws every repeat's
-    paths, at all the epochs it measured, faintly behind the mean.
+    paths, at all the epochs it measured, faintly behind the mean; ``error_bars`` draws the
+    95% intervals of every mean point (``draw_error_bars``).
     """
     if not panels:
         raise ValueError("panels: nothing to plot")
@@ -137,6 +159,8 @@ def plane_figure(
             for r in range(len(values.repeats)):
                 draw_paths(ax, values.epochs, values.i_xt[r], values.i_yt[r], norm, faint=True)
         draw_paths(ax, epochs, i_xt, i_yt, norm)
+        if error_bars:
+            draw_error_bars(ax, values, norm)
         set_plane_axes(ax, xlim or default_x, ylim or default_y)
         layer_legend(ax, values)
         set_panel_title(ax, label)

@@ -51,12 +51,15 @@ def write_synthetic_run(
     units: Sequence[int] = (10, 7, 5, 4, 3, 2),
     estimators: Sequence[str] = ESTIMATORS,
     activation: str = "tanh",
+    noise: float = 0.0,
 ) -> Path:
     """Write a run of ``repeats`` networks measured at epochs 0..``epochs``; returns it.
 
     The layers have ``units`` (the last is the softmax output); ``estimators`` name the
-    measurements, the i-th taking the i-th formula of ``synthetic_information``.
+    measurements, the i-th taking the i-th formula of ``synthetic_information``, with
+    Gaussian noise of standard deviation ``noise`` bits (seeded) added to every I(X;T).
     """
+    rng = np.random.default_rng(0)
     directory.mkdir(parents=True, exist_ok=True)
     config = {
         "dataset": {"name": "tishby", "data_path": None, "train_fraction": 0.8,
@@ -84,8 +87,12 @@ def write_synthetic_run(
                     for layer, width in enumerate(units, start=1):
                         depth = (layer - 1) / max(len(units) - 1, 1)
                         i_xt, i_yt = synthetic_information(repeat, epoch, depth, epochs, e)
-                        name = "output" if layer == len(units) else f"hidden_{layer}"
-                        writer.writerow([repeat, epoch, layer, name, width, estimator, i_xt,
-                                         i_yt, "all", H_X, H_Y, epoch])
+                        row = {"repeat": repeat, "epoch": epoch, "layer": layer,
+                               "layer_name": "output" if layer == len(units)
+                               else f"hidden_{layer}", "units": width,
+                               "estimator": estimator, "i_xt": i_xt + noise * rng.normal(),
+                               "i_yt": i_yt, "i_xt_se": 0.0, "i_yt_se": 0.0, "samples": "all",
+                               "h_x": H_X, "h_y": H_Y, "epoch_last": epoch}
+                        writer.writerow([row[c] for c in COLUMNS])
     return directory
 

@@ -31,17 +31,24 @@ COLUMNS = (
     "estimator",
     "i_xt",
     "i_yt",
+    "i_xt_se",
+    "i_yt_se",
     "samples",
     "h_x",
     "h_y",
     "epoch_last",
 )
-"""Columns of information.csv. i_xt, i_yt, h_x, h_y are in bits; layer counts from 1 (the last
-layer is the softmax output); layer_name is the layer's Keras name (the built-in network's:
-hidden_1 ... hidden_k, output); epoch_last differs from epoch only for Batching windows."""
+"""Columns of information.csv. i_xt, i_yt, h_x, h_y are in bits, i_xt_se and i_yt_se the
+standard errors of i_xt and i_yt in bits (``Estimator.estimate``: the Monte Carlo error of mc
+and knn, a bootstrap's over the samples, 0 where the number is exact for the samples); layer
+counts from 1 (the last layer is the softmax output); layer_name is the layer's Keras name
+(the built-in network's: hidden_1 ... hidden_k, output); epoch_last differs from epoch only
+for Batching windows."""
 
 _INT_COLUMNS = ("repeat", "epoch", "layer", "units", "epoch_last")
-_FLOAT_COLUMNS = ("i_xt", "i_yt", "h_x", "h_y")
+_FLOAT_COLUMNS = ("i_xt", "i_yt", "i_xt_se", "i_yt_se", "h_x", "h_y")
+_ADDED_COLUMNS = ("layer_name", "i_xt_se", "i_yt_se")
+"""Columns older tables lack: read as derived (``read_rows``)."""
 
 Row = dict[str, object]
 Key = tuple[int, int, int, str, str]
@@ -69,16 +76,18 @@ def read_rows(path: Path) -> list[Row]:
     A torn last line (a killed job, or a row being appended right now) is not read; any other
     malformed row is a ValueError naming the file and the line. A table written before layers
     had names (no ``layer_name`` column) holds the built-in network's layers: their names are
-    derived, the highest layer of each repeat being its ``output``. Estimator names read as
-    today's canonical names (``current_name``), so rows of older names (mc's ``samples=``, now
-    ``draws=``) are the same measurement.
+    derived, the highest layer of each repeat being its ``output``. A table written before rows
+    had standard errors (no ``i_xt_se``, ``i_yt_se``) reads them as ``unrecorded_error`` says.
+    Estimator names read as today's canonical names (``current_name``), so rows of older
+    names (mc's ``samples=``, now ``draws=``) are the same measurement.
     """
     if not path.exists():
         return []
     text = "".join(line + "\n" for line in table_lines(path))
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    named = "layer_name" in (reader.fieldnames or ())
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or ()) and c != "layer_name"]
+    header = reader.fieldnames or ()
+    named = "layer_name" in header
+    missing = [c for c in COLUMNS if c not in header and c not in _ADDED_COLUMNS]
     if missing:
         raise ValueError(f"{path} lacks columns: {', '.join(missing)}")
     rows = []
@@ -87,11 +96,13 @@ def read_rows(path: Path) -> list[Row]:
             if None in raw.values() or None in raw:
                 raise ValueError("wrong number of fields")
             row: Row = {c: raw.get(c, "") for c in COLUMNS}
+            row["estimator"] = current_name(row["estimator"])
+            if "i_xt_se" not in header:
+                row["i_xt_se"] = row["i_yt_se"] = unrecorded_error(row["estimator"])
             for c in _INT_COLUMNS:
                 row[c] = int(raw[c])
             for c in _FLOAT_COLUMNS:
-                row[c] = float(raw[c])
-            row["estimator"] = current_name(row["estimator"])
+                row[c] = float(row[c])
         except ValueError as error:
             raise ValueError(f"{path} line {number} is damaged "
                              f"({str(error)[:60]})") from None
@@ -107,6 +118,17 @@ def current_name(name: str) -> str:
         return estimator_from_spec(name).name
     except ValueError:
         return name
+
+
+@functools.cache
+def unrecorded_error(name: str) -> str:
+    """The standard error a row of estimator ``name`` has when its table did not record one:
+    0 for a deterministic estimator (its number is exact for the samples), nan (unknown) for
+    one with noise draws or a name that no longer parses. As text, as a table holds it."""
+    try:
+        return "nan" if estimator_from_spec(name).monte_carlo else "0.0"
+    except ValueError:
+        return "nan"
 
 
 def check_rewritable(path: Path) -> None:

@@ -100,6 +100,24 @@ def noisy_cases() -> tuple[NoisyCase, ...]:
     )
 
 
+@cache
+def small_noisy_cases() -> tuple[NoisyCase, ...]:
+    """Noisy layers of the sizes researchers measure on a test split: the 1-D and 2-D tanh
+    layers of `noisy_cases`, drawn afresh at 96, 256 and 512 rows."""
+    rng = np.random.default_rng(20261)
+    cases = []
+    for n in (96, 256, 512):
+        y1 = rng.integers(0, 2, n)
+        one = np.tanh(rng.normal(loc=1.2 * (2 * y1 - 1), scale=1.0))[:, None]
+        cases.append(_truth(f"1-D tanh, {n} rows, 2 classes", one, np.arange(n), y1, 0.05, 3000))
+        y2 = rng.integers(0, 3, n)
+        angle = 2 * math.pi * y2 / 3
+        two = np.tanh(np.column_stack([np.cos(angle), np.sin(angle)])
+                      + 0.6 * rng.normal(size=(n, 2)))
+        cases.append(_truth(f"2-D tanh, {n} rows, 3 classes", two, np.arange(n), y2, 0.02, 200))
+    return tuple(cases)
+
+
 def entropy_bits(counts) -> float:
     """Shannon entropy in bits of the frequencies ``counts``."""
     p = np.asarray(counts, dtype=float) / np.sum(counts)

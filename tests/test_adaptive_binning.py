@@ -78,14 +78,22 @@ def test_an_unknown_edges_rule_is_named():
 
 
 def sorted_edges(values: np.ndarray, bins: int, edges: str) -> np.ndarray:
-    """The edges by their definition: sort every value, keep the distinct ones for max-entropy,
-    cut before floor(k n / bins) and take the midpoints."""
+    """The edges by the cited codes' rules, sorting every value: equal-mass cuts the sorted
+    values into ``np.array_split``'s runs (Lorenzen et al.: the first n % bins one longer);
+    max-entropy keeps the distinct ones, a layer without negative values its zeros apart
+    (Chelombiev et al.'s edge at 0), and cuts before int(k n / bins); edges at midpoints."""
     ordered = np.sort(np.asarray(values, dtype=np.float64), axis=None)
-    if edges == "max-entropy":
-        ordered = ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
-    cuts = np.arange(1, bins) * len(ordered) // bins
+    if edges == "equal-mass":
+        runs = [run for run in np.array_split(ordered, bins) if run.size]
+        return np.array([0.5 * (a[-1] + b[0]) for a, b in zip(runs[:-1], runs[1:], strict=True)])
+    ordered = ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+    zero = []
+    if ordered.size and ordered[0] >= 0:
+        zero = [0.5 * ordered[1]] if ordered[0] == 0 and ordered.size > 1 else []
+        ordered = ordered[ordered > 0]
+    cuts = np.array([int(k * (len(ordered) / bins)) for k in range(1, bins)], dtype=int)
     cuts = cuts[cuts > 0]
-    return 0.5 * (ordered[cuts - 1] + ordered[cuts])
+    return np.r_[zero, 0.5 * (ordered[cuts - 1] + ordered[cuts])]
 
 
 def layers() -> dict[str, np.ndarray]:
@@ -117,6 +125,24 @@ def test_edges_and_codes_are_those_of_sorting_every_value(layer, bins, edges):
     codes = BinningEstimator(bins=bins, edges=edges).codes(T)
     assert codes.dtype == np.int64
     assert np.array_equal(codes, np.searchsorted(expected, T, side="right"))
+
+
+def test_equal_mass_gives_the_first_n_mod_b_bins_one_value_more_as_lorenzens_code():
+    T = np.arange(10.0)[:, None]  # 10 values in 4 bins: 3, 3, 2, 2
+    codes = BinningEstimator(bins=4, edges="equal-mass").codes(T)[:, 0]
+    assert np.bincount(codes).tolist() == [3, 3, 2, 2]
+
+
+def test_max_entropy_keeps_a_relu_layers_zeros_in_a_bin_of_their_own_as_chelombievs_code():
+    # Chelombiev et al.'s edges for a ReLU layer: 0, then the distinct positive values u at
+    # int(k n / B), k = 0..B-1, then max u; np.digitize(t, edges) - 1 is the bin (their last
+    # edge, which gives the maximum a bin of its own, is left out here).
+    T = np.maximum(np.random.default_rng(9).normal(size=(400, 3)), 0)
+    unique = np.unique(T[T > 0])
+    theirs = np.r_[0.0, [unique[int(k * (unique.size / 8))] for k in range(8)]]
+    codes = BinningEstimator(bins=8, edges="max-entropy").codes(T)
+    assert np.array_equal(codes, np.digitize(T, theirs) - 1)
+    assert np.array_equal(np.flatnonzero(codes.ravel() == 0), np.flatnonzero(T.ravel() == 0))
 
 
 @pytest.mark.parametrize("edges", EDGES)

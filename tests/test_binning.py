@@ -171,3 +171,15 @@ def test_bin_size_with_explicit_bins_is_rejected():
 def test_non_finite_activations_are_rejected():
     with pytest.raises(ValueError, match="activations contain NaN or inf"):
         BinningEstimator().mutual_information(np.array([[0.0], [np.nan]]), np.arange(2), [0, 1])
+
+
+def test_a_layer_wider_than_one_block_of_columns_keys_its_rows_exactly():
+    rng = np.random.default_rng(4)
+    base = np.tanh(rng.normal(size=(16, 70_000)))  # 64 rows of 16 kinds: keyed in 2 blocks
+    T = base[rng.integers(0, 16, 64)]
+    T[:, -1] = np.where(np.arange(64) % 2, 0.99, -0.99)  # the last unit, in the second block
+    estimator = BinningEstimator(bins=30, low=-1.0, high=1.0)
+    keys = estimator.keys(T)
+    rows = np.unique(estimator.codes(T), axis=0, return_inverse=True)[1].ravel()
+    pairs = np.unique(np.column_stack([keys, rows]), axis=0)  # one pair per class: one partition
+    assert len(pairs) == len(np.unique(keys)) == len(np.unique(rows)) > 16

@@ -14,10 +14,12 @@ from main_plot import main as plot_main
 from rundir.results import read_rows
 
 NEW_SPECS = {
-    "mc": "mc:noise_variance=0.1,draws=4,seed=0",
+    "mc": "mc:noise_variance=0.1,target_se=0.01,max_draws=256,seed=0",
+    "mc:draws=4": "mc:noise_variance=0.1,draws=4,seed=0",
     "mc:draws=1,noise_variance=1e-2,seed=3": "mc:noise_variance=0.01,draws=1,seed=3",
-    "knn": "knn:k=3,noise_variance=0.1,draws=1,seed=0",
+    "knn": "knn:k=3,noise_variance=0.1,points=8192,replicates=4,seed=0",
     "knn:k=5,draws=2": "knn:k=5,noise_variance=0.1,draws=2,seed=0",
+    "knn:draws=2,replicates=3": "knn:k=3,noise_variance=0.1,draws=2,replicates=3,seed=0",
     "renyi": "renyi:alpha=1.01",
     "renyi:width=0.5,alpha=2": "renyi:alpha=2.0,width=0.5",
     "binning:edges=equal-mass": "binning:bins=30,edges=equal-mass",

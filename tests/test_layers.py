@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ("information", "rundir", "data", "networks", "measuring", "plotting", "cli")
+LAYERS = ("information", "rundir", "analysis", "data", "networks", "measuring", "plotting", "cli")
 """Bottom to top (README, "Architecture")."""
 
 

@@ -172,3 +172,13 @@ def test_a_global_range_that_did_not_change_is_not_measured_again(tmp_path, caps
     assert (tmp_path / "a" / "information.csv").read_bytes() == before
     config = json.loads((tmp_path / "a" / "config.json").read_text())
     assert list(config["run_ranges"]["all"]) == ["0"]
+
+
+def test_an_untrusted_measurement_is_one_warning_line_per_layer(tmp_path, capsys):
+    status, err = _run(["--shape", "5,4", "--epochs", "1", "--jobs", "1", "--no-plot",
+                        "--samples", "test", "--estimator", "knn:points=256,replicates=2",
+                        "--out", tmp_path / "run"], capsys)
+    warned = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert status == 0 and len(warned) == 2  # the 5- and 4-unit layers, not the output's 2
+    assert all("knn:" in line and "outside its trusted range" in line for line in warned)
+    assert "Warning" not in err and "warnings.warn" not in err

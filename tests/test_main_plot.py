@@ -3,12 +3,14 @@
 Commands run through ``cli.command.run_cli``, exactly as ``python main_plot.py`` does.
 """
 
+import csv
 import os
 from pathlib import Path
 
 import pytest
 from matplotlib.figure import Figure
 
+from analysis.summary import SUMMARY_COLUMNS
 from cli.command import run_cli
 from main_plot import main
 from plotting.plane import plot_run
@@ -41,8 +43,21 @@ def assert_one_line_error(status, err, words):
 @pytest.mark.parametrize("kind", ["plane", "curves", "metrics"])
 def test_each_kind_is_drawn_to_the_named_file(capsys, run_dir, tmp_path, kind):
     status, out, _ = plot(capsys, run_dir, "--kind", kind, "-o", tmp_path / f"{kind}.png")
-    assert status == 0 and out.strip() == f"wrote {tmp_path / f'{kind}.png'}"
+    assert status == 0 and out.splitlines()[0] == f"wrote {tmp_path / f'{kind}.png'}"
     assert (tmp_path / f"{kind}.png").read_bytes()[:8] == PNG
+
+
+def test_curves_write_their_means_errors_and_intervals_beside_the_figure(capsys, run_dir,
+                                                                        tmp_path):
+    status, out, _ = plot(capsys, run_dir, "--kind", "curves", "-o", tmp_path / "c.png")
+    assert status == 0 and out.splitlines()[1] == f"wrote {tmp_path / 'c.csv'}"
+    with open(tmp_path / "c.csv", newline="") as handle:
+        reader = csv.DictReader(handle)
+        rows = list(reader)
+    assert tuple(reader.fieldnames) == SUMMARY_COLUMNS
+    assert len(rows) == 2 * 21 * 3  # estimators x epochs x layers
+    assert all(float(r["i_xt_low"]) <= float(r["i_xt_mean"]) <= float(r["i_xt_high"])
+               for r in rows)
 
 
 def test_the_plane_goes_to_the_run_directory_by_default(capsys, tmp_path):

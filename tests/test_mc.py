@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from scipy.special import logsumexp
 
+from information.estimators import estimator_from_spec
 from information.kde import KDEEstimator
-from information.mc import MonteCarloEstimator, noisy_log_kernel_sums
-from tests.ground_truth import entropy_bits, noisy_cases
+from information.mc import MonteCarloEstimator, draws_needed, noisy_log_kernel_sums
+from tests.ground_truth import entropy_bits, noisy_cases, small_noisy_cases
 
 CASES = noisy_cases()
 
@@ -41,6 +42,53 @@ def test_agrees_with_the_quadrature_truth_within_0_02_bits(case):
     i_xt, i_yt = estimator.mutual_information(case.T, case.X, case.y)
     assert i_xt == pytest.approx(case.i_xt, abs=0.02)
     assert i_yt == pytest.approx(case.i_yt, abs=0.02)
+
+
+@pytest.mark.parametrize("case", small_noisy_cases() + CASES, ids=lambda c: c.name)
+def test_its_default_agrees_with_the_quadrature_truth_within_0_02_bits_at_small_n(case):
+    i_xt, i_yt, i_xt_se, i_yt_se = MonteCarloEstimator(case.noise_variance).estimate(
+        case.T, case.X, case.y)
+    assert i_xt == pytest.approx(case.i_xt, abs=0.02)
+    assert i_yt == pytest.approx(case.i_yt, abs=0.02)
+    assert i_xt_se <= 0.01 and i_yt_se <= 0.01
+
+
+def test_a_target_draws_from_the_stream_of_the_fixed_draws():
+    case = CASES[1]  # an unreachable target: rounds of 4 draws, then up to the cap of 13
+    capped = MonteCarloEstimator(case.noise_variance, target_se=1e-9, max_draws=13, seed=2)
+    fixed = MonteCarloEstimator(case.noise_variance, draws=13, seed=2)
+    assert capped.estimate(case.T, case.X, case.y) == fixed.estimate(case.T, case.X, case.y)
+
+
+def test_a_target_already_met_stops_after_the_first_four_draws():
+    case = CASES[0]
+    met = MonteCarloEstimator(case.noise_variance, target_se=1.0)
+    assert met.estimate(case.T, case.X, case.y) == MonteCarloEstimator(
+        case.noise_variance, draws=4).estimate(case.T, case.X, case.y)
+
+
+@pytest.mark.parametrize(
+    ("done", "error", "most", "needed"),
+    [(4, 0.02, 256, 16), (4, 0.01, 256, 4), (4, 0.005, 256, 4), (4, 0.0101, 256, 5),
+     (4, 0.2, 256, 256), (256, 0.02, 256, 256)],
+)
+def test_draws_needed_scale_as_the_squared_error_ratio_within_the_cap(done, error, most, needed):
+    assert draws_needed(done, error, 0.01, most) == needed
+
+
+def test_old_fixed_draw_names_keep_their_estimator_and_the_default_names_its_stopping_rule():
+    old = estimator_from_spec("mc:noise_variance=0.1,draws=4,seed=0")
+    assert old == MonteCarloEstimator(draws=4)
+    assert old.name == "mc:noise_variance=0.1,draws=4,seed=0"
+    default = estimator_from_spec("mc")
+    assert default.name == "mc:noise_variance=0.1,target_se=0.01,max_draws=256,seed=0"
+    assert estimator_from_spec(default.name) == default == MonteCarloEstimator()
+
+
+@pytest.mark.parametrize("clash", [{"target_se": 0.01}, {"max_draws": 8}])
+def test_fixed_draws_cannot_be_given_with_a_stopping_rule(clash):
+    with pytest.raises(ValueError, match="give draws alone"):
+        MonteCarloEstimator(draws=4, **clash)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
@@ -159,8 +207,18 @@ def test_extreme_noise_or_activations_give_finite_information_within_the_entropi
 @pytest.mark.parametrize(
     ("parameters", "named"),
     [({"noise_variance": 0.0}, "noise_variance"), ({"draws": 0}, "draws"),
-     ({"seed": -1}, "seed")],
+     ({"seed": -1}, "seed"), ({"target_se": 0.0}, "target_se"), ({"max_draws": 0}, "max_draws")],
 )
 def test_invalid_hyper_parameters_are_named(parameters, named):
     with pytest.raises(ValueError, match=named):
         MonteCarloEstimator(**parameters)
+
+
+def test_draws_made_one_per_row_at_a_time_give_the_estimate_of_all_at_once(monkeypatch):
+    import information.mc
+
+    case = CASES[1]
+    estimator = MonteCarloEstimator(case.noise_variance, draws=6, seed=3)
+    whole = estimator.estimate(case.T, case.X, case.y)
+    monkeypatch.setattr(information.mc, "_DRAW_VALUES", 1)  # one draw per row per chunk
+    assert estimator.estimate(case.T, case.X, case.y) == whole

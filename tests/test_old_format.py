@@ -49,11 +49,11 @@ def test_an_old_run_is_plotted(old_run, tmp_path):
 
 
 def test_an_old_run_is_measured_again_with_another_estimator(old_run):
-    before = (old_run / "information.csv").read_text()
+    before = read_rows(old_run / "information.csv")
     assert run_cli(data_main, ["--from-run", str(old_run), "--estimator", "kde-lower",
                                "--jobs", "1", "--no-plot"]) == 0
-    after = (old_run / "information.csv").read_text()
-    assert set(before.splitlines()) <= set(after.splitlines())
+    after = read_rows(old_run / "information.csv")
+    assert all(row in after for row in before)
     assert {r["estimator"] for r in read_rows(old_run / "information.csv")} == {
         "binning:bins=30,low=-1.0,high=1.0", "kde-upper:noise_variance=0.1",
         "kde-lower:noise_variance=0.1"}

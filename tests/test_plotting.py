@@ -10,8 +10,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
 from PIL import Image
 
+from analysis.summary import summarise
+from analysis.tables import mean_over_repeats, read_information, read_metrics
 from information.estimators import parse_spec
 from plotting import video
 from plotting.curves import curves_figure
@@ -35,7 +38,6 @@ from plotting.synthetic import (
     synthetic_information,
     write_synthetic_run,
 )
-from plotting.tables import mean_over_repeats, read_information, read_metrics
 
 EPOCHS = 20
 UNITS = (4, 3, 2)
@@ -521,3 +523,25 @@ def test_mp4_without_ffmpeg_says_what_to_install(tmp_path, monkeypatch):
 def test_an_unknown_movie_format_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r"must end in \.gif, \.mp4"):
         video.write_movie(iter([]), tmp_path / "m.avi", fps=5)
+
+
+def test_curves_shade_each_layers_bootstrap_interval_around_its_mean(run_dir):
+    (panel, _) = information_panels([find_run(run_dir)])
+    figure = curves_figure([panel])
+    bands = [c for c in figure.axes[0].collections if isinstance(c, PolyCollection)]
+    assert len(bands) == len(UNITS)
+    summary = summarise(panel.measurements.i_xt[:, :, 0])
+    vertices = bands[0].get_paths()[0].vertices
+    assert vertices[:, 1].min() == pytest.approx(np.nanmin(summary.low))
+    assert vertices[:, 1].max() == pytest.approx(np.nanmax(summary.high))
+
+
+def test_error_bars_span_each_points_interval_in_both_directions(run_dir):
+    (panel, _) = information_panels([find_run(run_dir)])
+    plain, barred = (plane_figure([panel], error_bars=flag).axes[0] for flag in (False, True))
+    assert len(barred.collections) == len(plain.collections) + len(UNITS)
+    bars = barred.collections[-len(UNITS):]  # one collection per layer, drawn last
+    x, y = (summarise(getattr(panel.measurements, q)[:, :, 0]) for q in ("i_xt", "i_yt"))
+    horizontal, vertical = bars[0].get_segments()[0], bars[0].get_segments()[EPOCHS + 1]
+    assert (horizontal[0][0], horizontal[1][0]) == pytest.approx((x.low[0], x.high[0]))
+    assert (vertical[0][1], vertical[1][1]) == pytest.approx((y.low[0], y.high[0]))

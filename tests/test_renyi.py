@@ -71,6 +71,22 @@ def test_information_about_distinct_inputs_is_the_layers_entropy_from_the_full_m
     assert i_yt == pytest.approx(label_entropy + expected - joint_entropy, abs=1e-9)
 
 
+def test_the_default_width_is_the_ipdl_codes_silverman_rule_with_the_dimension_factor():
+    # IPDL's SilvermanOptimizer: sigma = gamma N^(-1/(4+d)) sqrt(d), gamma = 0.8, for the
+    # kernel exp(-||t_i - t_j||^2 / (2 sigma^2)): at N = 4096, d = 10, 0.8 sqrt(10) / 4096^(1/14)
+    T = np.zeros((4096, 10))
+    assert default_width(T) == pytest.approx(0.8 * math.sqrt(10) / 4096 ** (1 / 14), rel=1e-12)
+    assert default_width(np.zeros((100, 1))) == pytest.approx(0.8 / 100 ** 0.2, rel=1e-12)
+
+
+def test_an_unset_width_is_the_rule_on_each_calls_activations():
+    rng = np.random.default_rng(5)
+    T, y = np.tanh(rng.normal(size=(120, 3))), rng.integers(0, 2, 120)
+    rule = 0.8 * math.sqrt(3) * 120 ** (-1 / 7)
+    assert RenyiEstimator().mutual_information(T, np.arange(120), y) == \
+        RenyiEstimator(width=rule).mutual_information(T, np.arange(120), y)
+
+
 def test_a_window_of_identical_epochs_measures_the_single_epoch():
     rng = np.random.default_rng(2)
     T, y = np.tanh(rng.normal(size=(100, 2))), rng.integers(0, 2, 100)

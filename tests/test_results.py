@@ -10,8 +10,8 @@ from rundir.results import COLUMNS, TableWriter, read_rows, row_key, sort_table
 def _row(epoch: int, layer: int, i_xt: float = 1.5) -> dict:
     return {"repeat": 0, "epoch": epoch, "layer": layer, "layer_name": f"hidden_{layer}",
             "units": 3, "estimator": "binning:bin_size=0.07",
-            "i_xt": i_xt, "i_yt": 0.25, "samples": "all", "h_x": 12.0, "h_y": 1.0,
-            "epoch_last": epoch}
+            "i_xt": i_xt, "i_yt": 0.25, "i_xt_se": 0.0, "i_yt_se": 0.0, "samples": "all",
+            "h_x": 12.0, "h_y": 1.0, "epoch_last": epoch}
 
 
 def test_header_starts_with_the_documented_columns(tmp_path):
@@ -22,10 +22,14 @@ def test_header_starts_with_the_documented_columns(tmp_path):
         "repeat", "epoch", "layer", "layer_name", "units", "estimator", "i_xt", "i_yt"]
 
 
+UNNAMED_COLUMNS = ("repeat", "epoch", "layer", "units", "estimator", "i_xt", "i_yt", "samples",
+                   "h_x", "h_y", "epoch_last")
+"""The columns of information.csv before layers had names and rows standard errors."""
+
+
 def test_a_table_without_layer_names_reads_with_the_built_in_networks_names(tmp_path):
     path = tmp_path / "information.csv"
-    old = [c for c in COLUMNS if c != "layer_name"]
-    lines = [",".join(old)] + [f"{r},0,{layer},3,binning,1.0,0.5,all,12.0,1.0,0"
+    lines = [",".join(UNNAMED_COLUMNS)] + [f"{r},0,{layer},3,binning,1.0,0.5,all,12.0,1.0,0"
                                 for r, top in ((0, 3), (1, 2)) for layer in range(1, top + 1)]
     path.write_text("\n".join(lines) + "\n")
     names = [(row["repeat"], row["layer_name"]) for row in read_rows(path)]
@@ -35,8 +39,7 @@ def test_a_table_without_layer_names_reads_with_the_built_in_networks_names(tmp_
 
 def test_appending_to_a_table_without_layer_names_adds_the_column(tmp_path):
     path = tmp_path / "information.csv"
-    old = [c for c in COLUMNS if c != "layer_name"]
-    path.write_text(",".join(old) + "\n0,0,1,3,binning,1.0,0.5,all,12.0,1.0,0\n")
+    path.write_text(",".join(UNNAMED_COLUMNS) + "\n0,0,1,3,binning,1.0,0.5,all,12.0,1.0,0\n")
     with TableWriter(path) as writer:
         writer.write([_row(1, 1)])
     assert [row["layer_name"] for row in read_rows(path)] == ["output", "hidden_1"]

@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 
 from information import BinningEstimator, KDEEstimator
+from information.contract import ValidityWarning
+from information.estimators import estimator_from_spec
 from information.samples import Samples
 from measuring.plan import EpochPlanner, WindowPlanner
 from measuring.runner import Runner
@@ -257,3 +259,32 @@ def test_a_killed_replacement_leaves_the_stale_rows_and_resumes_to_the_same_tabl
     runner.measure(table, _every(), ranges={0: (-2.0, 2.0)}, replace={0})
     runner.measure(fresh, _every(), ranges={0: (-2.0, 2.0)})
     assert table.read_bytes() == fresh.read_bytes()
+
+
+@pytest.mark.parametrize("spec", ["binning", "binning:bins=8,edges=equal-mass", "kde-upper",
+                                  "kde-lower", "renyi", "mc:draws=2", "knn:points=256,replicates=2",
+                                  "bootstrap:resamples=3,binning"])
+def test_every_row_holds_the_estimators_standard_errors(tmp_path, samples, spec):
+    estimator = estimator_from_spec(spec)
+    runner = _runner(tmp_path, samples, [estimator])
+    runner.measure(tmp_path / "information.csv", _every("every:3"))
+    rows = read_rows(tmp_path / "information.csv")
+    source = SnapshotReader(tmp_path / "repeat-0")
+    for row in rows:
+        T = layer_activations(source.params(row["epoch"]), samples.X, "tanh")[row["layer"] - 1]
+        expected = estimator.estimate(T, samples.ids, samples.y)
+        assert (row["i_xt"], row["i_yt"], row["i_xt_se"], row["i_yt_se"]) == expected
+    errors = {(row["i_xt_se"], row["i_yt_se"]) != (0.0, 0.0) for row in rows}
+    assert errors == {estimator.monte_carlo or spec.startswith("bootstrap")}
+
+
+def test_a_layer_outside_an_estimators_trusted_range_is_warned_about_once(tmp_path, samples):
+    estimator = estimator_from_spec("knn:points=256,replicates=2")  # untrusted below 96 rows
+    runner = _runner(tmp_path, samples, [estimator])
+    with pytest.warns(ValidityWarning) as caught:
+        runner.measure(tmp_path / "information.csv", _every("every:2"))
+    named = sorted(str(w.message).split(" on layer ")[1].split()[0] for w in caught
+                   if w.category is ValidityWarning)
+    assert named == ["hidden_1", "hidden_2", "output"]  # once each, over 4 epochs
+    assert all(str(w.message).startswith(estimator.name) for w in caught)
+    assert len(read_rows(tmp_path / "information.csv")) == 3 * 4  # measured all the same

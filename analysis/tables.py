@@ -1,4 +1,5 @@
-"""A run's tables as numpy arrays: information.csv grouped by estimator and samples, metrics.csv.
+"""A run's tables as numpy arrays: information.csv grouped by estimator and samples, metrics.csv;
+tables of rows as CSV text.
 
 ``read_information`` turns the rows of information.csv (parsed by ``rundir.results``) into
 one ``Measurements`` per (estimator, samples) pair, holding (repeat, epoch, layer) arrays;
@@ -11,6 +12,8 @@ never mixes counts (adaptive schedules measure different epochs in different rep
 from __future__ import annotations
 
 import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +29,10 @@ class Measurements:
     """One estimator's measurements on one choice of samples, in bits.
 
     ``i_xt`` and ``i_yt`` have shape (repeats, epochs, layers) and hold nan where a repeat has
-    no finite measurement of that epoch and layer. ``epoch`` is the first epoch of a Batching
-    window. ``names`` and ``units`` are each layer's name and width. ``h_x`` and ``h_y`` are
-    H(X) and H(Y) of the measured samples (nan if unknown).
+    no finite measurement of that epoch and layer; ``i_xt_se`` and ``i_yt_se``, of the same
+    shape, their standard errors (information.csv's ``i_xt_se``, ``i_yt_se``). ``epoch`` is
+    the first epoch of a Batching window. ``names`` and ``units`` are each layer's name and
+    width. ``h_x`` and ``h_y`` are H(X) and H(Y) of the measured samples (nan if unknown).
     """
 
     estimator: str
@@ -40,6 +44,8 @@ class Measurements:
     units: np.ndarray
     i_xt: np.ndarray
     i_yt: np.ndarray
+    i_xt_se: np.ndarray
+    i_yt_se: np.ndarray
     h_x: float
     h_y: float
 
@@ -116,9 +122,23 @@ def _measurements(key: tuple[str, str], rows: list[dict]) -> Measurements:
         units=units,
         i_xt=_table([repeat, epoch, layer], column("i_xt", float), axes),
         i_yt=_table([repeat, epoch, layer], column("i_yt", float), axes),
+        i_xt_se=_table([repeat, epoch, layer], column("i_xt_se", float), axes),
+        i_yt_se=_table([repeat, epoch, layer], column("i_yt_se", float), axes),
         h_x=float(np.nanmax(h_x)) if np.isfinite(h_x).any() else float("nan"),
         h_y=float(np.nanmax(h_y)) if np.isfinite(h_y).any() else float("nan"),
     )
+
+
+def table_csv(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> str:
+    """``rows`` as CSV text with a header of ``columns``: floats in their shortest exact form,
+    booleans as ``true`` and ``false`` (what pandas, NumPy and spreadsheets read)."""
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([str(row[c]).lower() if isinstance(row[c], bool) else row[c]
+                         for c in columns])
+    return text.getvalue()
 
 
 def read_metrics(path: Path) -> Metrics:
