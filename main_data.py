@@ -48,6 +48,7 @@ from networks.run_training import prepare_run, train_run
 from rundir import config as run_config
 from rundir import directory as run_directory
 from rundir.config import Measure, RunConfig
+from rundir.snapshots import POOLS
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -78,10 +79,14 @@ from rundir.config import Measure, RunConfig
 @click.option("--model", "model", default=None, metavar="FILE.py:FUNCTION",
               help="Train your own Keras model instead of the built-in network: FUNCTION("
                    "input_dim, n_classes, seed) in FILE.py returns an uncompiled keras.Model "
-                   "from the flat features to class probabilities (README, 'Any Keras model').")
+                   "(or a torch.nn.Module, trained in PyTorch) from the flat features to class "
+                   "probabilities (README, 'Any Keras model'; docs/pytorch.md).")
 @click.option("--layers", default=None, metavar="NAME,NAME",
-              help="With --model: the layers to measure, by Keras name [default: every layer "
-                   "computing a new representation].")
+              help="With --model: the layers to measure, by Keras name or PyTorch module name "
+                   "[default: every layer computing a new representation].")
+@click.option("--pool", type=click.Choice(POOLS), default=POOLS[0],
+              help="With a PyTorch --model: how (N, tokens, D) outputs are recorded "
+                   "(flattened, the mean over tokens, the last token).")
 @click.option("--activation", type=click.Choice(ACTIVATIONS), default="tanh",
               help="Activation of the hidden layers (the output layer is softmax).")
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam")
@@ -261,6 +266,8 @@ def _check_flags(ctx: click.Context, flags: dict) -> None:
                                    "a --model network is not quantized")
     elif flags["layers"] is not None:
         raise click.UsageError("--layers picks layers of a --model FILE.py:FUNCTION")
+    elif flags["pool"] != POOLS[0]:
+        raise click.UsageError("--pool pools the token outputs of a PyTorch --model")
 
 
 def _resumed_measure(run_dir: Path, flags: dict, typed: set[str]) -> Measure | None:

@@ -92,6 +92,15 @@ al. 2019 and Lorenzen et al. 2022 measured convolutional networks on MNIST; we c
 check their exact layer sizes from the sources available to us, so the preset uses LeNet-5's
 published ones. For MNIST's own 60000/10000 split add ``--train-fraction
 0.8571428571428571 --keep-order``.
+``transformer-digits`` -- a small transformer (``networks/model_zoo/transformer.py``,
+``digit_transformer``: the 8x8 digits as 8 tokens of 8 features, a per-position embedding in
+16 dimensions, two attention blocks of 2 heads with a 32-unit feed-forward layer, mean over the
+tokens, softmax) on the bundled digits, random 80%, Adam 1e-3, batch 64, 100 epochs; measured
+layer by layer (the embedding, each block's (8 tokens x 16) output flattened, the pooled
+tokens, the softmax) with 30 bins over each layer's range and the KDE upper bound (noise
+variance 0.1) on all samples, ``log:30``. Our own small setting, sized for CI, in the spirit
+of the transformer information-plane studies, not a reproduction of one of them.
+
 ``lorenzen2022-tanh``, ``lorenzen2022-relu`` -- Lorenzen, Igel & Nielsen 2022, code
 github.com/StephanLorenzen/ExactIBAnalysisInQNNs. Tishby's set and network, every layer's
 output quantized to 8 bits (``quantize``), Adam 1e-4 (Keras's epsilon 1e-7), batch 256, 8000
@@ -110,7 +119,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 _CNN_FILE = "zoo:cnn.py"
-"""The presets' CNNs, in the toolkit's networks/model_zoo/ (a portable spec, not a path)."""
+"""The presets' CNNs, in the toolkit's networks/model_zoo/ (a portable spec, not a path; the
+transformer's is ``zoo:transformer.py``)."""
 _LAYER_BINS = "binning:bins=30,range=layer"
 
 _TISHBY_SET: dict[str, object] = {
@@ -181,6 +191,20 @@ PRESETS: dict[str, dict[str, object]] = {
         "schedule": "log:30",
         "samples": "test",
     },
+    "transformer-digits": {
+        "dataset": "digits",
+        "train_fraction": 0.8,
+        "keep_order": False,
+        "model": "zoo:transformer.py:digit_transformer",
+        "layers": "embedding,block_1,block_2,pool,output",
+        "optimizer": "adam",
+        "learning_rate": 1e-3,
+        "batch_size": 64,
+        "epochs": 100,
+        "estimators": (_LAYER_BINS, "kde-upper:noise_variance=0.1"),
+        "schedule": "log:30",
+        "samples": "all",
+    },
     "lorenzen2022-tanh": _LORENZEN2022,
     "lorenzen2022-relu": {**_LORENZEN2022, "activation": "relu"},
 }
@@ -189,7 +213,7 @@ PRESETS: dict[str, dict[str, object]] = {
 TRAINING_FLAGS = (
     "dataset", "data_path", "train_fraction", "keep_order", "shape", "activation",
     "optimizer", "learning_rate", "batch_size", "init", "seed", "repeats", "epochs",
-    "adam_epsilon", "repeats_together", "quantize", "model", "layers",
+    "adam_epsilon", "repeats_together", "quantize", "model", "layers", "pool",
 )
 """``main_data.py`` flags that shape training: a preset's values of these do not apply to
 ``--from-run``, which measures a run already trained."""

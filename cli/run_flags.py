@@ -60,13 +60,27 @@ def run_config_of(flags: dict, measure: Measure) -> tuple[RunConfig, RunData]:
     dataset = load_dataset(flags["dataset"], flags["data_path"])
     settings = {name: flags[name] for name in ("optimizer", "learning_rate", "batch_size",
                                                 "epochs", "seed", "adam_epsilon")}
+    recorded_versions = versions()
     if flags["model"] is not None:
         from networks.keras_training import model_training
         from networks.layers import parse_layers
+        from networks.model_file import ModelFile
 
         layers = parse_layers(flags["layers"]) if flags["layers"] is not None else None
-        training, _ = model_training(flags["model"], layers, dataset.X.shape[1],
-                                     dataset.n_classes, **settings)
+        if ModelFile.parse(flags["model"]).returns_torch(dataset.X.shape[1], dataset.n_classes,
+                                                         flags["seed"]):
+            from networks.torch_training import torch_model_training
+            from networks.versions import package_versions
+
+            training = torch_model_training(flags["model"], layers, flags["pool"],
+                                            dataset.X.shape[1], dataset.n_classes, **settings)
+            recorded_versions = {**recorded_versions, **package_versions(("torch",))}
+        elif flags["pool"] != "flatten":
+            raise click.UsageError("--pool pools the token outputs of a PyTorch --model; a "
+                                   "Keras model's layers are measured flattened")
+        else:
+            training, _ = model_training(flags["model"], layers, dataset.X.shape[1],
+                                         dataset.n_classes, **settings)
     else:
         training = TrainingConfig(
             hidden=parse_shape(flags["shape"]), activation=flags["activation"],
@@ -83,7 +97,7 @@ def run_config_of(flags: dict, measure: Measure) -> tuple[RunConfig, RunData]:
             n_samples=int(len(dataset.y)), n_features=int(dataset.X.shape[1]),
             n_classes=int(dataset.n_classes)),
         training=training.to_dict(), repeats=flags["repeats"], preset=flags["preset"],
-        command=command_line(), versions=versions(), measure=(measure,))
+        command=command_line(), versions=recorded_versions, measure=(measure,))
     config.check_fits_in_memory()
     return config, RunData(dataset, split)
 

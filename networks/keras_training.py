@@ -24,7 +24,6 @@ has no stacked form (the built-in network's repeats train together, ``networks.t
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import warnings
 from dataclasses import dataclass
@@ -37,8 +36,7 @@ import tensorflow as tf
 
 from networks.keras_activations import check_rebuildable
 from networks.layers import measured_layers
-from networks.model import OPTIMIZERS
-from networks.model_file import ModelFile, check_probabilities
+from networks.model_file import ModelFile, ModelFileTraining, check_probabilities
 from networks.progress import Progress
 from networks.train import build_optimizer, check_optimization, epoch_order
 from rundir import directory as run_directory
@@ -57,7 +55,7 @@ EVALUATION_BLOCK = 1024
 
 
 @dataclass(frozen=True)
-class ModelTraining:
+class ModelTraining(ModelFileTraining):
     """How a model file's network is trained: config.json's ``training`` of a ``--model`` run.
 
     ``model`` is ``FILE.py:FUNCTION``, ``model_sha256`` the hex SHA-256 of the file's text,
@@ -71,12 +69,6 @@ class ModelTraining:
     model: str
     model_sha256: str
     layers: tuple[str, ...]
-    optimizer: str = OPTIMIZERS[0]
-    learning_rate: float = 4e-4
-    batch_size: int = 256
-    epochs: int = 2000
-    seed: int = 0
-    adam_epsilon: float = 1e-7
     architecture_sha256: str | None = None
 
     def __post_init__(self) -> None:
@@ -84,29 +76,6 @@ class ModelTraining:
         object.__setattr__(self, "layers", tuple(self.layers))
         check_optimization(self.optimizer, self.learning_rate, self.batch_size, self.epochs,
                            self.seed, self.adam_epsilon)
-
-    @property
-    def model_file(self) -> ModelFile:
-        """The model file and function."""
-        return ModelFile.parse(self.model)
-
-    def check_unchanged(self) -> None:
-        """ValueError unless the model file still has the text it was trained from."""
-        if self.model_file.sha256() != self.model_sha256:
-            raise ValueError(f"cannot resume: model file {self.model_file.path} changed since "
-                             "the run was trained (its sha256 differs from config.json's)")
-
-    def to_dict(self) -> dict:
-        """A JSON-ready dict (``layers`` as a list)."""
-        return {**dataclasses.asdict(self), "layers": list(self.layers)}
-
-    @classmethod
-    def from_dict(cls, values: dict) -> ModelTraining:
-        """The config ``to_dict`` wrote; unknown keys are an error."""
-        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
-        if unknown:
-            raise ValueError(f"unknown training settings: {', '.join(sorted(unknown))}")
-        return cls(**values)
 
 
 def model_layout(model: keras.Model, layers: tuple[str, ...]) -> ModelLayout:

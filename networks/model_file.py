@@ -1,10 +1,11 @@
 """A user's model file: ``FILE.py:FUNCTION`` loaded, its text hashed, its model built and checked.
 
 ``--model FILE.py:FUNCTION`` names a Python file and a function in it; ``FUNCTION(input_dim,
-n_classes, seed)`` must return an uncompiled ``keras.Model`` taking the dataset's flat feature
-vector, (N, input_dim) float32, and giving (N, n_classes) class probabilities (it may reshape
-inside). ``zoo:FILE.py:FUNCTION`` names a file of the toolkit's own ``networks/model_zoo/``
-(the presets' CNNs), wherever the toolkit is installed; config.json records that portable
+n_classes, seed)`` must return an uncompiled ``keras.Model`` (or a ``torch.nn.Module``,
+trained by ``networks.torch_training``) taking the dataset's flat feature vector, (N,
+input_dim) float32, and giving (N, n_classes) class probabilities (it may reshape inside).
+``zoo:FILE.py:FUNCTION`` names a file of the toolkit's own ``networks/model_zoo/`` (the
+presets' CNNs and transformer), wherever the toolkit is installed; config.json records that portable
 spec, not the absolute path. ``ModelFile.parse`` reads the spec, ``sha256`` hashes the
 file's bytes (config.json records it, and a resumed run refuses a changed file), ``build``
 imports the file, calls the function and checks what it returns (``sys.exit`` in the file is
@@ -17,6 +18,7 @@ they run. Training lives in ``networks.keras_training``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.util
 import sys
@@ -25,6 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from networks.model import OPTIMIZERS
 
 if TYPE_CHECKING:
     import keras
@@ -71,19 +75,37 @@ class ModelFile:
             raise ValueError(f"model file {self.path} cannot be read ({error.strerror})") \
                 from None
 
-    def build(self, input_dim: int, n_classes: int, seed: int) -> keras.Model:
-        """The function's model for (N, input_dim) inputs and ``n_classes`` classes, checked:
-        a ``keras.Model`` whose input is (None, input_dim) and output (None, n_classes)."""
-        import keras
+    def check_unchanged(self, sha256: str) -> None:
+        """ValueError unless the file still has the text whose SHA-256 is ``sha256``."""
+        if self.sha256() != sha256:
+            raise ValueError(f"cannot resume: model file {self.path} changed since the run "
+                             "was trained (its sha256 differs from config.json's)")
 
+    def call(self, input_dim: int, n_classes: int, seed: int) -> object:
+        """What the function returns for these arguments; ValueError of one line when the
+        file or the function fails."""
         function = self._function()
         try:
-            model = function(input_dim, n_classes, seed)
+            return function(input_dim, n_classes, seed)
         except SystemExit as error:  # sys.exit() in the user's code is no model either
             raise ValueError(f"{self.spec} called sys.exit({error.code!r}) instead of "
                              "returning a model") from None
         except Exception as error:  # the user's code: any failure is reported in one line
             raise ValueError(f"{self.spec} raised {type(error).__name__}: {error}") from None
+
+    def returns_torch(self, input_dim: int, n_classes: int, seed: int) -> bool:
+        """Whether the function returns a ``torch.nn.Module`` (trained in PyTorch) rather
+        than a Keras model; torch is looked for only when the file imported it."""
+        model = self.call(input_dim, n_classes, seed)
+        torch = sys.modules.get("torch")
+        return torch is not None and isinstance(model, torch.nn.Module)
+
+    def build(self, input_dim: int, n_classes: int, seed: int) -> keras.Model:
+        """The function's model for (N, input_dim) inputs and ``n_classes`` classes, checked:
+        a ``keras.Model`` whose input is (None, input_dim) and output (None, n_classes)."""
+        import keras
+
+        model = self.call(input_dim, n_classes, seed)
         if not isinstance(model, keras.Model):
             raise ValueError(f"{self.spec} returned {type(model).__name__}, not a keras.Model")
         check_fits(model, input_dim, n_classes, self.spec)
@@ -113,6 +135,45 @@ class ModelFile:
         return function
 
 
+@dataclass(frozen=True, kw_only=True)
+class ModelFileTraining:
+    """What the training configs of a model file's network share
+    (``networks.keras_training.ModelTraining`` for Keras,
+    ``networks.torch_training.TorchTraining`` for PyTorch, frozen dataclasses adding
+    ``model``, ``model_sha256`` and ``layers``): how it is optimised (as
+    ``networks.train.TrainingConfig``: ``batch_size`` 0 = full batch; repeat r uses seed
+    ``seed + r``; ``adam_epsilon`` is Adam's epsilon), the file, the check that it is
+    unchanged, and config.json's ``training`` dict."""
+
+    optimizer: str = OPTIMIZERS[0]
+    learning_rate: float = 4e-4
+    batch_size: int = 256
+    epochs: int = 2000
+    seed: int = 0
+    adam_epsilon: float = 1e-7
+
+    @property
+    def model_file(self) -> ModelFile:
+        """The model file and function."""
+        return ModelFile.parse(self.model)
+
+    def check_unchanged(self) -> None:
+        """ValueError unless the model file still has the text it was trained from."""
+        self.model_file.check_unchanged(self.model_sha256)
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (``layers`` as a list)."""
+        return {**dataclasses.asdict(self), "layers": list(self.layers)}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> ModelFileTraining:
+        """The config ``to_dict`` wrote; unknown keys are an error."""
+        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown training settings: {', '.join(sorted(unknown))}")
+        return cls(**values)
+
+
 def check_fits(model: keras.Model, input_dim: int, n_classes: int, name: str) -> None:
     """ValueError unless ``model`` takes (None, input_dim) and gives (None, n_classes)."""
     inputs, outputs = _shapes(model, "inputs"), _shapes(model, "outputs")
@@ -136,8 +197,17 @@ def check_probabilities(model: keras.Model, input_dim: int, name: str) -> None:
     on a few fixed random inputs (N(0, 1), seeded), in inference mode: a model ending without
     a softmax gives logits, which the training loss (a cross-entropy of probabilities) and
     the measured output layer would both misread."""
-    X = np.random.default_rng(0).standard_normal((8, input_dim)).astype(np.float32)
-    p = np.asarray(model(X, training=False), dtype=np.float64)
+    check_probability_rows(np.asarray(model(probe_inputs(input_dim), training=False)), name)
+
+
+def probe_inputs(input_dim: int) -> np.ndarray:
+    """The few fixed random inputs (8, input_dim) a model's outputs are checked on."""
+    return np.random.default_rng(0).standard_normal((8, input_dim)).astype(np.float32)
+
+
+def check_probability_rows(p: np.ndarray, name: str) -> None:
+    """ValueError naming ``name`` unless the rows of ``p`` are class probabilities."""
+    p = np.asarray(p, dtype=np.float64)
     sums = p.sum(axis=1)
     if p.min() < 0 or np.abs(sums - 1).max() > PROBABILITY_TOLERANCE or not np.isfinite(p).all():
         worst = sums[np.argmax(np.abs(sums - 1))]

@@ -29,7 +29,7 @@ from analysis.tables import read_information
 from data.datasets import SAMPLES
 from data.run_data import measured_samples
 from information.samples import Samples
-from networks.activations import ActivationSource, open_source
+from networks.activations import ActivationSource, StoredSource, open_source
 from networks.forward import Params
 from rundir import directory as run_directory
 from rundir.checks import snapshot_dirs
@@ -86,20 +86,26 @@ class SavedRun:
 
     def layer_names(self, repeat: int = 0) -> tuple[str, ...]:
         """The measured layers' names, layer 1 first: hidden_1 ... output for the built-in
-        network, the Keras names for any other model."""
+        network, the Keras names for any other model, the recorded names (a PyTorch
+        module's ``named_modules()`` name) for a recorded run."""
         return self._source(repeat).layer_names
 
     def params(self, epoch: int, repeat: int = 0) -> Params | list[np.ndarray]:
         """The float32 weights after ``epoch`` epochs: [(W (in, out), b (out,)), ...], input
         side first, for the built-in network; every weight in ``model.weights`` order for any
-        other Keras model."""
-        return self._source(repeat).reader.params(epoch)
+        other Keras model. A run of recorded activations stores no weights (ValueError)."""
+        source = self._source(repeat)
+        if isinstance(source, StoredSource):
+            raise ValueError(f"{self.directory} holds recorded activations, not weights: "
+                             "read them with activations(epoch)")
+        return source.reader.params(epoch)
 
     def activations(self, epoch: int, repeat: int = 0) -> list[np.ndarray]:
         """Every measured layer's output on the measured samples after ``epoch`` epochs: one
         (N, units) float32 array per layer, the output last; the values the estimators
-        measure (a Keras model's in inference mode). A run trained with ``--quantize B`` gives
-        the quantized values: at most 2^B distinct values per unit."""
+        measure (a Keras model's in inference mode; a recorded run's as stored). A run
+        trained with ``--quantize B`` gives the quantized values: at most 2^B distinct values
+        per unit."""
         source = self._source(repeat)
         layers = range(1, len(source.layer_names) + 1)
         return list(source.activations(epoch, self.X, layers).values())

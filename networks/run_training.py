@@ -5,7 +5,8 @@ repeat.
 ``prepare_run`` decides what a training command may do to a run directory, checks everything
 first and only then writes config.json; ``train_run`` trains (or continues) its repeats with
 the built-in network's grouped trainer (``networks.train``) or, for a model file's network,
-one repeat at a time (``networks.keras_training``). The caller holds the run's writers' lock.
+one repeat at a time (``networks.keras_training``; ``networks.torch_training`` for a PyTorch
+module, whose run records activations). The caller holds the run's writers' lock.
 """
 
 from __future__ import annotations
@@ -29,9 +30,13 @@ def training_settings(config: RunConfig, run_dir: Path) -> object:
     from networks.train import TrainingConfig
 
     if config.kind == RECORDED:
-        raise ValueError(f"{run_dir} was recorded by RunRecorder during a model.fit: it can be "
-                         "measured (--from-run) but not trained here")
+        recorder = ("ActivationRecorder during the user's own training"
+                    if config.records_activations else "RunRecorder during a model.fit")
+        raise ValueError(f"{run_dir} was recorded by {recorder}: it can be measured "
+                         "(--from-run) but not trained here")
     kind = ModelTraining if config.kind == MODEL else TrainingConfig
+    if config.records_activations:  # a PyTorch --model run
+        from networks.torch_training import TorchTraining as kind
     try:
         return kind.from_dict(dict(config.training))
     except (TypeError, ValueError) as error:
@@ -113,7 +118,13 @@ def train_run(run_dir: Path, config: RunConfig, data: RunData, resume: bool) -> 
     training = training_settings(config, run_dir)
     X, y = data.dataset.X, data.dataset.y
     train, test = data.split
-    if config.kind == MODEL:
+    if config.records_activations:
+        from networks.torch_training import train_torch_repeat
+
+        for repeat in range(config.repeats):
+            train_torch_repeat(X, y, train, test, data.dataset.n_classes, config, run_dir,
+                               repeat, resume=resume)
+    elif config.kind == MODEL:
         for repeat in range(config.repeats):
             train_model_repeat(X[train], y[train], X[test], y[test], data.dataset.n_classes,
                                training, run_dir, repeat, resume=resume)

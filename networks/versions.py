@@ -1,13 +1,15 @@
 """The versions a run is made with, recorded in its config.json: the toolkit's own version and
 git commit (null outside a git checkout), Python, NumPy, TensorFlow and Keras.
 
-Imports TensorFlow (only the commands that train call it).
+``versions`` imports TensorFlow (only the commands that train call it); ``package_versions``
+reads installed versions without importing anything (a recorded run's framework).
 """
 
 from __future__ import annotations
 
 import platform
 import subprocess
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -37,11 +39,26 @@ def git_commit() -> str | None:
     return commit + ("+dirty" if changed else "")
 
 
+def _own_versions() -> dict[str, str | None]:
+    return {"toolkit": TOOLKIT_VERSION, "git_commit": git_commit(),
+            "python": platform.python_version(), "numpy": np.__version__}
+
+
 def versions() -> dict[str, str | None]:
     """What config.json records under ``versions``."""
     import keras
     import tensorflow as tf
 
-    return {"toolkit": TOOLKIT_VERSION, "git_commit": git_commit(),
-            "python": platform.python_version(), "numpy": np.__version__,
-            "tensorflow": tf.__version__, "keras": keras.__version__}
+    return {**_own_versions(), "tensorflow": tf.__version__, "keras": keras.__version__}
+
+
+def package_versions(packages: tuple[str, ...]) -> dict[str, str | None]:
+    """``versions`` of a run made without TensorFlow: the toolkit's, Python's, NumPy's and
+    each installed distribution's of ``packages`` (e.g. ``torch``), none imported."""
+    found = {}
+    for package in packages:
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    return {**_own_versions(), **found}

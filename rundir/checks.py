@@ -11,13 +11,28 @@ from pathlib import Path
 from rundir import directory as run_directory
 from rundir.config import NETWORK, RunConfig, brief
 from rundir.group_state import saved_epoch
-from rundir.snapshots import LAYOUT, Layout, ModelLayout, check_snapshots, read_layout
+from rundir.snapshots import (
+    LAYOUT,
+    ActivationLayout,
+    AnyLayout,
+    Layout,
+    ModelLayout,
+    check_snapshots,
+    read_layout,
+)
 
 
-def expected_layout(config: RunConfig, stored: Layout | ModelLayout) -> Layout | ModelLayout:
+def expected_layout(config: RunConfig, stored: AnyLayout) -> AnyLayout:
     """The layout config.json describes; input width and classes from ``stored`` where the
-    config does not record them. A Keras model's layout must measure the config's layers."""
+    config does not record them. A Keras model's layout must measure the config's layers, a
+    run of recorded activations hold the config's layers and samples."""
     data, training = config.dataset, config.training
+    if config.records_activations:
+        return (ActivationLayout(data.n_samples, tuple(training["layers"]), stored.units,
+                                 stored.shapes, stored.pool)
+                if isinstance(stored, ActivationLayout) and len(stored.layers) == len(
+                    training["layers"])
+                else ActivationLayout(data.n_samples, tuple(training["layers"]), (), ()))
     if config.kind != NETWORK:
         weights, architecture = ((stored.weights, stored.architecture)
                                  if isinstance(stored, ModelLayout) else ((), "{}"))
@@ -26,7 +41,7 @@ def expected_layout(config: RunConfig, stored: Layout | ModelLayout) -> Layout |
                    data.n_classes or stored.sizes[-1]), training["activation"], config.quantize)
 
 
-def check_architecture(config: RunConfig, stored: Layout | ModelLayout, path: Path) -> None:
+def check_architecture(config: RunConfig, stored: AnyLayout, path: Path) -> None:
     """A Keras model's layout (read from ``path``) holds the architecture the run was trained
     with: config.json's ``training.architecture_sha256`` (``ModelLayout.architecture_sha256``;
     runs from before it have none and are not checked). ValueError naming the file."""

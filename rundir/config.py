@@ -16,7 +16,9 @@ A config is a JSON object::
                   architecture_sha256, the model's architecture without its seeds
                   hashed, ``rundir.snapshots.ModelLayout.architecture_sha256``, checked
                   against every layout.json read, absent from runs before it), and for a run
-                  recorded by ``networks.recorder.RunRecorder`` model null, seed null
+                  recorded by ``networks.recorder.RunRecorder`` model null, seed null; a
+                  run of recorded activations (``networks.activation_recorder``) has
+                  model null, ``recorded`` "activations", its layers, pool and framework
     repeats       how many networks were trained (seeds seed, seed + 1, ...)
     preset        the preset named on the command line, or null
     command       the command line that created the run
@@ -66,6 +68,9 @@ REQUIRED = {
 MODEL_REQUIRED = ("model", "layers", "epochs")
 """What measuring relies on in ``training`` when it holds ``model`` (any Keras model): the
 layers measured and the epochs, in place of REQUIRED's."""
+
+RECORDED_ACTIVATIONS = "activations"
+"""``training.recorded`` of a recorded run that stores activations, not weights."""
 
 MAX_REPEATS = 100_000
 """More repeats than any experiment trains; a larger count is a damaged file."""
@@ -122,6 +127,7 @@ _SECTIONS: dict[str, dict[str, tuple[Callable[[object], bool], str]]] = {
         "adam_epsilon": (_positive, "a positive number"),
         "repeats_together": (_integer(1), "an integer >= 1"),
         "quantize": (_integer(0, MAX_BITS), f"bits in 0..{MAX_BITS} (0: not quantized)"),
+        "recorded": (lambda v: v == RECORDED_ACTIVATIONS, f'"{RECORDED_ACTIVATIONS}"'),
         "architecture_sha256": (lambda v: v is None or (isinstance(v, str) and bool(
             re.fullmatch("[0-9a-f]{64}", v))), "a hex SHA-256 or null"),
     },
@@ -270,7 +276,7 @@ def _size(n_bytes: float) -> str:
 
 NETWORK, MODEL, RECORDED = "network", "model", "recorded"
 """The kinds of run: the built-in network, a model file's network (``--model``), and a run
-recorded during a user's own ``model.fit`` (``RunRecorder``; model null)."""
+recorded during a user's own training (``RunRecorder``, ``ActivationRecorder``; model null)."""
 
 
 @dataclass(frozen=True)
@@ -378,6 +384,12 @@ class RunConfig:
         if "model" not in self.training:
             return NETWORK
         return RECORDED if self.training["model"] is None else MODEL
+
+    @property
+    def records_activations(self) -> bool:
+        """Whether the run stores its layers' activations (``networks.activation_recorder``)
+        rather than weights that measuring recomputes them from."""
+        return self.training.get("recorded") == RECORDED_ACTIVATIONS
 
     @property
     def epochs(self) -> int:

@@ -6,7 +6,8 @@ Layout::
                                    every measurement made on it (schema: rundir.config)
     RUN_DIR/metrics.csv            loss and accuracy per repeat and epoch (networks.train)
     RUN_DIR/information.csv        one row per measurement (rundir.results)
-    RUN_DIR/snapshots/repeat-R/    the weights of every epoch of repeat R (rundir.snapshots)
+    RUN_DIR/snapshots/repeat-R/    the weights of every epoch of repeat R (rundir.snapshots),
+                                   or a recorded run's activations of every epoch
     RUN_DIR/snapshots/state-F-L.npy  the training state of repeats F..L, trained together
                                    (rundir.group_state)
     RUN_DIR/samples.npz            only in a run recorded by RunRecorder: its samples
@@ -57,8 +58,12 @@ FIGURES = ("information_plane.png", "information_curves.png", "metrics.png",
 """Pictures the commands write into a run directory by default."""
 WEIGHTS = "weights.bin"
 """The file in a repeat's folder that grows by one row of weights per epoch."""
-SNAPSHOT_FILES = ("layout.json", WEIGHTS, "state.npy")
-"""Files in a repeat's folder (``state.npy`` only in runs from before repeats were grouped)."""
+ACTIVATIONS = "activations.bin"
+"""The file that grows instead in a repeat's folder of a run of recorded activations
+(``networks.activation_recorder``): one row of the measured layers' outputs per epoch."""
+SNAPSHOT_FILES = ("layout.json", WEIGHTS, ACTIVATIONS, "state.npy")
+"""Files in a repeat's folder (``state.npy`` only in runs from before repeats were grouped,
+and in recorded runs)."""
 GROUP_STATE_FILE = re.compile(r"state-(\d+)-(\d+)\.npy")
 """Names of the group state files in ``snapshots/`` (``rundir.group_state``)."""
 TEMPORARY = ".tmp"
@@ -266,10 +271,11 @@ def _linked_folders(run_dir: Path) -> list[Path]:
 
 
 def _appended_files(run_dir: Path) -> list[Path]:
-    """The files of the run that grow by appending: the two tables and each weights.bin."""
+    """The files of the run that grow by appending: the two tables and each weights.bin (or
+    activations.bin)."""
     repeats = sorted((run_dir / SNAPSHOTS).glob("repeat-*"))
     return [run_dir / METRICS, run_dir / INFORMATION,
-            *(folder / WEIGHTS for folder in repeats)]
+            *(folder / name for folder in repeats for name in (WEIGHTS, ACTIVATIONS))]
 
 
 def _written_name(name: str) -> str:

@@ -13,6 +13,10 @@ Per repeat, in ``RUN_DIR/snapshots/repeat-R/``:
   (``networks.quantization``), so the forward pass reproduces the trained outputs; a
   ``ModelLayout``'s rows hold every weight of the model (trainable and not, e.g. batch
   normalisation's moving statistics) in ``model.weights`` order, each flattened row-major.
+  A run of recorded activations (``networks.activation_recorder``) has an
+  ``ActivationLayout`` instead (the samples, each measured layer's name, width and output
+  shape, the token pooling) and ``activations.bin`` in place of weights.bin: one row per
+  recorded epoch, each layer's (N, units) float32 outputs in turn, row-major.
   Rows are appended and flushed one per epoch; ``SnapshotReader`` memory-maps the complete
   rows and ignores a torn last one.
 - ``state.npy`` (runs trained before repeats were grouped): a float64 vector, the last
@@ -46,6 +50,7 @@ import numpy as np
 
 from rundir.config import MAX_BITS
 from rundir.directory import (
+    ACTIVATIONS,
     METRICS,
     WEIGHTS,
     open_appended,
@@ -62,6 +67,10 @@ METRICS_COLUMNS = ("repeat", "epoch", "train_loss", "train_accuracy", "test_loss
 """Columns of metrics.csv; losses are mean cross-entropy in nats, accuracies fractions."""
 
 ROW_DTYPE = np.dtype("<f4")
+
+POOLS = ("flatten", "mean", "last")
+"""How a recorded layer's token outputs (N, L, D) become rows (README, "Token activations"):
+flattened to (N, L D), averaged over the L tokens, or the last token's (N, D)."""
 
 
 def dense_layer_names(n_layers: int) -> tuple[str, ...]:
@@ -121,6 +130,8 @@ class Layout:
         """The network in a few words, for error messages."""
         return f"a network of sizes {list(self.sizes)} ({self.kind})"
 
+    rows_file = WEIGHTS
+
 
 @dataclass(frozen=True)
 class ModelLayout:
@@ -164,6 +175,71 @@ class ModelLayout:
         """The model in a few words, for error messages."""
         return f"a Keras model of {self.row_length} weights measured at {len(self.layers)} layers"
 
+    rows_file = WEIGHTS
+
+
+@dataclass(frozen=True)
+class ActivationLayout:
+    """A recorded run's rows (``activations.bin``): ``samples`` the N measured samples,
+    ``layers`` the measured layers' names, ``units`` their widths as stored, ``shapes`` each
+    layer's output shape per sample as the framework gave it, and ``pool`` how outputs of
+    shape (L, D) (tokens) were made rows (``POOLS``); other outputs are flattened."""
+
+    samples: int
+    layers: tuple[str, ...]
+    units: tuple[int, ...]
+    shapes: tuple[tuple[int, ...], ...]
+    pool: str = "flatten"
+
+    rows_file = ACTIVATIONS
+
+    @property
+    def row_length(self) -> int:
+        """Values per epoch: N times the sum of the widths."""
+        return self.samples * sum(self.units)
+
+    def split(self, row: np.ndarray) -> list[np.ndarray]:
+        """A flat row as one (N, units) array per layer; views."""
+        arrays, start = [], 0
+        for units in self.units:
+            arrays.append(row[start : start + self.samples * units].reshape(self.samples, units))
+            start += self.samples * units
+        return arrays
+
+    def to_json(self) -> dict:
+        """The layout.json object."""
+        return {"activations": {
+            "samples": self.samples, "pool": self.pool,
+            "layers": [{"name": name, "units": units, "shape": list(shape)}
+                       for name, units, shape in zip(self.layers, self.units, self.shapes,
+                                                     strict=True)]}}
+
+    def describe(self) -> str:
+        """The recording in a few words, for error messages."""
+        layers = ", ".join(f"{n} ({u})" for n, u in zip(self.layers, self.units, strict=True))
+        return (f"activations of {self.samples} samples at layers {layers or 'none'} "
+                f"(pool={self.pool})")
+
+
+def _activation_layout(stored: object, path: Path) -> ActivationLayout:
+    layers = stored.get("layers") if isinstance(stored, dict) else None
+    size = _integer_at_least(1)
+    if not (isinstance(stored, dict) and size(stored.get("samples"))
+            and stored.get("pool") in POOLS and isinstance(layers, list) and layers
+            and all(isinstance(layer, dict) and isinstance(layer.get("name"), str)
+                    and size(layer.get("units")) and isinstance(layer.get("shape"), list)
+                    and all(map(size, layer["shape"])) for layer in layers)):
+        raise ValueError(f"{path} is damaged: recorded activations must hold samples (an "
+                         f"integer >= 1), pool (one of {', '.join(POOLS)}) and layers (name, "
+                         "units and shape of each)")
+    return ActivationLayout(stored["samples"], tuple(layer["name"] for layer in layers),
+                            tuple(layer["units"] for layer in layers),
+                            tuple(tuple(layer["shape"]) for layer in layers), stored["pool"])
+
+
+def _integer_at_least(low: int) -> Callable[[object], bool]:
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= low
+
 
 def _without_seeds(value: object) -> object:
     """A JSON value with every object's ``seed`` entry removed, at any depth."""
@@ -189,7 +265,11 @@ def _model_layout(stored: dict, path: Path) -> ModelLayout:
                        json.dumps(stored["architecture"], sort_keys=True))
 
 
-def read_layout(directory: Path) -> Layout | ModelLayout:
+AnyLayout = Layout | ModelLayout | ActivationLayout
+"""What a repeat's layout.json may describe."""
+
+
+def read_layout(directory: Path) -> AnyLayout:
     """The layout stored in ``directory``; FileNotFoundError when it holds no snapshots,
     ValueError naming the file when it is damaged."""
     path = directory / LAYOUT
@@ -201,6 +281,8 @@ def read_layout(directory: Path) -> Layout | ModelLayout:
         raise ValueError(f"{path} is not valid JSON: {error}") from None
     if isinstance(stored, dict) and "weights" in stored:
         return _model_layout(stored, path)
+    if isinstance(stored, dict) and "activations" in stored:
+        return _activation_layout(stored["activations"], path)
     sizes = stored.get("sizes") if isinstance(stored, dict) else None
     if not (isinstance(sizes, list) and len(sizes) >= 2
             and all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in sizes)
@@ -219,11 +301,13 @@ Recorded = Callable[[], tuple[int, Path | None]]
 """Reads a repeat's last completed epoch (-1: none) and the state file recording it."""
 
 
-def _saved_epoch_and_size(directory: Path, recorded: Recorded) -> tuple[int, Path | None, int]:
-    """(last completed epoch or -1, its state file, bytes in weights.bin), seen at one moment:
-    the state is read before and after the size until both agree, so that a reader's check is
-    not fooled by a training process that appends a row and saves its state meanwhile."""
-    weights = directory / WEIGHTS
+def _saved_epoch_and_size(directory: Path, recorded: Recorded,
+                          rows_file: str) -> tuple[int, Path | None, int]:
+    """(last completed epoch or -1, its state file, bytes in ``rows_file``), seen at one
+    moment: the state is read before and after the size until both agree, so that a reader's
+    check is not fooled by a training process that appends a row and saves its state
+    meanwhile."""
+    weights = directory / rows_file
     completed, state = recorded()
     while True:
         size = weights.stat().st_size if weights.exists() else 0
@@ -233,14 +317,14 @@ def _saved_epoch_and_size(directory: Path, recorded: Recorded) -> tuple[int, Pat
         completed = again
 
 
-def check_layout(directory: Path, layout: Layout | ModelLayout) -> None:
+def check_layout(directory: Path, layout: AnyLayout) -> None:
     """The snapshots in ``directory`` are of a network of ``layout``, else ValueError."""
     if read_layout(directory) != layout:
         raise ValueError(f"cannot resume: {directory} holds "
                          f"{read_layout(directory).describe()}, not {layout.describe()}")
 
 
-def check_snapshots(directory: Path, expected: Layout | ModelLayout, epochs: int,
+def check_snapshots(directory: Path, expected: AnyLayout, epochs: int,
                     recorded: Recorded, stateless_finish: bool = False) -> int:
     """The last completed epoch saved in ``directory`` (-1: none), every file checked against
     the others and against the run's ``expected`` layout and ``epochs``; ValueError naming the
@@ -255,7 +339,7 @@ def check_snapshots(directory: Path, expected: Layout | ModelLayout, epochs: int
     exactly epochs + 1 rows and no state recording any epoch is a finished run whose state
     files were removed: complete for measuring, not resumable.
     """
-    if not (directory / LAYOUT).exists() and not (directory / WEIGHTS).exists():
+    if not any((directory / name).exists() for name in (LAYOUT, WEIGHTS, ACTIVATIONS)):
         completed, state = recorded()
         if completed >= 0:
             raise ValueError(f"{state} records epoch {completed} of {directory.name} but its "
@@ -266,7 +350,8 @@ def check_snapshots(directory: Path, expected: Layout | ModelLayout, epochs: int
         raise ValueError(f"{directory / LAYOUT} describes {layout.describe()}, config.json "
                          f"{expected.describe()}")
     row_bytes = layout.row_length * ROW_DTYPE.itemsize
-    completed, state, size = _saved_epoch_and_size(directory, recorded)
+    rows_file = layout.rows_file
+    completed, state, size = _saved_epoch_and_size(directory, recorded, rows_file)
     if stateless_finish and state is None and size == (epochs + 1) * row_bytes:
         return epochs
     claim = (f"{state} records epoch {completed} of {directory.name}" if state is not None
@@ -274,13 +359,14 @@ def check_snapshots(directory: Path, expected: Layout | ModelLayout, epochs: int
     if completed > epochs:
         raise ValueError(f"{claim} but config.json trains {epochs} epochs")
     if size // row_bytes < completed + 1:
-        raise ValueError(f"{claim} but its {WEIGHTS} holds {size // row_bytes} complete epochs")
+        raise ValueError(f"{claim} but its {rows_file} holds {size // row_bytes} complete "
+                         "epochs")
     if size // row_bytes > completed + 2:
-        raise ValueError(f"{claim} but its {WEIGHTS} holds {size // row_bytes} epochs "
+        raise ValueError(f"{claim} but its {rows_file} holds {size // row_bytes} epochs "
                          "(training writes at most one past it)")
     if completed == epochs and size != (epochs + 1) * row_bytes:
-        raise ValueError(f"{directory / WEIGHTS} holds {size} bytes, not the {epochs + 1} "
-                         f"rows of {layout.row_length} parameters its {LAYOUT} and {state} "
+        raise ValueError(f"{directory / rows_file} holds {size} bytes, not the {epochs + 1} "
+                         f"rows of {layout.row_length} values its {LAYOUT} and {state} "
                          "describe")
     return completed
 
@@ -293,7 +379,7 @@ class SnapshotReader:
 
     def __init__(self, directory: Path) -> None:
         self.layout = read_layout(directory)
-        path = directory / WEIGHTS
+        path = directory / self.layout.rows_file
         row_bytes = self.layout.row_length * ROW_DTYPE.itemsize
         self.n_epochs = (path.stat().st_size if path.exists() else 0) // row_bytes
         shape = (self.n_epochs, self.layout.row_length)
@@ -346,7 +432,8 @@ class _AppendedFile:
 
 
 class SnapshotWriter(_AppendedFile):
-    """Appends one weights row per epoch to ``directory/weights.bin``.
+    """Appends one weights row per epoch to ``directory/weights.bin`` (a recorded run's
+    activations to ``activations.bin``: the layout's ``rows_file``).
 
     Opening keeps the first ``keep_epochs`` rows and truncates the rest (a torn row, or epochs
     after the last saved state); with ``keep_epochs`` 0 the folder starts afresh with
@@ -354,19 +441,20 @@ class SnapshotWriter(_AppendedFile):
     symbolic link is refused before anything is written (``run_directory.refuse_link``).
     """
 
-    def __init__(self, directory: Path, layout: Layout | ModelLayout, keep_epochs: int) -> None:
+    def __init__(self, directory: Path, layout: AnyLayout, keep_epochs: int) -> None:
         self.layout = layout
+        rows = directory / layout.rows_file
         directory.mkdir(parents=True, exist_ok=True)
-        refuse_link(directory / WEIGHTS)
+        refuse_link(rows)
         if keep_epochs == 0:
             replace_file(directory / LAYOUT, json.dumps(layout.to_json()) + "\n")
         else:
             check_layout(directory, layout)
-        self._handle = open_appended(directory / WEIGHTS, "ab")
+        self._handle = open_appended(rows, "ab")
         keep_bytes = keep_epochs * layout.row_length * ROW_DTYPE.itemsize
         if self._handle.tell() < keep_bytes:
             self._handle.close()
-            raise ValueError(f"cannot resume: {directory / WEIGHTS} holds fewer than the "
+            raise ValueError(f"cannot resume: {rows} holds fewer than the "
                              f"{keep_epochs} epochs its training state records")
         self._handle.truncate(keep_bytes)
 
@@ -419,7 +507,7 @@ class EpochWriter(ExitStack):
     state file in the one place of the order.
     """
 
-    def __init__(self, run_dir: Path, layout: Layout | ModelLayout,
+    def __init__(self, run_dir: Path, layout: AnyLayout,
                  completed: Mapping[int, int]) -> None:
         super().__init__()  # closing it (or leaving its ``with``) closes every file
         self._weights = {r: self.enter_context(SnapshotWriter(

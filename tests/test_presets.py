@@ -209,3 +209,12 @@ def test_a_zoo_preset_records_a_portable_model_spec_not_the_checkouts_path(tmp_p
                            "--out", tmp_path / "run"], capsys)
     assert status == 0, err
     assert _config(tmp_path / "run")["training"]["model"] == "zoo:cnn.py:lenet_digits"
+
+
+def test_transformer_digits_measures_its_embedding_blocks_pooling_and_output(tmp_path, capsys):
+    status, _, err = _run(["--preset", "transformer-digits", "--epochs", "1", "--estimator",
+                           "binning:bins=30,range=layer", "--jobs", "1", "--no-plot",
+                           "--out", tmp_path / "run"], capsys)
+    assert status == 0, err
+    units = {r["layer_name"]: r["units"] for r in read_rows(tmp_path / "run" / "information.csv")}
+    assert units == {"embedding": 128, "block_1": 128, "block_2": 128, "pool": 16, "output": 10}
