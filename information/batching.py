@@ -19,17 +19,16 @@ repeated input ids, so H(T|X) is computed rather than assumed zero:
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
-from information.contract import Estimate, Estimator, integer
+from information.contract import Estimate, Estimator, Wrapper, integer
 from information.entropy import check_samples
 
 
 @dataclass(frozen=True, eq=False)
-class BatchingEstimator(Estimator):
+class BatchingEstimator(Wrapper):
     """I(X;T), I(Y;T) in bits of a window of ``window`` epochs, pooled, by ``estimator``.
 
     Its cost and its needs (a run-wide range, a quantized run) are those of the estimator it
@@ -38,7 +37,6 @@ class BatchingEstimator(Estimator):
 
     heads = {"batching": {}}
     parameters = (integer("window", 1),)
-    wraps = "estimator"
     pools_epochs = True
 
     estimator: Estimator
@@ -48,26 +46,6 @@ class BatchingEstimator(Estimator):
     def name(self) -> str:
         """Canonical spec: ``batching:window=<b>,<the wrapped estimator's name>``."""
         return f"batching:window={self.window},{self.estimator.name}"
-
-    @property
-    def pairwise(self) -> bool:
-        """Whether the wrapped estimator's cost grows as N^2."""
-        return self.estimator.pairwise
-
-    @property
-    def needs_run_range(self) -> bool:
-        """Whether the wrapped estimator bins on the run-wide range."""
-        return self.estimator.needs_run_range
-
-    @property
-    def monte_carlo(self) -> bool:
-        """Whether the wrapped estimator's estimate is random (noise draws)."""
-        return self.estimator.monte_carlo
-
-    @property
-    def needs_quantization(self) -> bool:
-        """Whether the wrapped estimator measures only quantized networks."""
-        return self.estimator.needs_quantization
 
     def validity(self, T: np.ndarray) -> str | None:
         """The wrapped estimator's reason, if any, on the window's pooled rows; T: (window, N,
@@ -79,10 +57,6 @@ class BatchingEstimator(Estimator):
         """Raise ValueError when the wrapped estimator is itself a Batching estimator."""
         if isinstance(self.estimator, BatchingEstimator):
             raise ValueError("batching cannot wrap another batching estimator")
-
-    def with_run_range(self, low: float, high: float) -> BatchingEstimator:
-        """This estimator over the wrapped one with the run-wide range [low, high] supplied."""
-        return dataclasses.replace(self, estimator=self.estimator.with_run_range(low, high))
 
     def mutual_information(
         self, T: np.ndarray, X: np.ndarray, y: np.ndarray

@@ -18,16 +18,15 @@ times the wrapped estimator's.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
-from information.contract import Estimate, Estimator, integer
+from information.contract import Estimate, Estimator, Wrapper, integer
 
 
 @dataclass(frozen=True, eq=False)
-class BootstrapEstimator(Estimator):
+class BootstrapEstimator(Wrapper):
     """The wrapped ``estimator``'s I(X;T), I(Y;T) in bits with their bootstrap standard errors.
 
     resamples: bootstrap resamples (>= 2); seed: seed of the resampling (>= 0): the same
@@ -37,7 +36,6 @@ class BootstrapEstimator(Estimator):
 
     heads = {"bootstrap": {}}
     parameters = (integer("resamples", 2), integer("seed", 0))
-    wraps = "estimator"
 
     estimator: Estimator
     resamples: int = 100
@@ -47,21 +45,6 @@ class BootstrapEstimator(Estimator):
     def name(self) -> str:
         """Canonical spec: ``bootstrap:resamples=<B>,seed=<s>,<the wrapped estimator's name>``."""
         return f"bootstrap:resamples={self.resamples},seed={self.seed},{self.estimator.name}"
-
-    @property
-    def pairwise(self) -> bool:
-        """Whether the wrapped estimator's cost grows as N^2."""
-        return self.estimator.pairwise
-
-    @property
-    def needs_run_range(self) -> bool:
-        """Whether the wrapped estimator bins on the run-wide range."""
-        return self.estimator.needs_run_range
-
-    @property
-    def needs_quantization(self) -> bool:
-        """Whether the wrapped estimator measures only quantized networks."""
-        return self.estimator.needs_quantization
 
     @property
     def pools_epochs(self) -> bool:
@@ -76,14 +59,6 @@ class BootstrapEstimator(Estimator):
         if self.estimator.monte_carlo:
             raise ValueError(f"bootstrap wraps deterministic estimators; {self.estimator.name} "
                              "writes its own Monte Carlo standard error")
-
-    def validity(self, T: np.ndarray) -> str | None:
-        """The wrapped estimator's reason, if any, on the same activations."""
-        return self.estimator.validity(T)
-
-    def with_run_range(self, low: float, high: float) -> BootstrapEstimator:
-        """This bootstrap over the wrapped estimator with the run-wide range supplied."""
-        return dataclasses.replace(self, estimator=self.estimator.with_run_range(low, high))
 
     def mutual_information(
         self, T: np.ndarray, X: np.ndarray, y: np.ndarray

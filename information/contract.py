@@ -50,6 +50,7 @@ declared parameter's value (None = unset) by its `Parameter`, then the combinati
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
@@ -217,3 +218,39 @@ class Estimator(ABC):
         """
         raise ValueError(f"{self.name} does not bin on a run-wide range")
 
+
+class Wrapper(Estimator):
+    """The base of an estimator over another, held in its field ``estimator`` (Batching, the
+    bootstrap): its cost, its needs, whether it is random and where it is valid are the
+    wrapped estimator's, and a run-wide range goes to the wrapped estimator."""
+
+    wraps = "estimator"
+    estimator: Estimator
+
+    @property
+    def pairwise(self) -> bool:
+        """Whether the wrapped estimator's cost grows as N^2."""
+        return self.estimator.pairwise
+
+    @property
+    def needs_run_range(self) -> bool:
+        """Whether the wrapped estimator bins on the run-wide range."""
+        return self.estimator.needs_run_range
+
+    @property
+    def needs_quantization(self) -> bool:
+        """Whether the wrapped estimator measures only quantized networks."""
+        return self.estimator.needs_quantization
+
+    @property
+    def monte_carlo(self) -> bool:
+        """Whether the wrapped estimator's estimate is random (noise draws)."""
+        return self.estimator.monte_carlo
+
+    def validity(self, T: np.ndarray) -> str | None:
+        """The wrapped estimator's reason, if any, on T."""
+        return self.estimator.validity(T)
+
+    def with_run_range(self, low: float, high: float) -> Estimator:
+        """This estimator over the wrapped one with the run-wide range [low, high] supplied."""
+        return dataclasses.replace(self, estimator=self.estimator.with_run_range(low, high))
