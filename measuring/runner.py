@@ -19,7 +19,7 @@ Arrays over 1 MB reach loky workers memory-mapped (joblib's ``max_nbytes``), not
 task. Results stream back as they finish
 (``return_as="generator_unordered"``) and are appended at once; the table is sorted at the end.
 A layer an estimator does not trust itself on (``Estimator.validity``) is measured all the same
-and named once per job in a ``ValidityWarning``.
+and named once per job, estimator and layer in a ``ValidityWarning``.
 """
 
 from __future__ import annotations
@@ -188,12 +188,15 @@ class Ledger:
             self.driver_rows.setdefault(int(row["repeat"]), {})[row_key(row)] = row
 
 
-def _warn_untrusted(untrusted: set[tuple[str, str, str]]) -> None:
-    """One ``ValidityWarning`` per (estimator, layer, reason): the estimate is written all the
-    same."""
+def _warn_untrusted(untrusted: set[tuple[str, str, str]], warned: set[tuple[str, str]]) -> None:
+    """One ``ValidityWarning`` per (estimator, layer) not in ``warned`` (added to it), with the
+    first of its reasons: the estimate is written all the same."""
     for name, layer, reason in sorted(untrusted):
-        warnings.warn(f"{name} on layer {layer} is outside its trusted range: {reason} (the "
-                      "estimate is written; docs/estimators.md)", ValidityWarning, stacklevel=2)
+        if (name, layer) not in warned:
+            warned.add((name, layer))
+            warnings.warn(f"{name} on layer {layer} is outside its trusted range: {reason} "
+                          "(the estimate is written; docs/estimators.md)", ValidityWarning,
+                          stacklevel=2)
 
 
 def _window_of(row: Row) -> tuple[int, Window]:
@@ -248,7 +251,7 @@ class Runner:
         ranges = self.run_ranges() if ranges is None else ranges
         ledger = Ledger((self.estimators[0].name, self.samples.name))
         stale = _Stale(self.samples.name, frozenset(replace))
-        warned: set[tuple[str, str, str]] = set()
+        warned: set[tuple[str, str]] = set()
         with TableWriter(table) as writer, Parallel(
             n_jobs=self.jobs, return_as="generator_unordered"
         ) as parallel:
@@ -276,8 +279,7 @@ class Runner:
                 for measured in parallel(delayed(in_worker)(os.getpid(), measure, task)
                                          for task in tasks):
                     rows = measured.rows
-                    _warn_untrusted(measured.untrusted - warned)
-                    warned |= measured.untrusted
+                    _warn_untrusted(measured.untrusted, warned)
                     ledger.hold([row for row in rows if _slot(row) not in recorded])
                     report.rows_written += self._record(
                         [row for row in rows if _slot(row) in recorded], ledger, writer, stale)

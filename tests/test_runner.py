@@ -288,3 +288,13 @@ def test_a_layer_outside_an_estimators_trusted_range_is_warned_about_once(tmp_pa
     assert named == ["hidden_1", "hidden_2", "output"]  # once each, over 4 epochs
     assert all(str(w.message).startswith(estimator.name) for w in caught)
     assert len(read_rows(tmp_path / "information.csv")) == 3 * 4  # measured all the same
+
+
+def test_a_layer_whose_reason_changes_between_epochs_is_warned_about_once(tmp_path, samples):
+    estimator = estimator_from_spec("binning:bins=200")  # distinct codes vary by epoch
+    runner = _runner(tmp_path, samples, [estimator])
+    with pytest.warns(ValidityWarning) as caught:
+        runner.measure(tmp_path / "information.csv", _every())
+    named = [str(w.message).split(" on layer ")[1].split()[0] for w in caught
+             if w.category is ValidityWarning]
+    assert len(named) == len(set(named)) > 0
