@@ -2,8 +2,7 @@
 
 Lives here: the entropy of a sample of keys and its conditional and mutual-information forms
 (`plug_in_information`: I(X;T) and I(Y;T) of discrete T);
-the exact reduction of integer code rows (N, d) and of inputs X to 1-D int64 keys; `undersampled`,
-whether a count has too few samples for its rows; and
+the exact reduction of integer code rows (N, d) and of inputs X to 1-D int64 keys; and
 `check_samples`, the check of the (activations, inputs, labels) arguments every estimator takes,
 which hands back the inputs as such keys. Not here: how activations become codes
 (`information.binning`) or the continuous estimators (`information.kde`).
@@ -122,16 +121,6 @@ def plug_in_information(keys: np.ndarray, x_ids: np.ndarray,
     all_distinct = x_ids.max() + 1 == len(x_ids)
     i_xt = h_t if all_distinct else h_t - conditional_entropy(keys, x_ids)
     return i_xt, h_t - conditional_entropy(keys, y)
-
-
-def undersampled(codes: np.ndarray) -> str | None:
-    """A reason when most of the N rows of integer codes (N, d) have a row of their own: a
-    plug-in count is then undersampled, its H(T) nearer log2 N than the layer's; else None."""
-    occupied = len(np.unique(row_keys(codes))) if codes.size else 1
-    if occupied > len(codes) / 2:
-        return (f"{occupied} of N = {len(codes)} rows have codes of their own: the count is "
-                "undersampled (H(T) near log2 N)")
-    return None
 
 
 def input_ids(X: np.ndarray) -> np.ndarray:

@@ -27,7 +27,7 @@ import numpy as np
 
 from information.contract import Estimator, one_of
 from information.corrections import CORRECTIONS, discrete_information
-from information.entropy import check_samples, dense_ids, undersampled
+from information.entropy import check_samples, dense_ids
 
 
 def value_codes(T: np.ndarray) -> np.ndarray:
@@ -68,6 +68,3 @@ class ExactEstimator(Estimator):
         states = float(np.log(codes.max(axis=0) + 1).sum()) if codes.size else 0.0
         return discrete_information(codes, x_ids, y, self.correction, states)
 
-    def validity(self, T: np.ndarray) -> str | None:
-        """A reason when most rows of T (N, d) have values of their own (`undersampled`)."""
-        return undersampled(value_codes(T))
