@@ -44,6 +44,8 @@ def bootstrapped(names: Sequence[str], resamples: int) -> tuple[str, ...]:
     """The canonical names of the estimators ``names``, each deterministic one wrapped in a
     bootstrap of ``resamples`` resamples (``--bootstrap``; 0: none is); those with a Monte
     Carlo error of their own (mc, knn) and those already bootstrapped stay as they are."""
+    if resamples == 1:
+        raise click.UsageError("--bootstrap must be 0 (off) or at least 2 resamples, got 1")
     estimators = [estimator_from_spec(name) for name in names]
     if resamples:
         estimators = [e if e.monte_carlo or isinstance(e, BootstrapEstimator)

@@ -91,3 +91,10 @@ def test_a_bootstrapped_run_writes_nonzero_errors_and_a_plain_one_zero(tmp_path)
     assert [r["i_xt"] for r in boot] == [r["i_xt"] for r in plain]
     assert all(r["i_xt_se"] > 0 for r in boot if r["i_xt"] < 12)
     assert all(r["i_xt_se"] == r["i_yt_se"] == 0.0 for r in plain)
+
+
+def test_one_bootstrap_resample_is_one_error_line_naming_the_flag(tmp_path, capsys):
+    status = run_cli(data_main, ["--bootstrap", "1", "--epochs", "1", "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert status == 2 and err.startswith("error: ") and "--bootstrap" in err
+    assert not (tmp_path / "r").exists()
