@@ -74,13 +74,15 @@ def compression_figure(panels: Sequence[Panel], table: Sequence[Row],
     for ax in grid[0]:
         ax.tick_params(labelleft=True)
     share = round(100 * (1 - 2 * alpha))
-    grid[0, -1].legend(handles=[
+    tested = sorted({int(row["test_repeats"]) for row in table})
+    test_half = (f"the other {tested[0]}" if len(tested) == 1 else "the other half")
+    figure.legend(handles=[
         Line2D([], [], marker="o", color="0.3", linestyle="-", label="compresses"),
         Line2D([], [], marker="o", color="0.3", markerfacecolor="white", linestyle="-",
-               label="does not")], loc="lower right", fontsize="x-small", framealpha=0.9)
+               label="does not")], loc="outside lower center", ncols=2, fontsize="x-small")
     set_caption(figure, [*caption([p.settings for p in panels]),
-                         f"{share}% intervals, Holm at {alpha:g}, peak picked on half the "
-                         "repeats and tested on the other half"])
+                         f"{share}% intervals", f"Holm at {alpha:g}",
+                         f"peaks picked on half the repeats, drops the means over {test_half}"])
     return figure
 
 
