@@ -16,16 +16,16 @@ from pathlib import Path
 
 import click
 
-from cli.command import announce, backend_options, main_entry, tls_of, wait_option
-from cli.run_flags import measure_of, run_config_of
-from data.datasets import SAMPLES
-from information.estimators import estimator_from_spec, spec_help
-from measuring.backend import check_backend, check_jobs, execution
-from measuring.measure import measure_run
-from measuring.windows import check_windows, parse_ranges, sliding_windows
-from rundir import directory as run_directory
-from rundir.checks import snapshot_dirs
-from rundir.snapshots import SnapshotReader
+from infonet.cli.command import announce, backend_options, main_entry, tls_of, wait_option
+from infonet.cli.run_flags import measure_of, run_config_of
+from infonet.data.datasets import SAMPLES
+from infonet.information.estimators import estimator_from_spec, spec_help
+from infonet.measuring.backend import check_backend, check_jobs, execution
+from infonet.measuring.measure import measure_run
+from infonet.measuring.windows import check_windows, parse_ranges, sliding_windows
+from infonet.rundir import directory as run_directory
+from infonet.rundir.checks import snapshot_dirs
+from infonet.rundir.snapshots import SnapshotReader
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})

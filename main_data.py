@@ -18,8 +18,8 @@ from pathlib import Path
 
 import click
 
-import networks.quiet_start  # noqa: F401  (before anything imports TensorFlow)
-from cli.command import (
+import infonet.networks.quiet_start  # noqa: F401  (before anything imports TensorFlow)
+from infonet.cli.command import (
     announce,
     backend_options,
     directory_path,
@@ -29,26 +29,26 @@ from cli.command import (
     tls_of,
     wait_option,
 )
-from cli.presets import (
+from infonet.cli.presets import (
     MEASURING_FLAGS,
     PRESETS,
     TRAINING_FLAGS,
     preset_arguments,
     with_preset,
 )
-from cli.run_flags import measure_of, run_config_of, with_typed
-from data.datasets import DATASET_NAMES, SAMPLES
-from data.run_data import RunData
-from information.estimators import estimator_from_spec, spec_help
-from measuring.backend import check_jobs, execution
-from measuring.measure import check_measurable, measure_requests
-from networks.model import ACTIVATIONS, INITIALIZERS, OPTIMIZERS
-from networks.quantization import MAX_BITS
-from networks.run_training import prepare_run, train_run
-from rundir import config as run_config
-from rundir import directory as run_directory
-from rundir.config import Measure, RunConfig
-from rundir.snapshots import POOLS
+from infonet.cli.run_flags import measure_of, run_config_of, with_typed
+from infonet.data.datasets import DATASET_NAMES, SAMPLES
+from infonet.data.run_data import RunData
+from infonet.information.estimators import estimator_from_spec, spec_help
+from infonet.measuring.backend import check_jobs, execution
+from infonet.measuring.measure import check_measurable, measure_requests
+from infonet.networks.model import ACTIVATIONS, INITIALIZERS, OPTIMIZERS
+from infonet.networks.quantization import MAX_BITS
+from infonet.networks.run_training import prepare_run, train_run
+from infonet.rundir import config as run_config
+from infonet.rundir import directory as run_directory
+from infonet.rundir.config import Measure, RunConfig
+from infonet.rundir.snapshots import POOLS
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -189,12 +189,12 @@ def main(ctx: click.Context, **flags: object) -> None:
             click.echo(f"{report.rows_written} measurements written to "
                        f"{run_dir / run_directory.INFORMATION}")
             if flags["plot"]:
-                from plotting.plane import plot_run
+                from infonet.plotting.plane import plot_run
 
                 plane = plot_run(run_dir, run_dir / "information_plane.png")
                 click.echo(f"information plane: {plane}")
             if flags["tensorboard"] is not None:
-                from plotting.tensorboard import write_events
+                from infonet.plotting.tensorboard import write_events
 
                 logged = write_events(run_dir, flags["tensorboard"], flags["tensorboard_every"])
                 click.echo(f"tensorboard: {logged}")
@@ -252,7 +252,7 @@ def _check_flags(ctx: click.Context, flags: dict) -> None:
         _refuse_unused(ctx, "--tensorboard-every sets --tensorboard's images",
                        ("tensorboard_every",))
     else:
-        from plotting.tensorboard import check_log_dir
+        from infonet.plotting.tensorboard import check_log_dir
 
         check_log_dir(flags["tensorboard"])
     if flags["from_run"] is not None:

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import click
 
-from cli.command import finite, main_entry
-from cli.plot_options import plane_options
-from networks.progress import Progress
-from plotting.movie import frame_indices, render_frames
-from plotting.panels import caption, find_run, information_panels
-from plotting.plane import plane_points
-from plotting.style import output_format
-from plotting.video import MOVIE_FORMATS, EncodingError, write_movie
+from infonet.cli.command import finite, main_entry
+from infonet.cli.plot_options import plane_options
+from infonet.networks.progress import Progress
+from infonet.plotting.movie import frame_indices, render_frames
+from infonet.plotting.panels import caption, find_run, information_panels
+from infonet.plotting.plane import plane_points
+from infonet.plotting.style import output_format
+from infonet.plotting.video import MOVIE_FORMATS, EncodingError, write_movie
 
 DEFAULT_OUTPUT = "information_plane.gif"
 MIN_FPS, MAX_FPS = 0.01, 100.0

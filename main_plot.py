@@ -17,18 +17,18 @@ from pathlib import Path
 
 import click
 
-from analysis.compression import ALPHA, COMPRESSION_COLUMNS, check_alpha
-from analysis.summary import SUMMARY_COLUMNS, summary_rows
-from analysis.tables import table_csv
-from cli.command import main_entry
-from cli.plot_options import plane_options
-from plotting.compression import compression_figure, compression_table, table_text
-from plotting.curves import curves_figure
-from plotting.metrics import metrics_figure
-from plotting.panels import find_run, information_panels
-from plotting.plane import plane_figure
-from plotting.style import FIGURE_FORMATS, output_format, save_figure
-from rundir.directory import replace_file
+from infonet.analysis.compression import ALPHA, COMPRESSION_COLUMNS, check_alpha
+from infonet.analysis.summary import SUMMARY_COLUMNS, summary_rows
+from infonet.analysis.tables import table_csv
+from infonet.cli.command import main_entry
+from infonet.cli.plot_options import plane_options
+from infonet.plotting.compression import compression_figure, compression_table, table_text
+from infonet.plotting.curves import curves_figure
+from infonet.plotting.metrics import metrics_figure
+from infonet.plotting.panels import find_run, information_panels
+from infonet.plotting.plane import plane_figure
+from infonet.plotting.style import FIGURE_FORMATS, output_format, save_figure
+from infonet.rundir.directory import replace_file
 
 KINDS = ("plane", "curves", "metrics", "compression", "report")
 DEFAULT_OUTPUT = {"plane": "information_plane.png", "curves": "information_curves.png",
@@ -113,7 +113,7 @@ def main(paths: tuple[Path, ...], output: Path | None, kind: str, estimators: tu
 def _report(runs: list, output: Path, estimators: tuple[str, ...], samples: tuple[str, ...],
             epoch_scale: str, show_repeats: bool) -> None:
     """--kind report: the HTML report (``plotting.report``)."""
-    from plotting.report import check_plotly, write_report
+    from infonet.plotting.report import check_plotly, write_report
 
     if show_repeats:
         raise click.UsageError("--kind report draws every repeat's band: --show-repeats "

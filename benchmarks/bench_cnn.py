@@ -32,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import networks.quiet_start  # noqa: E402,F401  (before TensorFlow)
+import infonet.networks.quiet_start  # noqa: E402,F401  (before TensorFlow)
 
 MODEL = str(Path(__file__).resolve().parent.parent / "networks" / "model_zoo" / "cnn.py")
 SPEC = f"{MODEL}:lenet_digits"
@@ -40,7 +40,7 @@ BATCH = 64
 
 
 def _data() -> tuple[np.ndarray, ...]:
-    from data.datasets import load_dataset, split_indices
+    from infonet.data.datasets import load_dataset, split_indices
 
     digits = load_dataset("digits")
     train, test = split_indices(len(digits.y), 0.8, 0)
@@ -49,7 +49,7 @@ def _data() -> tuple[np.ndarray, ...]:
 
 def ours_ms(epochs: int, run_dir: Path) -> float:
     """ms per epoch of train_model_repeat (snapshots, metrics and state included)."""
-    from networks.keras_training import model_training, train_model_repeat
+    from infonet.networks.keras_training import model_training, train_model_repeat
 
     X, y, train, test = _data()
 
@@ -70,8 +70,8 @@ def plain_fit_ms(epochs: int) -> float:
     """ms per epoch of model.fit on the same model and data, nothing saved."""
     import keras
 
-    from networks.keras_training import build_seeded
-    from networks.model_file import ModelFile
+    from infonet.networks.keras_training import build_seeded
+    from infonet.networks.model_file import ModelFile
 
     X, y, train, _ = _data()
     path, _, function = SPEC.rpartition(":")
@@ -91,11 +91,11 @@ def plain_fit_ms(epochs: int) -> float:
 def measuring(run_dir: Path) -> tuple[float, float, int, int]:
     """(ms per layer-epoch by the worker, ms per layer-epoch of binning alone, bytes of one
     weights row, bytes of one epoch's activations of every measured layer)."""
-    from information.estimators import estimator_from_spec
-    from information.samples import Samples
-    from measuring.plan import WindowPlan
-    from measuring.runner import Task, measure
-    from networks.activations import open_source
+    from infonet.information.estimators import estimator_from_spec
+    from infonet.information.samples import Samples
+    from infonet.measuring.plan import WindowPlan
+    from infonet.measuring.runner import Task, measure
+    from infonet.networks.activations import open_source
 
     X, y, _, _ = _data()
     samples = Samples(X, y, "all")

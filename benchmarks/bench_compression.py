@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from analysis.compression import adjusted, drop_test
+from infonet.analysis.compression import adjusted, drop_test
 
 LAYERS, EPOCHS, DROPPING = 6, 60, 4
 LEVELS = np.linspace(3.0, 8.0, LAYERS)

@@ -30,15 +30,15 @@ from scipy.special import digamma, gammaln, logsumexp
 from threadpoolctl import threadpool_limits
 
 from benchmarks.bench_estimators import median_seconds
-from information import (
+from infonet.information import (
     BinningEstimator,
     KDEEstimator,
     MonteCarloEstimator,
     NearestNeighbourEstimator,
     RenyiEstimator,
 )
-from information.mc import noisy_log_kernel_sums
-from information.noise import gaussian_entropy, noisy_samples
+from infonet.information.mc import noisy_log_kernel_sums
+from infonet.information.noise import gaussian_entropy, noisy_samples
 from tests.ground_truth import (
     TISHBY_LABEL_COUNTS,
     entropy_bits,

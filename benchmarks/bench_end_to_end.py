@@ -40,11 +40,11 @@ from threadpoolctl import threadpool_limits
 
 from benchmarks.bench_estimators import bench_binning, bench_kde, textbook_binning
 from benchmarks.bench_training import plain_keras_ms, tishby_like_data, train_seconds
-from data.run_data import measured_samples
-from networks.forward import layer_activations
-from rundir.directory import INFORMATION, read_config, snapshot_dir
-from rundir.results import read_rows
-from rundir.snapshots import SnapshotReader
+from infonet.data.run_data import measured_samples
+from infonet.networks.forward import layer_activations
+from infonet.rundir.directory import INFORMATION, read_config, snapshot_dir
+from infonet.rundir.results import read_rows
+from infonet.rundir.snapshots import SnapshotReader
 
 ROOT = Path(__file__).resolve().parents[1]
 

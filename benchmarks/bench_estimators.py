@@ -35,7 +35,12 @@ from scipy.spatial.distance import cdist
 from scipy.special import logsumexp
 from threadpoolctl import threadpool_limits
 
-from information import BatchingEstimator, BinningEstimator, KDEEstimator, estimator_from_spec
+from infonet.information import (
+    BatchingEstimator,
+    BinningEstimator,
+    KDEEstimator,
+    estimator_from_spec,
+)
 
 MEMORY_LIMIT_BYTES = 2 * 1024**3
 MEMORY_CHILD_FLAG = "--kde-memory-child"

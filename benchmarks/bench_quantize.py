@@ -32,7 +32,7 @@ LIMIT = 1.5
 
 def tishby_data() -> tuple[np.ndarray, ...]:
     """Tishby's set, split 3277 train / 819 test at random (seed 0)."""
-    from data.datasets import load_dataset, split_indices
+    from infonet.data.datasets import load_dataset, split_indices
 
     data = load_dataset("tishby", None)
     train, test = split_indices(len(data.y), 0.8, 0)
@@ -44,9 +44,9 @@ def trainer(activation: str, repeats: int, quantize: int, data: tuple[np.ndarray
     """A StackedEpochs of ``repeats`` networks and a function training it one epoch."""
     import keras
 
-    from networks.model import build_model
-    from networks.stacked import StackedEpochs
-    from networks.train import epoch_order
+    from infonet.networks.model import build_model
+    from infonet.networks.stacked import StackedEpochs
+    from infonet.networks.train import epoch_order
 
     initial = [build_model(12, HIDDEN, 2, activation, seed=r).get_weights()
                for r in range(repeats)]

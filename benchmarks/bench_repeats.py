@@ -38,9 +38,9 @@ def per_repeat_epoch_ms(data: tuple[np.ndarray, ...], epochs: int, repeats: int,
 
 def state_writes_ms(repeats: int, state_length: int, rounds: int = 200) -> tuple[float, float]:
     """ms per epoch to save ``repeats`` optimizer states: (one group file, one file each)."""
-    from rundir import directory as run_directory
-    from rundir.group_state import write_group_state
-    from rundir.snapshots import write_state
+    from infonet.rundir import directory as run_directory
+    from infonet.rundir.group_state import write_group_state
+    from infonet.rundir.snapshots import write_state
 
     states = np.random.default_rng(0).standard_normal((repeats, state_length))
     with tempfile.TemporaryDirectory() as tmp:

@@ -20,14 +20,14 @@ from pathlib import Path
 import click
 import numpy as np
 
-from data.run_data import measured_samples
-from information import BinningEstimator, KDEEstimator
-from measuring.plan import EpochPlanner
-from measuring.runner import Runner
-from measuring.schedule import epoch_distance, interpolate_curve, schedule_from_spec
-from rundir.checks import snapshot_dirs
-from rundir.directory import read_config
-from rundir.results import layer_curves, read_rows
+from infonet.data.run_data import measured_samples
+from infonet.information import BinningEstimator, KDEEstimator
+from infonet.measuring.plan import EpochPlanner
+from infonet.measuring.runner import Runner
+from infonet.measuring.schedule import epoch_distance, interpolate_curve, schedule_from_spec
+from infonet.rundir.checks import snapshot_dirs
+from infonet.rundir.directory import read_config
+from infonet.rundir.results import layer_curves, read_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 

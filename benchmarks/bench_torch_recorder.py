@@ -27,8 +27,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from data.datasets import load_dataset  # noqa: E402
-from networks import TorchRecorder  # noqa: E402
+from infonet.data.datasets import load_dataset  # noqa: E402
+from infonet.networks import TorchRecorder  # noqa: E402
 from tests.model_files.torch_loop import tanh_network  # noqa: E402
 
 HIDDEN = ["1", "3", "5", "7", "9"]

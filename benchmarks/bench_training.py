@@ -35,7 +35,7 @@ BATCH = 256
 
 def tishby_like_data() -> tuple[np.ndarray, ...]:
     """Every 12-bit pattern with a random 0/1 label, split 3277 train / 819 test."""
-    from data.tishby import all_patterns
+    from infonet.data.tishby import all_patterns
 
     X = all_patterns().astype(np.float32)
     y = np.random.default_rng(0).integers(0, 2, N_PATTERNS)
@@ -48,7 +48,7 @@ def plain_keras_ms(data: tuple[np.ndarray, ...], epochs: int) -> float:
     """ms per epoch of fit(epochs=1) + evaluate on both sets + get_weights."""
     import keras
 
-    from networks.model import build_model
+    from infonet.networks.model import build_model
 
     X_train, y_train, X_test, y_test = data
     model = build_model(12, HIDDEN, 2)
@@ -72,9 +72,9 @@ def compiled_epoch_ms(data: tuple[np.ndarray, ...], epochs: int) -> float:
     """ms per epoch of StackedEpochs.train of one network (after one tracing call)."""
     import keras
 
-    from networks.model import build_model
-    from networks.stacked import StackedEpochs
-    from networks.train import epoch_order
+    from infonet.networks.model import build_model
+    from infonet.networks.stacked import StackedEpochs
+    from infonet.networks.train import epoch_order
 
     loop = StackedEpochs([build_model(12, HIDDEN, 2).get_weights()], "tanh",
                          keras.optimizers.Adam(4e-4), *data, BATCH)
@@ -90,7 +90,7 @@ def train_seconds(data: tuple[np.ndarray, ...], epochs: int, repeats: int = 1,
                   together: int = 1) -> float:
     """Seconds of one train_repeats call (``repeats`` repeats, ``together`` at a time, of
     ``epochs`` epochs) into a fresh run directory, snapshots included."""
-    from networks.train import TrainingConfig, train_repeats
+    from infonet.networks.train import TrainingConfig, train_repeats
 
     config = TrainingConfig(hidden=HIDDEN, epochs=epochs, batch_size=BATCH,
                             repeats_together=together)

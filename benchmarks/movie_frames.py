@@ -18,11 +18,11 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from analysis.tables import Measurements, read_information
-from plotting.movie import MOVIE_DPI, MOVIE_SIZE, frame_indices, render_frames
-from plotting.plane import default_limits, draw_paths, plane_points, set_plane_axes
-from plotting.style import epoch_norm
-from plotting.synthetic import write_synthetic_run
+from infonet.analysis.tables import Measurements, read_information
+from infonet.plotting.movie import MOVIE_DPI, MOVIE_SIZE, frame_indices, render_frames
+from infonet.plotting.plane import default_limits, draw_paths, plane_points, set_plane_axes
+from infonet.plotting.style import epoch_norm
+from infonet.plotting.synthetic import write_synthetic_run
 
 
 def full_redraw_frames(values: Measurements) -> int:

@@ -10,12 +10,12 @@ import main_as_if_random
 import main_data
 import main_movie
 import main_plot
-from cli.command import run_cli
-from information import estimator_from_spec
-from networks import ActivationRecorder, open_run
-from rundir.directory import remove_run
-from rundir.lock import RunLocked
-from rundir.results import read_rows
+from infonet.cli.command import run_cli
+from infonet.information import estimator_from_spec
+from infonet.networks import ActivationRecorder, open_run
+from infonet.rundir.directory import remove_run
+from infonet.rundir.lock import RunLocked
+from infonet.rundir.results import read_rows
 from tests.killing import tree
 
 N = 300

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from information.binning import BinningEstimator, adaptive_edges, bin_indices
+from infonet.information.binning import BinningEstimator, adaptive_edges, bin_indices
 from tests.ground_truth import entropy_bits, heavy_tailed_layer
 
 EDGES = ["equal-mass", "max-entropy"]

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 import main_data
-from cli.command import run_cli
-from measuring import backend
-from measuring.backend import Tls, check_backend, execution
+from infonet.cli.command import run_cli
+from infonet.measuring import backend
+from infonet.measuring.backend import Tls, check_backend, execution
 
 ROOT = Path(__file__).parents[1]
 

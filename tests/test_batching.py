@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from information.batching import BatchingEstimator
-from information.binning import BinningEstimator
-from information.kde import KDEEstimator
+from infonet.information.batching import BatchingEstimator
+from infonet.information.binning import BinningEstimator
+from infonet.information.kde import KDEEstimator
 
 ESTIMATORS = [BinningEstimator(bins=8), BinningEstimator(bins=8, range="layer"), KDEEstimator()]
 

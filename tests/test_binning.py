@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from information.binning import BinningEstimator
+from infonet.information.binning import BinningEstimator
 
 PATTERNS = (np.arange(4096)[:, None] >> np.arange(11, -1, -1)) & 1
 """The 4096 distinct 12-bit inputs, most significant bit first."""

@@ -5,13 +5,13 @@ import math
 import numpy as np
 import pytest
 
-from cli.command import run_cli
-from cli.run_flags import bootstrapped
-from information.binning import BinningEstimator
-from information.bootstrap import BootstrapEstimator
-from information.estimators import estimator_from_spec
+from infonet.cli.command import run_cli
+from infonet.cli.run_flags import bootstrapped
+from infonet.information.binning import BinningEstimator
+from infonet.information.bootstrap import BootstrapEstimator
+from infonet.information.estimators import estimator_from_spec
+from infonet.rundir.results import read_rows
 from main_data import main as data_main
-from rundir.results import read_rows
 
 
 def _binned_layer(probabilities, n, seed=0):

@@ -3,7 +3,7 @@
 import click
 import pytest
 
-from cli.command import MAX_ERROR, run_cli
+from infonet.cli.command import MAX_ERROR, run_cli
 
 
 def _command(failure):

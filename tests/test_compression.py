@@ -11,20 +11,20 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from analysis.compression import (
+from infonet.analysis.compression import (
     COMPRESSION_COLUMNS,
     adjusted,
     compression_table,
     drop_test,
     split_repeats,
 )
-from analysis.multiple_testing import holm
-from analysis.tables import read_information
-from cli.command import run_cli
+from infonet.analysis.multiple_testing import holm
+from infonet.analysis.tables import read_information
+from infonet.cli.command import run_cli
+from infonet.networks.run import open_run
+from infonet.plotting.synthetic import write_synthetic_run
 from main_data import main as data_main
 from main_plot import main as plot_main
-from networks.run import open_run
-from plotting.synthetic import write_synthetic_run
 
 EPOCHS = np.arange(10)
 

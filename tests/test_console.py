@@ -14,9 +14,9 @@ from pathlib import Path
 
 import click
 
-from cli.command import run_cli
-from cli.console import COMMANDS, infonet
-from networks.versions import TOOLKIT_VERSION, git_commit
+from infonet.cli.command import run_cli
+from infonet.cli.console import COMMANDS, infonet
+from infonet.networks.versions import TOOLKIT_VERSION, git_commit
 from tests.test_layers import LAYERS
 
 ROOT = Path(__file__).resolve().parents[1]

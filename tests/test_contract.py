@@ -12,19 +12,18 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-import information.estimators
-import measuring.runner
-from information import BinningEstimator, KDEEstimator
-from information.contract import Estimator, Parameter, integer, one_of, positive
-from information.entropy import check_samples, conditional_entropy, entropy, row_keys
-from information.estimators import estimator_from_spec, parse_spec
-from information.samples import Samples
-from measuring.plan import EpochPlanner
-from measuring.runner import Runner
-from measuring.schedule import schedule_from_spec
-from networks.forward import layer_activations
-from rundir.results import read_rows
-from rundir.snapshots import Layout, SnapshotReader, SnapshotWriter
+from infonet import information, measuring
+from infonet.information import BinningEstimator, KDEEstimator
+from infonet.information.contract import Estimator, Parameter, integer, one_of, positive
+from infonet.information.entropy import check_samples, conditional_entropy, entropy, row_keys
+from infonet.information.estimators import estimator_from_spec, parse_spec
+from infonet.information.samples import Samples
+from infonet.measuring.plan import EpochPlanner
+from infonet.measuring.runner import Runner
+from infonet.measuring.schedule import schedule_from_spec
+from infonet.networks.forward import layer_activations
+from infonet.rundir.results import read_rows
+from infonet.rundir.snapshots import Layout, SnapshotReader, SnapshotWriter
 
 
 @dataclass(frozen=True)

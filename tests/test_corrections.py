@@ -8,16 +8,16 @@ import pytest
 from scipy.integrate import quad
 from scipy.special import digamma, gammaln, polygamma
 
-from information.binning import BinningEstimator
-from information.corrections import (
+from infonet.information.binning import BinningEstimator
+from infonet.information.corrections import (
     conditional_entropy_given,
     corrected_entropy,
     grassberger_entropy,
     miller_madow_entropy,
     nsb_entropy,
 )
-from information.estimators import estimator_from_spec
-from information.exact import ExactEstimator
+from infonet.information.estimators import estimator_from_spec
+from infonet.information.exact import ExactEstimator
 from tests.ground_truth import entropy_bits
 
 EULER = 0.5772156649015329

@@ -11,8 +11,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from data import tishby
-from data.datasets import (
+from infonet.data import tishby
+from infonet.data.datasets import (
     DATASET_NAMES,
     MNIST_IDX_FILES,
     MNIST_NPZ_KEYS,
@@ -151,7 +151,7 @@ def test_data_path_with_a_built_in_set_is_refused(tmp_path):
 
 
 def test_importing_datasets_does_not_import_tensorflow():
-    code = "import sys, data.datasets; print('tensorflow' in sys.modules)"
+    code = "import sys, infonet.data.datasets; print('tensorflow' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "False"

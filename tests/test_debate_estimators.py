@@ -5,13 +5,13 @@ import pickle
 
 import pytest
 
-from cli.command import run_cli
-from information import estimator_from_spec
+from infonet.cli.command import run_cli
+from infonet.information import estimator_from_spec
+from infonet.rundir.results import read_rows
 from main_as_if_random import main as batching_main
 from main_data import main as data_main
 from main_movie import main as movie_main
 from main_plot import main as plot_main
-from rundir.results import read_rows
 
 NEW_SPECS = {
     "mc": "mc:noise_variance=0.1,target_se=0.01,max_draws=256,seed=0",

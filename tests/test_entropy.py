@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from information.entropy import (
+from infonet.information.entropy import (
     check_samples,
     conditional_entropy,
     dense_ids,

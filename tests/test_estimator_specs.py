@@ -6,7 +6,12 @@ import pickle
 import numpy as np
 import pytest
 
-from information import BatchingEstimator, BinningEstimator, KDEEstimator, estimator_from_spec
+from infonet.information import (
+    BatchingEstimator,
+    BinningEstimator,
+    KDEEstimator,
+    estimator_from_spec,
+)
 
 SPECS = [
     "binning",
@@ -169,7 +174,7 @@ def test_the_old_spelling_samples_reads_as_draws(old, new):
 
 
 def test_rows_of_an_old_table_read_under_todays_names(tmp_path):
-    from rundir.results import COLUMNS, read_rows
+    from infonet.rundir.results import COLUMNS, read_rows
 
     old = "mc:noise_variance=0.1,samples=4,seed=0"
     row = {"repeat": 0, "epoch": 0, "layer": 1, "layer_name": "hidden_1", "units": 3,
@@ -183,7 +188,7 @@ def test_rows_of_an_old_table_read_under_todays_names(tmp_path):
 
 
 def test_the_help_grammar_lists_every_estimator_with_its_defaults():
-    from information.estimators import ESTIMATORS, spec_help
+    from infonet.information.estimators import ESTIMATORS, spec_help
 
     grammar = spec_help()
     heads = [head for kind in ESTIMATORS for head in kind.heads if kind.pools_epochs is not True]

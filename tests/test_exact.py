@@ -6,11 +6,11 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from data.datasets import load_dataset
-from information.estimators import estimator_from_spec
-from information.exact import ExactEstimator, value_codes
-from networks.forward import layer_activations
-from networks.quantization import Quantization, initial_ranges, quantize
+from infonet.data.datasets import load_dataset
+from infonet.information.estimators import estimator_from_spec
+from infonet.information.exact import ExactEstimator, value_codes
+from infonet.networks.forward import layer_activations
+from infonet.networks.quantization import Quantization, initial_ranges, quantize
 
 
 def plug_in_entropy(symbols) -> float:

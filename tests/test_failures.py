@@ -14,8 +14,8 @@ import main_as_if_random
 import main_data
 import main_movie
 import main_plot
-from cli.command import MAX_ERROR, run_cli
-from rundir import directory as run_directory
+from infonet.cli.command import MAX_ERROR, run_cli
+from infonet.rundir import directory as run_directory
 from tests.test_lock import _holder
 
 SMALL = ["--shape", "4,3", "--epochs", "4", "--jobs", "1", "--no-plot"]

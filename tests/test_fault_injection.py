@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rundir import directory as run_directory
-from rundir.checks import check_repeat
-from rundir.results import read_rows, row_key
-from rundir.snapshots import metrics_rows
+from infonet.rundir import directory as run_directory
+from infonet.rundir.checks import check_repeat
+from infonet.rundir.results import read_rows, row_key
+from infonet.rundir.snapshots import metrics_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 ESTIMATORS = ["--estimator", "binning", "--estimator", "kde-upper"]

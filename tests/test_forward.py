@@ -6,8 +6,8 @@ import sys
 import numpy as np
 import pytest
 
-from networks.forward import ACTIVATIONS, layer_activations, softmax
-from networks.model import build_model
+from infonet.networks.forward import ACTIVATIONS, layer_activations, softmax
+from infonet.networks.model import build_model
 
 
 def identity_params(width: int, n_classes: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -104,8 +104,8 @@ def test_unknown_activation_lists_the_allowed_ones():
 
 
 def test_measuring_modules_do_not_import_tensorflow():
-    code = ("import sys, networks.forward, rundir.snapshots, networks.model; "
-            "print('tensorflow' in sys.modules or 'keras' in sys.modules)")
+    code = ("import sys, infonet.networks.forward, infonet.rundir.snapshots, "
+            "infonet.networks.model; print('tensorflow' in sys.modules or 'keras' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "False"

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from rundir import directory as run_directory
-from rundir.group_state import group_state_path, read_states, saved_epoch, write_group_state
-from rundir.snapshots import write_state
+from infonet.rundir import directory as run_directory
+from infonet.rundir.group_state import group_state_path, read_states, saved_epoch, write_group_state
+from infonet.rundir.snapshots import write_state
 
 
 def test_group_states_round_trip_exactly(tmp_path):

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from information.kde import KDEEstimator, pairwise_kernel_sums
+from infonet.information.kde import KDEEstimator, pairwise_kernel_sums
 from tests.ground_truth import noisy_cases
 
 NOISE_VARIANCES = [1e-12, 1e-9, 1e-6, 1e-3, 1.0, 1e3, 1e6]

@@ -7,11 +7,11 @@ import keras
 import numpy as np
 import pytest
 
-import networks.keras_activations as keras_activations
-from networks.activations import open_source
-from networks.keras_training import ModelEpochs, model_layout
-from networks.layers import measured_layers, parse_layers
-from rundir.snapshots import SnapshotWriter, write_state
+import infonet.networks.keras_activations as keras_activations
+from infonet.networks.activations import open_source
+from infonet.networks.keras_training import ModelEpochs, model_layout
+from infonet.networks.layers import measured_layers, parse_layers
+from infonet.rundir.snapshots import SnapshotWriter, write_state
 from tests.model_files.networks_for_tests import small_cnn
 
 
@@ -85,7 +85,7 @@ def test_the_built_in_network_needs_no_tensorflow(tmp_path):
     import subprocess
     import sys
 
-    from rundir.snapshots import Layout
+    from infonet.rundir.snapshots import Layout
 
     layout = Layout((3, 2, 2), "tanh")
     with SnapshotWriter(tmp_path, layout, keep_epochs=0) as writer:

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from sklearn.feature_selection import mutual_info_classif
 
-from information.knn import (
+from infonet.information.knn import (
     NearestNeighbourEstimator,
     kozachenko_leonenko_entropy,
     ross_information,
 )
-from information.noise import noisy_samples
+from infonet.information.noise import noisy_samples
 from tests.ground_truth import gaussian_entropy, noisy_cases, small_noisy_cases
 
 CASES = noisy_cases()

@@ -8,12 +8,12 @@ import time
 
 import pytest
 
-from rundir.lock import LOCK, RunLocked, locked
+from infonet.rundir.lock import LOCK, RunLocked, locked
 
 HOLD = """
 import sys, time
 from pathlib import Path
-from rundir.lock import locked
+from infonet.rundir.lock import locked
 with locked(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(float(sys.argv[2]))

@@ -2,10 +2,10 @@
 
 import pytest
 
-from cli.command import run_cli
+from infonet.cli.command import run_cli
+from infonet.rundir.results import read_rows
 from main_as_if_random import main as batching_main
 from main_data import main as data_main
-from rundir.results import read_rows
 
 
 def _run(command, args, capsys):
@@ -83,8 +83,8 @@ def test_bad_training_flags_are_one_line_and_nothing_is_written(tmp_path, capsys
 
 def test_a_run_trained_first_is_locked_from_training_to_measuring(tmp_path, capsys,
                                                                   monkeypatch):
-    import rundir.lock
 
+    from infonet import rundir
     taken = []
     locked = rundir.lock.locked
 
@@ -92,7 +92,7 @@ def test_a_run_trained_first_is_locked_from_training_to_measuring(tmp_path, caps
         taken.append(args[0])
         return locked(*args, **kwargs)
 
-    monkeypatch.setattr("rundir.directory.locked", counted)
+    monkeypatch.setattr("infonet.rundir.directory.locked", counted)
     status, _ = _run(batching_main, [tmp_path / "fresh", "--train", "--shape 3 --epochs 2",
                                      "--window", "2", "--jobs", "1"], capsys)
     assert status == 0 and taken == [tmp_path / "fresh"]  # one lock, held throughout

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from cli.command import run_cli
+from infonet.cli.command import run_cli
+from infonet.rundir.results import read_rows
 from main_data import main
-from rundir.results import read_rows
 
 SMALL = ["--shape", "4,3", "--epochs", "4", "--jobs", "1", "--no-plot"]
 
@@ -133,9 +133,7 @@ def test_an_existing_run_is_not_touched_without_resume(small_run, capsys):
 
 
 def test_a_train_and_measure_run_loads_and_splits_its_data_once(tmp_path, monkeypatch):
-    import cli.run_flags
-    import data.datasets
-    import data.run_data
+    from infonet import cli, data
 
     calls = {"load_dataset": 0, "split_indices": 0}
 

@@ -2,7 +2,7 @@
 
 import json
 
-from cli.command import run_cli
+from infonet.cli.command import run_cli
 from main_data import main
 
 SMALL = ["--shape", "4,3", "--epochs", "2", "--jobs", "1", "--no-plot", "--no-measure"]

@@ -9,9 +9,9 @@ import json
 import pytest
 from PIL import Image
 
-from cli.command import run_cli
+from infonet.cli.command import run_cli
+from infonet.plotting.synthetic import write_synthetic_run
 from main_movie import main
-from plotting.synthetic import write_synthetic_run
 from tests.test_main_plot import assert_one_line_error, files, half_then_fail
 
 EPOCHS = 20

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from matplotlib.figure import Figure
 
-from analysis.summary import SUMMARY_COLUMNS
-from cli.command import run_cli
+from infonet.analysis.summary import SUMMARY_COLUMNS
+from infonet.cli.command import run_cli
+from infonet.plotting.plane import plot_run
+from infonet.plotting.synthetic import write_synthetic_run
 from main_plot import main
-from plotting.plane import plot_run
-from plotting.synthetic import write_synthetic_run
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

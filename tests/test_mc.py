@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from scipy.special import logsumexp
 
-from information.estimators import estimator_from_spec
-from information.kde import KDEEstimator
-from information.mc import MonteCarloEstimator, draws_needed, noisy_log_kernel_sums
+from infonet.information.estimators import estimator_from_spec
+from infonet.information.kde import KDEEstimator
+from infonet.information.mc import MonteCarloEstimator, draws_needed, noisy_log_kernel_sums
 from tests.ground_truth import entropy_bits, noisy_cases, small_noisy_cases
 
 CASES = noisy_cases()
@@ -215,8 +215,8 @@ def test_invalid_hyper_parameters_are_named(parameters, named):
 
 
 def test_draws_made_one_per_row_at_a_time_give_the_estimate_of_all_at_once(monkeypatch):
-    import information.mc
 
+    from infonet import information
     case = CASES[1]
     estimator = MonteCarloEstimator(case.noise_variance, draws=6, seed=3)
     whole = estimator.estimate(case.T, case.X, case.y)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from networks.model import build_model, parse_shape
+from infonet.networks.model import build_model, parse_shape
 
 # parse_shape
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cli.command import run_cli
+from infonet.cli.command import run_cli
+from infonet.rundir.results import read_rows
 from main_data import main
-from rundir.results import read_rows
 
 MODELS = Path(__file__).parent / "model_files" / "networks_for_tests.py"
 CNN = ["--dataset", "digits", "--model", f"{MODELS}:small_cnn", "--batch-size", "128",
@@ -186,8 +186,8 @@ def test_layers_keras_named_get_the_same_names_when_trained_and_resumed(tmp_path
 
 
 def test_open_run_gives_python_a_model_runs_layers_as_measured(cnn_run):
-    from information import estimator_from_spec
-    from networks import open_run
+    from infonet.information import estimator_from_spec
+    from infonet.networks import open_run
 
     run = open_run(cnn_run)
     assert run.layer_names() == ("conv", "norm", "pool", "dense", "output")

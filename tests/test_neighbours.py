@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
 
-from information.neighbours import TREE_UNITS, kth_neighbour_distances, points_within
+from infonet.information.neighbours import TREE_UNITS, kth_neighbour_distances, points_within
 
 
 def layers() -> dict[str, np.ndarray]:

@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cli.command import run_cli
-from information import estimator_from_spec
+from infonet.cli.command import run_cli
+from infonet.information import estimator_from_spec
+from infonet.networks import open_run
+from infonet.rundir.config import RunConfig
+from infonet.rundir.results import read_rows
 from main_data import main as data_main
 from main_plot import main as plot_main
-from networks import open_run
-from rundir.config import RunConfig
-from rundir.results import read_rows
 
 FIXTURE = Path(__file__).parent / "fixtures" / "format-2026-11"
 

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cli.command import run_cli
+from infonet.cli.command import run_cli
+from infonet.rundir.results import read_rows
 from main_data import main
-from rundir.results import read_rows
 
 SHORT = {"epochs": 1500, "repeats": 2, "schedule": "log:60"}
 FULL = {"epochs": 10000, "repeats": 5, "schedule": "log:300"}

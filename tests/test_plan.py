@@ -5,10 +5,10 @@ from pathlib import Path
 
 import numpy as np
 
-from information import BatchingEstimator, BinningEstimator, KDEEstimator
-from information.samples import Samples
-from measuring.plan import EpochPlanner, Repeat, WindowPlan, WindowPlanner
-from measuring.schedule import schedule_from_spec
+from infonet.information import BatchingEstimator, BinningEstimator, KDEEstimator
+from infonet.information.samples import Samples
+from infonet.measuring.plan import EpochPlanner, Repeat, WindowPlan, WindowPlanner
+from infonet.measuring.schedule import schedule_from_spec
 
 ESTIMATORS = (BinningEstimator(), KDEEstimator())
 REPEAT = Repeat(0, Path("repeat-0"), n_layers=2, last_epoch=9, estimators=ESTIMATORS)

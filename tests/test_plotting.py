@@ -13,14 +13,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from PIL import Image
 
-from analysis.summary import summarise
-from analysis.tables import mean_over_repeats, read_information, read_metrics
-from information.estimators import parse_spec
-from plotting import video
-from plotting.curves import curves_figure
-from plotting.metrics import metrics_figure
-from plotting.movie import frame_indices, render_frames
-from plotting.panels import (
+from infonet.analysis.summary import summarise
+from infonet.analysis.tables import mean_over_repeats, read_information, read_metrics
+from infonet.information.estimators import parse_spec
+from infonet.plotting import video
+from infonet.plotting.curves import curves_figure
+from infonet.plotting.metrics import metrics_figure
+from infonet.plotting.movie import frame_indices, render_frames
+from infonet.plotting.panels import (
     caption,
     find_run,
     information_panels,
@@ -29,9 +29,9 @@ from plotting.panels import (
     select,
     titles,
 )
-from plotting.plane import plane_figure, plane_points, plot_run
-from plotting.style import MAX_COLUMNS, PANEL_SIZE, epoch_norm, log_epoch_ticks, save_figure
-from plotting.synthetic import (
+from infonet.plotting.plane import plane_figure, plane_points, plot_run
+from infonet.plotting.style import MAX_COLUMNS, PANEL_SIZE, epoch_norm, log_epoch_ticks, save_figure
+from infonet.plotting.synthetic import (
     ESTIMATORS,
     H_X,
     H_Y,

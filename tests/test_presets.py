@@ -6,12 +6,12 @@ import shlex
 import click
 import pytest
 
-from cli.command import run_cli
-from cli.presets import PRESETS, preset, preset_arguments, with_preset
-from information.estimators import estimator_from_spec
+from infonet.cli.command import run_cli
+from infonet.cli.presets import PRESETS, preset, preset_arguments, with_preset
+from infonet.information.estimators import estimator_from_spec
+from infonet.measuring.schedule import schedule_from_spec
+from infonet.rundir.results import read_rows
 from main_data import main
-from measuring.schedule import schedule_from_spec
-from rundir.results import read_rows
 
 FAST = ["--jobs", "1", "--no-plot"]
 TANH_30_BINS = "binning:bins=30,low=-1.0,high=1.0"

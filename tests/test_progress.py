@@ -3,7 +3,7 @@
 import io
 import sys
 
-from networks.progress import Progress
+from infonet.networks.progress import Progress
 
 
 class Clock:

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import main_data
-from cli.command import run_cli
-from networks import open_run
-from rundir.results import read_rows
+from infonet.cli.command import run_cli
+from infonet.networks import open_run
+from infonet.rundir.results import read_rows
 
 SCRIPT = Path(__file__).resolve().parents[1] / "docs" / "examples" / "pytorch_transformer.py"
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from networks.forward import layer_activations
-from networks.quantization import (
+from infonet.networks.forward import layer_activations
+from infonet.networks.quantization import (
     Quantization,
     check_bits,
     initial_ranges,

@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cli.command import run_cli
+from infonet.cli.command import run_cli
+from infonet.rundir.results import read_rows
 from main_data import main
-from rundir.results import read_rows
 
 SHORT = {"epochs": 100, "repeats": 2, "learning_rate": 1e-3, "schedule": "every:5",
          "margin": 0.65}

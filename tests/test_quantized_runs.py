@@ -5,11 +5,11 @@ import json
 import numpy as np
 import pytest
 
-from cli.command import run_cli
-from information.exact import ExactEstimator
+from infonet.cli.command import run_cli
+from infonet.information.exact import ExactEstimator
+from infonet.networks import open_run
+from infonet.rundir.results import read_rows
 from main_data import main
-from networks import open_run
-from rundir.results import read_rows
 
 SMALL = ["--shape", "4,3", "--epochs", "3", "--jobs", "1", "--no-plot"]
 
@@ -89,7 +89,7 @@ def test_a_resumed_quantized_run_continues_to_the_same_weights_and_ranges(tmp_pa
 
 
 def test_a_config_from_before_quantize_loads_as_not_quantized():
-    from networks.train import TrainingConfig
+    from infonet.networks.train import TrainingConfig
 
     stored = TrainingConfig().to_dict()
     del stored["quantize"]

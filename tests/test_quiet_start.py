@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from networks.quiet_start import start_up_noise
+from infonet.networks.quiet_start import start_up_noise
 
 ROOT = Path(__file__).parents[1]
 ABSL = "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
@@ -115,7 +115,7 @@ def test_other_lines_written_while_importing_stay_visible(tmp_path):
 @pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("0", "0"), ("3", "3")])
 def test_the_log_level_is_a_default_that_the_user_can_override(given, expected):
     env = _environment() if given is None else _environment(TF_CPP_MIN_LOG_LEVEL=given)
-    code = ("import os, networks.quiet_start; "
+    code = ("import os, infonet.networks.quiet_start; "
             "print(os.environ['TF_CPP_MIN_LOG_LEVEL'], 'TF_ENABLE_ONEDNN_OPTS' in os.environ)")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
                           capture_output=True, text=True)

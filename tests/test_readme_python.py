@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import main_data
-from cli.command import run_cli
+from infonet.cli.command import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,13 +12,13 @@ import main_as_if_random
 import main_data
 import main_movie
 import main_plot
-from cli.command import run_cli
-from data.datasets import load_dataset, split_indices
-from networks import RunRecorder
-from networks.keras_training import build_seeded
-from networks.model_file import ModelFile
-from rundir.lock import RunLocked, locked
-from rundir.results import read_rows
+from infonet.cli.command import run_cli
+from infonet.data.datasets import load_dataset, split_indices
+from infonet.networks import RunRecorder
+from infonet.networks.keras_training import build_seeded
+from infonet.networks.model_file import ModelFile
+from infonet.rundir.lock import RunLocked, locked
+from infonet.rundir.results import read_rows
 
 MODELS = Path(__file__).parent / "model_files" / "networks_for_tests.py"
 BINS = "binning:bins=30,range=layer"
@@ -194,7 +194,7 @@ def test_recorded_samples_lacking_classes_are_measured_with_the_models_classes(t
                                     "--jobs", "1", "--no-plot"]) == 0
     rows = read_rows(tmp_path / "run" / "information.csv")
     assert {r["epoch"] for r in rows} == {0, 1}
-    from networks import open_run
+    from infonet.networks import open_run
 
     assert np.array_equal(open_run(tmp_path / "run").y, y)
 

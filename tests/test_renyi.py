@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
 
-from information.renyi import RenyiEstimator, default_width, kernel_spectrum, matrix_entropy
+from infonet.information.renyi import RenyiEstimator, default_width, kernel_spectrum, matrix_entropy
 from tests.ground_truth import TISHBY_LABEL_COUNTS, renyi_entropy_bits
 
 

@@ -18,11 +18,11 @@ import pytest
 from PIL import Image
 from plotly.offline import get_plotlyjs
 
-from analysis.tables import read_information
-from cli.command import run_cli
+from infonet.analysis.tables import read_information
+from infonet.cli.command import run_cli
+from infonet.plotting.plane import plane_points
+from infonet.plotting.synthetic import ESTIMATORS, write_synthetic_run
 from main_plot import main
-from plotting.plane import plane_points
-from plotting.synthetic import ESTIMATORS, write_synthetic_run
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"

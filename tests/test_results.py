@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from rundir.results import COLUMNS, TableWriter, read_rows, row_key, sort_table
+from infonet.rundir.results import COLUMNS, TableWriter, read_rows, row_key, sort_table
 
 
 def _row(epoch: int, layer: int, i_xt: float = 1.5) -> dict:

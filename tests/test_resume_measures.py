@@ -8,9 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from cli.command import run_cli
+from infonet.cli.command import run_cli
+from infonet.rundir.results import read_rows
 from main_data import main
-from rundir.results import read_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = Path(__file__).parent / "model_files" / "networks_for_tests.py"

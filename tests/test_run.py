@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from information import estimator_from_spec
-from measuring.measure import measure_run
-from measuring.schedule import schedule_from_spec
-from networks import open_run
-from rundir.directory import snapshot_dir
-from rundir.group_state import write_group_state
-from rundir.snapshots import Layout, MetricsLog, SnapshotWriter
+from infonet.information import estimator_from_spec
+from infonet.measuring.measure import measure_run
+from infonet.measuring.schedule import schedule_from_spec
+from infonet.networks import open_run
+from infonet.rundir.directory import snapshot_dir
+from infonet.rundir.group_state import write_group_state
+from infonet.rundir.snapshots import Layout, MetricsLog, SnapshotWriter
 
 EPOCHS = 4
 SIZES = (12, 5, 3, 2)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rundir import config as run_config
+from infonet.rundir import config as run_config
 
 PATH = Path("run/config.json")
 GOOD = {"dataset": {"name": "tishby", "data_path": None, "train_fraction": 0.8, "shuffle": True,

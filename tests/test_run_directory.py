@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from rundir import directory as run_directory
-from rundir.config import RunConfig
-from rundir.lock import LOCK
+from infonet.rundir import directory as run_directory
+from infonet.rundir.config import RunConfig
+from infonet.rundir.lock import LOCK
 
 CONFIG = RunConfig.from_dict(
     {"dataset": {"name": "tishby", "data_path": None, "train_fraction": 0.8, "shuffle": True,

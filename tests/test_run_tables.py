@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.summary import SUMMARY_COLUMNS
-from networks import open_run
-from rundir.results import COLUMNS
-from rundir.snapshots import METRICS_COLUMNS
+from infonet.analysis.summary import SUMMARY_COLUMNS
+from infonet.networks import open_run
+from infonet.rundir.results import COLUMNS
+from infonet.rundir.snapshots import METRICS_COLUMNS
 from tests.test_run import run_dir  # noqa: F401  (the measured run of those tests)
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,16 +10,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from information import BinningEstimator, KDEEstimator
-from information.contract import ValidityWarning
-from information.estimators import estimator_from_spec
-from information.samples import Samples
-from measuring.plan import EpochPlanner, WindowPlanner
-from measuring.runner import Runner
-from measuring.schedule import schedule_from_spec
-from networks.forward import layer_activations
-from rundir.results import read_rows
-from rundir.snapshots import Layout, SnapshotReader, SnapshotWriter
+from infonet.information import BinningEstimator, KDEEstimator
+from infonet.information.contract import ValidityWarning
+from infonet.information.estimators import estimator_from_spec
+from infonet.information.samples import Samples
+from infonet.measuring.plan import EpochPlanner, WindowPlanner
+from infonet.measuring.runner import Runner
+from infonet.measuring.schedule import schedule_from_spec
+from infonet.networks.forward import layer_activations
+from infonet.rundir.results import read_rows
+from infonet.rundir.snapshots import Layout, SnapshotReader, SnapshotWriter
 
 SIZES = (6, 5, 3, 2)
 EPOCHS = 7  # saved epochs 0..6
@@ -148,7 +148,7 @@ def test_batching_windows_record_their_first_and_last_epoch(tmp_path, samples):
 
 
 def test_measuring_modules_do_not_import_tensorflow():
-    code = ("import sys, measuring.runner, main_as_if_random; "
+    code = ("import sys, infonet.measuring.runner, main_as_if_random; "
             "sys.exit('tensorflow' in sys.modules)")
     root = Path(__file__).parents[1]
     assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0
@@ -156,7 +156,7 @@ def test_measuring_modules_do_not_import_tensorflow():
 
 def test_dask_cluster_writes_the_same_table_as_local_processes(tmp_path, samples):
     distributed = pytest.importorskip("distributed")
-    from measuring.backend import execution
+    from infonet.measuring.backend import execution
 
     estimators = [BinningEstimator(), KDEEstimator()]
     local = _runner(tmp_path / "a", samples, estimators, jobs=2)
@@ -180,8 +180,8 @@ def test_a_new_estimator_is_added_only_on_the_epochs_its_schedule_picks(tmp_path
 
 
 def test_a_job_reads_information_csv_once(tmp_path, samples, monkeypatch):
-    import rundir.results
 
+    from infonet import rundir
     table = tmp_path / "information.csv"
     runner = _runner(tmp_path, samples, [BinningEstimator(), KDEEstimator()])
     runner.measure(table, _every("every:3"))
@@ -212,7 +212,7 @@ def test_delta_exact_writes_the_same_table_whatever_the_number_of_jobs(tmp_path,
 def test_delta_exact_on_a_dask_cluster_writes_the_same_table_as_one_local_job(tmp_path,
                                                                               samples):
     distributed = pytest.importorskip("distributed")
-    from measuring.backend import execution
+    from infonet.measuring.backend import execution
 
     local = _adaptive_table(tmp_path / "local", samples, jobs=1)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
@@ -244,8 +244,8 @@ def test_rows_on_a_changed_run_range_are_all_measured_again(tmp_path, samples):
 
 def test_a_killed_replacement_leaves_the_stale_rows_and_resumes_to_the_same_table(
         tmp_path, samples, monkeypatch):
-    import measuring.runner
 
+    from infonet import measuring
     table, fresh = tmp_path / "information.csv", tmp_path / "fresh.csv"
     runner = _global_runner(tmp_path, samples)
     runner.measure(table, _every(), ranges={0: (-1.0, 1.0)})

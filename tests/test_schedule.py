@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from measuring.schedule import (
+from infonet.measuring.schedule import (
     DeltaApprox,
     DeltaExact,
     EveryNth,

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rundir.snapshots import (
+from infonet.rundir.snapshots import (
     LAYOUT,
     METRICS_COLUMNS,
     STATE,

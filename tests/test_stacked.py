@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from keras.optimizers import Adam
 
-from networks.model import build_model
-from networks.stacked import StackedEpochs
-from networks.train import epoch_order
+from infonet.networks.model import build_model
+from infonet.networks.stacked import StackedEpochs
+from infonet.networks.train import epoch_order
 
 N, D = 96, 6
 

@@ -5,13 +5,13 @@ import pytest
 import tensorflow as tf
 from keras.optimizers import Adam
 
-from data.datasets import load_dataset
-from networks.forward import layer_activations
-from networks.model import build_model
-from networks.quantization import Quantization, quantize
-from networks.stacked import StackedEpochs, grid_of, quantized
-from networks.train import epoch_order
-from rundir.snapshots import Layout
+from infonet.data.datasets import load_dataset
+from infonet.networks.forward import layer_activations
+from infonet.networks.model import build_model
+from infonet.networks.quantization import Quantization, quantize
+from infonet.networks.stacked import StackedEpochs, grid_of, quantized
+from infonet.networks.train import epoch_order
+from infonet.rundir.snapshots import Layout
 
 
 @pytest.mark.parametrize(("bits", "low", "high"), [(8, -1.0, 1.0), (4, -0.37, 2.9),

@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from analysis.summary import mean_interval, summarise
+from infonet.analysis.summary import mean_interval, summarise
 
 
 def test_the_mean_and_standard_error_are_the_textbook_ones():

@@ -15,11 +15,11 @@ import pytest
 from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from analysis.tables import read_information, read_metrics
-from cli.command import run_cli
+from infonet.analysis.tables import read_information, read_metrics
+from infonet.cli.command import run_cli
+from infonet.plotting.synthetic import ESTIMATORS, write_synthetic_run
+from infonet.plotting.tensorboard import image_indices, write_events
 from main_data import main
-from plotting.synthetic import ESTIMATORS, write_synthetic_run
-from plotting.tensorboard import image_indices, write_events
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["--shape", "4,3", "--epochs", "4", "--jobs", "1", "--no-plot"]

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 import main_data
-from cli.command import run_cli
-from data.datasets import load_dataset, split_indices
-from information import estimator_from_spec
-from networks import open_run
-from rundir.results import read_rows
-from rundir.snapshots import read_state
+from infonet.cli.command import run_cli
+from infonet.data.datasets import load_dataset, split_indices
+from infonet.information import estimator_from_spec
+from infonet.networks import open_run
+from infonet.rundir.results import read_rows
+from infonet.rundir.snapshots import read_state
 from tests.killing import assert_kills_resume_identically
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,11 +11,11 @@ import pytest
 import torch
 
 import main_data
-from cli.command import run_cli
-from data.datasets import load_dataset
-from information import estimator_from_spec
-from networks import TorchRecorder, open_run
-from rundir.results import read_rows
+from infonet.cli.command import run_cli
+from infonet.data.datasets import load_dataset
+from infonet.information import estimator_from_spec
+from infonet.networks import TorchRecorder, open_run
+from infonet.rundir.results import read_rows
 from tests.killing import assert_kills_resume_identically
 from tests.model_files.torch_loop import LAYERS, tanh_network
 

@@ -13,18 +13,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from networks.forward import layer_activations
-from networks.model import build_model
-from networks.train import (
+from infonet.networks.forward import layer_activations
+from infonet.networks.model import build_model
+from infonet.networks.train import (
     MEMORY_FRACTION,
     TrainingConfig,
     choose_repeats_together,
     epoch_order,
     train_repeats,
 )
-from rundir import directory as run_directory
-from rundir.group_state import group_state_path, read_states
-from rundir.snapshots import METRICS_COLUMNS, WEIGHTS, SnapshotReader, write_state
+from infonet.rundir import directory as run_directory
+from infonet.rundir.group_state import group_state_path, read_states
+from infonet.rundir.snapshots import METRICS_COLUMNS, WEIGHTS, SnapshotReader, write_state
 
 BITS = 8
 N_TRAIN = 200

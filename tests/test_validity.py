@@ -4,7 +4,7 @@ dimension, the samples, the bins) and is None inside."""
 import numpy as np
 import pytest
 
-from information.estimators import estimator_from_spec
+from infonet.information.estimators import estimator_from_spec
 
 
 def tanh_layer(n: int, d: int) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from measuring.windows import check_windows, parse_ranges, sliding_windows
+from infonet.measuring.windows import check_windows, parse_ranges, sliding_windows
 
 
 def test_sliding_windows_cover_consecutive_epochs():

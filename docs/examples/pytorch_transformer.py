@@ -26,8 +26,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from data.datasets import load_dataset, split_indices  # noqa: E402
-from networks import TorchRecorder  # noqa: E402
+from infonet.data.datasets import load_dataset, split_indices  # noqa: E402
+from infonet.networks import TorchRecorder  # noqa: E402
 
 TOKENS, FEATURES, WIDTH = 8, 8, 16
 LAYERS = ["embedding", "blocks.0", "blocks.1", "pool", "output"]

@@ -3,7 +3,7 @@ seed) -> keras.Model, and functions that fail in each way a user's file can."""
 
 import keras
 
-from networks.model import build_model
+from infonet.networks.model import build_model
 
 
 def small_cnn(input_dim: int, n_classes: int, seed: int) -> keras.Model:

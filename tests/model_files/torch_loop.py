@@ -13,8 +13,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from data.datasets import load_dataset  # noqa: E402
-from networks import TorchRecorder  # noqa: E402
+from infonet.data.datasets import load_dataset  # noqa: E402
+from infonet.networks import TorchRecorder  # noqa: E402
 
 SIZES = (12, 10, 7, 5, 4, 3, 2)
 LAYERS = ["1", "3", "5", "7", "9", "11"]
