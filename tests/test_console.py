@@ -17,7 +17,6 @@ import click
 from infonet.cli.command import run_cli
 from infonet.cli.console import COMMANDS, infonet
 from infonet.networks.versions import TOOLKIT_VERSION, git_commit
-from tests.test_layers import LAYERS
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
@@ -54,7 +53,7 @@ def test_a_missing_subcommand_is_one_error_line(capsys):
 
 
 def test_a_subcommand_runs_from_another_directory(tmp_path):
-    code = "from cli.console import main; main()"
+    code = "from infonet.cli.console import main; main()"
     done = subprocess.run([sys.executable, "-c", code, "plot", "--help"], cwd=tmp_path,
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
                           capture_output=True, text=True)
@@ -63,13 +62,13 @@ def test_a_subcommand_runs_from_another_directory(tmp_path):
 
 
 def test_the_console_script_is_the_console_main():
-    assert PROJECT["scripts"] == {"infonet": "cli.console:main"}
+    assert PROJECT["scripts"] == {"infonet": "infonet.cli.console:main"}
 
 
 def test_the_wheel_holds_every_command_and_every_package():
     commands = sorted(path.stem for path in ROOT.glob("main_*.py"))
     assert sorted(SETUPTOOLS["py-modules"]) == commands == sorted(COMMANDS.values())
-    assert SETUPTOOLS["packages"]["find"]["include"] == [f"{p}*" for p in LAYERS]
+    assert SETUPTOOLS["packages"]["find"]["include"] == ["infonet*"]
 
 
 def test_every_pinned_package_is_declared_at_most_at_its_pin():
@@ -95,9 +94,12 @@ def test_the_checkout_records_its_commit():
 
 def test_an_installed_copy_records_no_commit_even_inside_a_checkout(tmp_path):
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    package = tmp_path / ".venv" / "site-packages" / "networks"
+    package = tmp_path / ".venv" / "site-packages" / "infonet" / "networks"
     package.mkdir(parents=True)
-    (package / "versions.py").write_text((ROOT / "networks" / "versions.py").read_text())
-    code = "import sys; from networks.versions import git_commit as c; sys.exit(c() is not None)"
-    done = subprocess.run([sys.executable, "-c", code], cwd=package.parent)
+    (package.parent / "__init__.py").write_text("")
+    (package / "versions.py").write_text((ROOT / "infonet" / "networks" / "versions.py")
+                                         .read_text())
+    code = ("import sys; from infonet.networks.versions import git_commit as c; "
+            "sys.exit(c() is not None)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=package.parent.parent)
     assert done.returncode == 0
