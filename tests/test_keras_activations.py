@@ -91,7 +91,7 @@ def test_the_built_in_network_needs_no_tensorflow(tmp_path):
     with SnapshotWriter(tmp_path, layout, keep_epochs=0) as writer:
         writer.append(np.zeros(layout.row_length, np.float32))
     code = ("import sys, numpy as np; from pathlib import Path;"
-            "from networks.activations import open_source;"
+            "from infonet.networks.activations import open_source;"
             f"open_source(Path({str(tmp_path)!r})).activations(0, np.ones((4, 3)), [1, 2]);"
             "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules")
     root = Path(__file__).parent.parent

@@ -86,7 +86,7 @@ def test_a_run_logged_to_a_file_prints_a_few_plain_progress_lines(default_run):
 
 def test_measuring_a_saved_run_does_not_import_tensorflow(default_run):
     run_dir, _, _ = default_run
-    code = ("import sys; from cli.command import run_cli; from main_data import main; "
+    code = ("import sys; from infonet.cli.command import run_cli; from main_data import main; "
             "status = run_cli(main, sys.argv[1:]); "
             "sys.exit(10 + status if status else 'tensorflow' in sys.modules)")
     args = ["--from-run", str(run_dir), "--estimator", "kde-upper", "--jobs", "1", "--no-plot"]
@@ -105,7 +105,8 @@ def test_other_lines_written_while_importing_stay_visible(tmp_path):
         "print('a Python warning', file=sys.stderr)\n"
     )
     code = ("import sys; sys.path.insert(0, sys.argv[1]); "
-            "from networks.quiet_start import quiet_import; quiet_import('noisy'); import noisy")
+            "from infonet.networks.quiet_start import quiet_import; quiet_import('noisy'); "
+            "import noisy")
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT,
                           env=_environment(), capture_output=True, text=True)
     assert done.returncode == 0

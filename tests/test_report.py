@@ -161,7 +161,7 @@ def test_bad_report_flags_are_one_line_and_write_nothing(report, tmp_path, capsy
 
 def test_without_plotly_the_report_is_one_line_naming_the_package(report, tmp_path):
     code = ("import sys; sys.modules['plotly'] = None; import main_plot; "
-            "from cli.command import main_entry; main_entry(main_plot.main)")
+            "from infonet.cli.command import main_entry; main_entry(main_plot.main)")
     done = subprocess.run([sys.executable, "-c", code, str(report[0]), "--kind", "report",
                            "-o", str(tmp_path / "report.html")],
                           cwd=ROOT, capture_output=True, text=True)

@@ -110,7 +110,7 @@ def test_a_missing_directory_is_an_error(tmp_path):
 
 
 def test_opening_a_run_does_not_import_tensorflow(run_dir):
-    code = (f"import sys; from networks import open_run; run = open_run({str(run_dir)!r}); "
+    code = (f"import sys; from infonet.networks import open_run; run = open_run({str(run_dir)!r}); "
             "run.activations(epoch=1); run.information(); sys.exit('tensorflow' in sys.modules)")
     root = Path(__file__).parents[1]
     assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0

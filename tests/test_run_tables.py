@@ -18,7 +18,7 @@ from infonet.rundir.snapshots import METRICS_COLUMNS
 from tests.test_run import run_dir  # noqa: F401  (the measured run of those tests)
 
 ROOT = Path(__file__).resolve().parents[1]
-WITHOUT_PANDAS = "import sys; sys.modules['pandas'] = None; from networks import open_run; "
+WITHOUT_PANDAS = "import sys; sys.modules['pandas'] = None; from infonet.networks import open_run; "
 
 
 def _without_pandas(code: str) -> subprocess.CompletedProcess:

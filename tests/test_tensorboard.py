@@ -122,7 +122,7 @@ def test_bad_tensorboard_flags_are_one_line_and_write_nothing(tmp_path, capsys, 
 
 def test_without_tensorboard_the_flag_is_one_line_naming_the_package(tmp_path):
     code = ("import sys; sys.modules['tensorboard'] = None; import main_data; "
-            "from cli.command import main_entry; main_entry(main_data.main)")
+            "from infonet.cli.command import main_entry; main_entry(main_data.main)")
     done = subprocess.run([sys.executable, "-c", code, "--out", str(tmp_path / "run"),
                            "--tensorboard", str(tmp_path / "logs")],
                           cwd=ROOT, capture_output=True, text=True)

@@ -14,9 +14,9 @@ TUTORIAL = ROOT / "docs" / "tutorial.ipynb"
 
 def _console_script(folder: Path) -> Path:
     """``folder/infonet``: what pip writes for the package's console script, this Python
-    running ``cli.console:main``."""
+    running ``infonet.cli.console:main``."""
     script = folder / "infonet"
-    script.write_text(f"#!{sys.executable}\nimport sys\nfrom cli.console import main\n"
+    script.write_text(f"#!{sys.executable}\nimport sys\nfrom infonet.cli.console import main\n"
                       "sys.exit(main())\n")
     script.chmod(0o755)
     return folder
