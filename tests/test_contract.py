@@ -14,7 +14,14 @@ import pytest
 
 from infonet import information, measuring
 from infonet.information import BinningEstimator, KDEEstimator
-from infonet.information.contract import Estimator, Parameter, integer, one_of, positive
+from infonet.information.contract import (
+    Estimate,
+    Estimator,
+    Parameter,
+    integer,
+    one_of,
+    positive,
+)
 from infonet.information.entropy import check_samples, conditional_entropy, entropy, row_keys
 from infonet.information.estimators import estimator_from_spec, parse_spec
 from infonet.information.samples import Samples
@@ -125,3 +132,22 @@ def test_every_registered_estimator_declares_its_heads_and_parameters_as_fields(
         fields = {field.name for field in dataclasses.fields(kind)}
         assert {parameter.key for parameter in kind.parameters} <= fields
         assert all(set(fixed) <= fields for fixed in kind.heads.values())
+
+
+def test_an_estimator_that_defines_neither_call_is_refused():
+    with pytest.raises(TypeError, match="must define mutual_information or estimate"):
+        @dataclass(frozen=True, eq=False)
+        class Mute(Estimator):
+            heads = {"mute": {}}
+
+
+def test_an_estimator_that_defines_only_estimate_answers_mutual_information():
+    @dataclass(frozen=True, eq=False)
+    class Constant(Estimator):
+        heads = {"constant": {}}
+
+        def estimate(self, T, X, y):
+            return Estimate(1.5, 0.5, 0.1, 0.2)
+
+    assert Constant().mutual_information(np.zeros((4, 1)), np.arange(4), np.arange(4)) == (
+        1.5, 0.5)

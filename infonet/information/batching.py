@@ -58,13 +58,6 @@ class BatchingEstimator(Wrapper):
         if isinstance(self.estimator, BatchingEstimator):
             raise ValueError("batching cannot wrap another batching estimator")
 
-    def mutual_information(
-        self, T: np.ndarray, X: np.ndarray, y: np.ndarray
-    ) -> tuple[float, float]:
-        """(I(X;T), I(Y;T)) in bits of the pooled window (shapes as for ``estimate``)."""
-        i_xt, i_yt, _, _ = self.estimate(T, X, y)
-        return i_xt, i_yt
-
     def estimate(self, T: np.ndarray, X: np.ndarray, y: np.ndarray) -> Estimate:
         """I(X;T), I(Y;T) of the pooled window and the wrapped estimator's standard errors,
         bits.

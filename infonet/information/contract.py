@@ -34,7 +34,8 @@ An estimator is a frozen dataclass deriving from `Estimator`. It declares, as cl
 and answers ``name`` (its canonical spec, which parses back to an equal estimator; by default
 built from the head and the declared parameters),
 ``mutual_information(T, X, y) -> (I(X;T), I(Y;T))`` in bits, and ``estimate(T, X, y)``, the same
-two numbers with their standard errors (`Estimate`): an estimator whose number is random
+two numbers with their standard errors (`Estimate`; an estimator defines one of the two, the
+other follows): an estimator whose number is random
 (noise draws: ``mc``, ``knn``) writes its Monte Carlo standard error; a deterministic one is
 exact for the samples it is given, so by default 0. It also answers
 ``validity(T) -> str | None``: None where the estimator is trusted on activations T (as
@@ -52,7 +53,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from abc import ABC, abstractmethod
+from abc import ABC
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -186,19 +187,29 @@ class Estimator(ABC):
     def __hash__(self) -> int:
         return hash(self.identity())
 
-    @abstractmethod
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        """Refuse an estimator class (one with ``heads``) that defines neither
+        ``mutual_information`` nor ``estimate``: each is made from the other."""
+        super().__init_subclass__(**kwargs)
+        if ("heads" in cls.__dict__ and cls.mutual_information is Estimator.mutual_information
+                and cls.estimate is Estimator.estimate):
+            raise TypeError(f"{cls.__name__} must define mutual_information or estimate")
+
     def mutual_information(
         self, T: np.ndarray, X: np.ndarray, y: np.ndarray
     ) -> tuple[float, float]:
         """(I(X;T), I(Y;T)) in bits; T: (N, d) activations (Batching: (window, N, d)),
-        X: (N, ...) inputs or (N,) integer input ids, y: (N,) integer labels."""
+        X: (N, ...) inputs or (N,) integer input ids, y: (N,) integer labels. By default the
+        two numbers of ``estimate``."""
+        i_xt, i_yt, _, _ = self.estimate(T, X, y)
+        return i_xt, i_yt
 
     def estimate(self, T: np.ndarray, X: np.ndarray, y: np.ndarray) -> Estimate:
         """``mutual_information`` with the standard errors of its two numbers, in bits.
 
         By default the estimator is deterministic: the number is exact for these samples and
-        both errors are 0. An estimator with noise draws overrides this with its Monte Carlo
-        errors.
+        both errors are 0. An estimator with noise draws defines this instead, with its Monte
+        Carlo errors.
         """
         i_xt, i_yt = self.mutual_information(T, X, y)
         return Estimate(float(i_xt), float(i_yt))

@@ -143,13 +143,6 @@ class NearestNeighbourEstimator(Estimator):
             return f"N = {n} < {_TRUSTED_ROWS} samples: below the sizes its defaults are checked at"
         return None
 
-    def mutual_information(
-        self, T: np.ndarray, X: np.ndarray, y: np.ndarray
-    ) -> tuple[float, float]:
-        """(I(X;T+Z), I(Y;T+Z)) in bits; shapes as for ``estimate``."""
-        i_xt, i_yt, _, _ = self.estimate(T, X, y)
-        return i_xt, i_yt
-
     def estimate(self, T: np.ndarray, X: np.ndarray, y: np.ndarray) -> Estimate:
         """I(X;T+Z), I(Y;T+Z) in bits, each the mean of the replicates' estimates, with its
         Monte Carlo standard error sd / sqrt(replicates) (NaN, unknown, for one replicate).

@@ -163,13 +163,6 @@ class MonteCarloEstimator(Estimator):
             raise ValueError("draws fixes the number of draws per row, target_se and max_draws "
                              "choose it: give draws alone or the other two")
 
-    def mutual_information(
-        self, T: np.ndarray, X: np.ndarray, y: np.ndarray
-    ) -> tuple[float, float]:
-        """(I(X;T+Z), I(Y;T+Z)) in bits; T: (N, d), X: (N, ...) or (N,) ids, y: (N,) labels."""
-        i_xt, i_yt, _, _ = self.estimate(T, X, y)
-        return i_xt, i_yt
-
     def estimate(self, T: np.ndarray, X: np.ndarray, y: np.ndarray) -> Estimate:
         """I(X;T+Z), I(Y;T+Z) and their Monte Carlo standard errors, in bits.
 
