@@ -74,11 +74,12 @@ def draw_paths(
                    s=6 if faint else 16, alpha=alpha, linewidths=0, zorder=1 if faint else 3)
 
 
-def draw_error_bars(ax: Axes, values: Measurements, norm: Normalize) -> None:
+def draw_error_bars(ax: Axes, values: Measurements,
+                    points: tuple[np.ndarray, np.ndarray, np.ndarray], norm: Normalize) -> None:
     """Draw each mean point's 95% intervals of I(X;T) (horizontal) and I(Y;T) (vertical), in
     the colour of its epoch: the bootstrap over repeats, or one repeat's own standard error
-    (``analysis.summary.mean_interval``), at the points ``plane_points`` draws."""
-    epochs, i_xt, i_yt = plane_points(values)
+    (``analysis.summary.mean_interval``), at ``points``, the panel's ``plane_points``."""
+    epochs, i_xt, i_yt = points
     kept = np.isin(values.epochs, epochs)
     colors = EPOCH_COLORMAP(norm(epochs))
     for layer in range(i_xt.shape[1]):
@@ -160,7 +161,7 @@ def plane_figure(
                 draw_paths(ax, values.epochs, values.i_xt[r], values.i_yt[r], norm, faint=True)
         draw_paths(ax, epochs, i_xt, i_yt, norm)
         if error_bars:
-            draw_error_bars(ax, values, norm)
+            draw_error_bars(ax, values, (epochs, i_xt, i_yt), norm)
         set_plane_axes(ax, xlim or default_x, ylim or default_y)
         layer_legend(ax, values)
         set_panel_title(ax, label)
